@@ -1,0 +1,129 @@
+/* graph.h -- the revision DAG with Alembic 1.8 semantics.
+ *
+ * Pure code: no database, no dlopen, no file I/O.  It is fed plain
+ * struct runner_revision values (read by loader.c, or written by hand in the
+ * unit tests), validates them, and answers the questions every command
+ * asks: heads, bases, what a target string names, the ordered steps from a
+ * set of current versions to a target, and how each step changes the
+ * version table.  Alembic's script/revision.py is the reference; where we
+ * match one of its behaviours the code says which. */
+#ifndef RUNNER_GRAPH_H
+#define RUNNER_GRAPH_H
+
+#include <stddef.h>
+
+#include <runner/plugin.h>
+
+#include "err.h"
+
+struct graph;   /* opaque; graph.c */
+
+/* One revision.  Owned by the graph; pointers valid until graph_free(). */
+struct rev {
+    struct runner_revision meta;    /* copy of the plugin's metadata */
+    const char *id;                 /* == meta.revision */
+    char *path;                     /* file the metadata came from ("" in tests) */
+    struct rev **down;              /* down revisions (merge: several) */
+    size_t n_down;
+    struct rev **deps;              /* depends_on, resolved */
+    size_t n_deps;
+    struct rev **next;              /* children through down_revision */
+    size_t n_next;
+    const char **labels;            /* own and inherited branch labels (alembic propagates them) */
+    size_t n_labels;
+    size_t index;                   /* insertion order, for stable output */
+};
+
+/* Direction and version-table effect of one step, as alembic's
+ * HeadMaintainer.update_to_step() applies it. */
+enum step_vt {
+    VT_UPDATE,      /* UPDATE ... SET version_num = to WHERE version_num = from */
+    VT_INSERT,      /* new branch: INSERT to */
+    VT_DELETE,      /* branch gone: DELETE from */
+    VT_MERGE,       /* DELETE every id in del[], then UPDATE from -> to */
+    VT_UNMERGE,     /* UPDATE from -> to, then INSERT every id in ins[] */
+};
+
+struct step {
+    const struct rev *rev;          /* the revision whose upgrade/downgrade runs */
+    int upgrade;                    /* 1: upgrade(), 0: downgrade() */
+    enum step_vt vt;
+    const char *from;               /* VT_UPDATE/VT_DELETE/VT_MERGE/VT_UNMERGE */
+    const char *to;                 /* VT_UPDATE/VT_INSERT/VT_MERGE/VT_UNMERGE */
+    const char **del;               /* VT_MERGE: further rows to delete */
+    size_t n_del;
+    const char **ins;               /* VT_UNMERGE: further rows to insert */
+    size_t n_ins;
+};
+
+struct plan {
+    struct step *steps;             /* in execution order */
+    size_t n_steps;
+    /* owned strings/arrays backing the steps live here too */
+    void *priv;
+};
+
+/* Heap-allocated; caller frees with graph_free(). */
+struct graph *graph_new(void);
+void graph_free(struct graph *g);
+
+/* Copy *meta (and path, which may be NULL) into the graph.  Duplicate ids
+ * are reported here, naming both files. */
+int graph_add(struct graph *g, const struct runner_revision *meta, const char *path,
+              struct err *e);
+
+/* Link and validate: dangling down_revision/depends_on ("Can't locate
+ * revision identified by '<id>'"), cycles, duplicate branch labels.  Must
+ * succeed before any query below. */
+int graph_build(struct graph *g, struct err *e);
+
+size_t graph_count(const struct graph *g);
+const struct rev *graph_at(const struct graph *g, size_t i);   /* insertion order */
+
+/* Exact id, then label, then unique prefix (ambiguous: error listing the
+ * candidates).  Borrowed result. */
+int graph_lookup(const struct graph *g, const char *id, const struct rev **out,
+                 struct err *e);
+
+/* Arrays below are the caller's to free() (free(*out)); the revisions are
+ * the graph's. */
+int graph_heads(const struct graph *g, const struct rev ***out, size_t *n, struct err *e);
+int graph_bases(const struct graph *g, const struct rev ***out, size_t *n, struct err *e);
+/* Revisions with more than one child (alembic's branchpoints). */
+int graph_branchpoints(const struct graph *g, const struct rev ***out, size_t *n,
+                       struct err *e);
+
+/* Resolve a target string (head, heads, base, id, prefix, label, label@head,
+ * label@base, label@rev, +N, -N, rev+N, rev-N, heads-1 ...) against the
+ * current versions (may be empty).  An empty result means base. */
+int graph_resolve(const struct graph *g, const char *target, const char *const *current,
+                  size_t n_current, const struct rev ***out, size_t *n, struct err *e);
+
+/* Revisions for `history`, newest first, in alembic's order.  `range` is
+ * NULL for all, or "a:b", "a:", ":b" with the target grammar above
+ * (current, used for "current" and relative forms, may be empty). */
+int graph_history(const struct graph *g, const char *range, const char *const *current,
+                  size_t n_current, const struct rev ***out, size_t *n, struct err *e);
+
+/* Steps from the current versions to `target`, upgrading or downgrading,
+ * with alembic's errors for targets in the wrong direction or ambiguous
+ * multiple heads.  Caller frees with plan_free(). */
+int graph_plan_upgrade(const struct graph *g, const char *const *current, size_t n_current,
+                       const char *target, struct plan *out, struct err *e);
+int graph_plan_downgrade(const struct graph *g, const char *const *current,
+                         size_t n_current, const char *target, struct plan *out,
+                         struct err *e);
+/* `stamp`: version-table changes only (steps with rev possibly NULL and
+ * upgrade meaning nothing); purge handled by the caller. */
+int graph_plan_stamp(const struct graph *g, const char *const *current, size_t n_current,
+                     const char *target, struct plan *out, struct err *e);
+void plan_free(struct plan *p);
+
+/* Helpers for output: "<down1>, <down2>" or "<base>", and alembic's
+ * flags.  Borrowed or static strings. */
+int rev_is_head(const struct rev *r);
+int rev_is_base(const struct rev *r);
+int rev_is_branchpoint(const struct rev *r);
+int rev_is_mergepoint(const struct rev *r);
+
+#endif

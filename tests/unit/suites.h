@@ -1,0 +1,3 @@
+/* suites.h -- one SUITE(<concern>) line per tests/unit/test_<concern>.c. */
+#define UNIT_SUITES \
+    SUITE(err)
