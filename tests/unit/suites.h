@@ -1,3 +1,4 @@
 /* suites.h -- one SUITE(<concern>) line per tests/unit/test_<concern>.c. */
 #define UNIT_SUITES \
-    SUITE(err)
+    SUITE(err) \
+    SUITE(url)
