@@ -1,0 +1,283 @@
+/* cli.c -- argv to command.  Global options are read here, wherever they
+ * stand on the line (before "--"), the config file and environment are
+ * merged, and the setup a command's NEEDS_* flags ask for happens once.
+ * Only this file prints ctx->err. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loader.h"
+
+static const struct cmd commands[] = {
+    { "upgrade", cmd_upgrade, NEEDS_GRAPH, "upgrade to a later revision" },
+    { "downgrade", cmd_downgrade, NEEDS_GRAPH, "revert to a previous revision" },
+    { "current", cmd_current, NEEDS_GRAPH, "display the current revision(s) of the database" },
+    { "stamp", cmd_stamp, NEEDS_GRAPH, "set the version table to a revision without migrating" },
+    { "history", cmd_history, NEEDS_GRAPH, "list revisions in chronological order" },
+    { "heads", cmd_heads, NEEDS_GRAPH, "show current available heads" },
+    { "branches", cmd_branches, NEEDS_GRAPH, "show current branch points" },
+    { "show", cmd_show, NEEDS_GRAPH, "show the revision(s) denoted by the given symbol" },
+    { "revision", cmd_revision, NEEDS_GRAPH, "create a new revision source file" },
+    { "merge", cmd_merge, NEEDS_GRAPH, "merge two or more revisions into one" },
+    { "build", cmd_build, 0, "compile revision sources that changed into plugins" },
+};
+
+static const char *const main_usage[] = {
+    "usage: runner [options] <command> [<args>]",
+    "",
+    "A PostgreSQL schema-migration runner with Alembic's workflow; each",
+    "revision is a shared-object plugin.",
+    "",
+    "options (accepted anywhere before --):",
+    "  -c, --config FILE        INI file (default: ./runner.ini when present)",
+    "  --dir DIR                plugin directory (default: plugins)",
+    "  --sources DIR            revision sources (default: revisions)",
+    "  --url URL                database URL (else $DATABASE_URL, the config, libpq's PG*)",
+    "  --version-table NAME     version table (default: alembic_version)",
+    "  --version-schema NAME    schema of the version table",
+    "  --history-table NAME     history table (default: runner_history)",
+    "  --models PATH            models plugin for autogenerate and check",
+    "  --allow-unsafe-plugins   load plugins from group/world-writable places, with a warning",
+    "  -v, --verbose            more output",
+    "  -q, --quiet              less output",
+    "  -h, --help               this help; `runner <command> --help` for a command",
+    "  --version                print the version",
+    NULL,
+};
+
+const struct cmd *cli_commands(size_t *n)
+{
+    *n = sizeof(commands) / sizeof(commands[0]);
+    return commands;
+}
+
+int cli_usage(const char *const *usage, int is_error)
+{
+    if (is_error) {
+        fprintf(stderr, "%s\n", usage[0]);
+        fprintf(stderr, "Try 'runner --help' or 'runner <command> --help' for more information.\n");
+        return 2;
+    }
+    for (size_t i = 0; usage[i]; i++)
+        printf("%s\n", usage[i]);
+    return 0;
+}
+
+static void print_main_help(void)
+{
+    cli_usage(main_usage, 0);
+    printf("\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        printf("  %-12s %s\n", commands[i].name, commands[i].summary);
+}
+
+/* Global options that take a value, and where the value goes. */
+struct global_opt {
+    const char *long_name;
+    char short_name;
+    size_t offset;      /* into struct config */
+};
+
+#define CFG(field) offsetof(struct config, field)
+static const struct global_opt global_opts[] = {
+    { "--config", 'c', CFG(file) },
+    { "--dir", 0, CFG(dir) },
+    { "--sources", 0, CFG(sources) },
+    { "--url", 0, CFG(url) },
+    { "--version-table", 0, CFG(version_table) },
+    { "--version-schema", 0, CFG(version_schema) },
+    { "--history-table", 0, CFG(history_table) },
+    { "--models", 0, CFG(models) },
+};
+#undef CFG
+
+/* Does argv[*i] name a global option with a value?  Handles "--x v",
+ * "--x=v" and "-c v".  Returns 1 (consumed, *i advanced past the value),
+ * 0 (not ours) or -1 (missing value). */
+static int take_global(struct ctx *ctx, int argc, char **argv, int *i)
+{
+    const char *arg = argv[*i];
+
+    for (size_t k = 0; k < sizeof(global_opts) / sizeof(global_opts[0]); k++) {
+        const struct global_opt *o = &global_opts[k];
+        size_t len = strlen(o->long_name);
+        const char *value = NULL;
+        char **slot = (char **)((char *)&ctx->cfg + o->offset);
+
+        if (strncmp(arg, o->long_name, len) == 0 && arg[len] == '=') {
+            value = arg + len + 1;
+        } else if (strcmp(arg, o->long_name) == 0 ||
+                   (o->short_name && arg[0] == '-' && arg[1] == o->short_name && !arg[2])) {
+            if (*i + 1 >= argc) {
+                err_set(&ctx->err, ERR_USAGE, "option '%s' requires a value", arg);
+                return -1;
+            }
+            value = argv[++*i];
+        } else {
+            continue;
+        }
+        if (config_set(slot, value) < 0) {
+            err_set(&ctx->err, ERR_FAIL, "out of memory");
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static const struct cmd *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* Split argv into global options (applied to ctx) and the command's own
+ * argv (returned in *cmd_argv, which the caller frees; the strings are
+ * argv's).  Returns 0, 1 when --help/--version was handled, or -1. */
+static int parse_globals(struct ctx *ctx, int argc, char **argv, char ***cmd_argv,
+                         int *cmd_argc)
+{
+    char **out = calloc((size_t)argc + 1, sizeof(*out));
+    int n = 0;
+    int dashdash = 0;
+
+    if (!out)
+        return err_set(&ctx->err, ERR_FAIL, "out of memory");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r;
+
+        if (dashdash) {
+            out[n++] = argv[i];
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            dashdash = 1;
+            out[n++] = argv[i];
+            continue;
+        }
+        r = take_global(ctx, argc, argv, &i);
+        if (r < 0)
+            goto fail;
+        if (r > 0)
+            continue;
+        if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            ctx->verbose++;
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            ctx->quiet = 1;
+        } else if (strcmp(a, "--allow-unsafe-plugins") == 0) {
+            ctx->cfg.allow_unsafe_plugins = 1;
+        } else if (n == 0 && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+            print_main_help();
+            free(out);
+            return 1;
+        } else if (n == 0 && strcmp(a, "--version") == 0) {
+            printf("runner %s (plugin ABI %u)\n", RUNNER_VERSION, RUNNER_ABI_VERSION);
+            free(out);
+            return 1;
+        } else if (n == 0 && a[0] == '-') {
+            err_set(&ctx->err, ERR_USAGE, "unknown option '%s'", a);
+            goto fail;
+        } else {
+            out[n++] = argv[i];
+        }
+    }
+    *cmd_argv = out;
+    *cmd_argc = n;
+    return 0;
+fail:
+    free(out);
+    return -1;
+}
+
+static int load_config(struct ctx *ctx)
+{
+    struct config *c = &ctx->cfg;
+
+    if (config_from_env(c, &ctx->err) < 0)
+        return -1;
+    if (c->file) {
+        if (config_read_file(c, c->file, &ctx->err) < 0)
+            return -1;
+    } else if (access("runner.ini", F_OK) == 0) {
+        if (config_set(&c->file, "runner.ini") < 0)
+            return err_set(&ctx->err, ERR_FAIL, "out of memory");
+        if (config_read_file(c, c->file, &ctx->err) < 0)
+            return -1;
+    }
+    return config_finish(c, &ctx->err);
+}
+
+/* Is this a request for the command's help?  Then no setup is needed. */
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return 0;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int setup(struct ctx *ctx, const struct cmd *cmd)
+{
+    struct loader_opts lo = { ctx->cfg.allow_unsafe_plugins };
+
+    if (!(cmd->flags & NEEDS_GRAPH))
+        return 0;
+    ctx->graph = graph_new();
+    if (!ctx->graph)
+        return err_set(&ctx->err, ERR_FAIL, "out of memory");
+    return loader_scan(ctx->cfg.dir, &lo, ctx->graph, &ctx->err);
+}
+
+int cli_main(int argc, char **argv)
+{
+    struct ctx ctx = { .err = ERR_INIT };
+    char **cmd_argv = NULL;
+    int cmd_argc = 0;
+    const struct cmd *cmd;
+    int ret = 1;
+    int r;
+
+    config_init(&ctx.cfg);
+    r = parse_globals(&ctx, argc, argv, &cmd_argv, &cmd_argc);
+    if (r != 0) {
+        ret = r > 0 ? 0 : (int)ctx.err.code;
+        goto out;
+    }
+    if (cmd_argc == 0) {
+        err_set(&ctx.err, ERR_USAGE, "no command given");
+        goto out;
+    }
+    cmd = find_command(cmd_argv[0]);
+    if (!cmd) {
+        err_set(&ctx.err, ERR_USAGE, "'%s' is not a runner command", cmd_argv[0]);
+        goto out;
+    }
+    if (!wants_help(cmd_argc, cmd_argv)) {
+        if (load_config(&ctx) < 0 || setup(&ctx, cmd) < 0)
+            goto out;
+    } else if (config_finish(&ctx.cfg, &ctx.err) < 0) {
+        goto out;
+    }
+    ret = cmd->fn(cmd_argc, cmd_argv, &ctx);
+out:
+    if (ctx.err.code != ERR_OK) {
+        fprintf(stderr, "runner: error: %s\n", ctx.err.msg);
+        if (ctx.err.code == ERR_USAGE)
+            fprintf(stderr, "Try 'runner --help' for more information.\n");
+        if (ret == 0 || ctx.err.code == ERR_USAGE)
+            ret = (int)ctx.err.code;
+    }
+    graph_free(ctx.graph);
+    config_release(&ctx.cfg);
+    free(cmd_argv);
+    return ret;
+}

@@ -1,0 +1,170 @@
+/* cmd_history.c -- `history` and `show`: revisions as alembic's
+ * command.history() and command.show() print them. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "current.h"
+#include "revfmt.h"
+
+static const char *const history_usage[] = {
+    "usage: runner history [-r [start]:[end]] [--verbose] [--indicate-current] [--json]",
+    "",
+    "List revisions in chronological order, newest first.",
+    "  -r, --rev-range RANGE   [start]:[end], [start]: or :[end]; ends may be any",
+    "                          target (head, base, current, ids, label@head, ...)",
+    "  -i, --indicate-current  mark the database's current revision(s) (connects)",
+    "  --json                  one JSON array of revision objects",
+    NULL,
+};
+
+static const char *const show_usage[] = {
+    "usage: runner show [--json] <rev>",
+    "",
+    "Show the revision(s) denoted by the given symbol (id, prefix, label,",
+    "head, heads, label@head, current, ...).",
+    NULL,
+};
+
+enum { OPT_JSON = 256 };
+
+static int bad_usage(struct ctx *ctx, const char *const *usage, const char *what,
+                     const char *arg)
+{
+    (void)ctx;
+    fprintf(stderr, "runner: error: %s '%s'\n", what, arg);
+    return cli_usage(usage, 1);
+}
+
+int cmd_history(int argc, char **argv, struct ctx *ctx)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "rev-range", required_argument, NULL, 'r' },
+        { "indicate-current", no_argument, NULL, 'i' },
+        { "json", no_argument, NULL, OPT_JSON },
+        { NULL, 0, NULL, 0 },
+    };
+    struct revfmt f = { 0 };
+    const struct rev **revs = NULL;
+    size_t n_revs = 0;
+    struct current cur = CURRENT_INIT;
+    const char *range = NULL;
+    int verbose = ctx->verbose, indicate = 0, json = 0;
+    int ret = 1;
+    int c;
+
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+hvr:i", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': return cli_usage(history_usage, 0);
+        case 'v': verbose = 1; break;
+        case 'r': range = optarg; break;
+        case 'i': indicate = 1; break;
+        case OPT_JSON: json = 1; break;
+        default: return bad_usage(ctx, history_usage, "unknown option", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return bad_usage(ctx, history_usage, "unexpected argument", argv[optind]);
+    if (range && !strchr(range, ':')) {
+        err_set(&ctx->err, ERR_USAGE,
+                "History range requires [start]:[end], [start]:, or :[end]");
+        return 2;
+    }
+    /* alembic reads the database only when asked to, or when a range end
+     * is "current". */
+    if ((indicate || (range && strstr(range, "current"))) &&
+        current_read(ctx, &cur, &ctx->err) < 0)
+        goto out;
+    if (revfmt_init(&f, ctx->graph, &ctx->err) < 0 ||
+        graph_history(ctx->graph, range, (const char *const *)cur.ids, cur.n, &revs, &n_revs,
+                      &ctx->err) < 0)
+        goto out;
+    if (json)
+        fputc('[', stdout);
+    for (size_t i = 0; i < n_revs; i++) {
+        int is_current = indicate && revfmt_in(revs[i], (const char *const *)cur.ids, cur.n);
+
+        if (json) {
+            if (i)
+                fputc(',', stdout);
+            revfmt_json(stdout, &f, revs[i], is_current);
+        } else if (verbose) {
+            revfmt_entry(stdout, &f, revs[i], is_current);
+        } else {
+            revfmt_line(stdout, &f, revs[i],
+                        REVFMT_BRANCHES | REVFMT_DOC | REVFMT_PARENTS | REVFMT_HEADS |
+                            REVFMT_TREE,
+                        is_current);
+            fputc('\n', stdout);
+        }
+    }
+    if (json)
+        fputs("]\n", stdout);
+    ret = 0;
+out:
+    free(revs);
+    current_release(&cur);
+    revfmt_release(&f);
+    return ret;
+}
+
+int cmd_show(int argc, char **argv, struct ctx *ctx)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "json", no_argument, NULL, OPT_JSON },
+        { NULL, 0, NULL, 0 },
+    };
+    struct revfmt f = { 0 };
+    const struct rev **revs = NULL;
+    size_t n_revs = 0;
+    struct current cur = CURRENT_INIT;
+    int json = 0;
+    int ret = 1;
+    int c;
+
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': return cli_usage(show_usage, 0);
+        case OPT_JSON: json = 1; break;
+        default: return bad_usage(ctx, show_usage, "unknown option", argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "runner: error: show takes exactly one revision\n");
+        return cli_usage(show_usage, 1);
+    }
+    if (strcmp(argv[optind], "current") == 0 && current_read(ctx, &cur, &ctx->err) < 0)
+        goto out;
+    if (revfmt_init(&f, ctx->graph, &ctx->err) < 0 ||
+        graph_resolve(ctx->graph, argv[optind], (const char *const *)cur.ids, cur.n, &revs,
+                      &n_revs, &ctx->err) < 0)
+        goto out;
+    if (json)
+        fputc('[', stdout);
+    for (size_t i = 0; i < n_revs; i++) {
+        if (json) {
+            if (i)
+                fputc(',', stdout);
+            revfmt_json(stdout, &f, revs[i], 0);
+        } else {
+            revfmt_entry(stdout, &f, revs[i], 0);
+        }
+    }
+    if (json)
+        fputs("]\n", stdout);
+    ret = 0;
+out:
+    free(revs);
+    current_release(&cur);
+    revfmt_release(&f);
+    return ret;
+}

@@ -1,0 +1,41 @@
+/* config.h -- settings from the command line, the environment and the
+ * INI file (runner.ini, read with inih), in that order of precedence.
+ *
+ * Keys of the [runner] section: dir, sources, url, version_table,
+ * version_schema, history_table, models, jobs, cc, cflags.  Every string is
+ * owned by the struct; config_release() frees them. */
+#ifndef RUNNER_CONFIG_H
+#define RUNNER_CONFIG_H
+
+#include "err.h"
+
+struct config {
+    char *file;             /* -c FILE, or ./runner.ini when present, else NULL */
+    char *dir;              /* plugin directory: --dir, dir =, else "plugins" */
+    char *sources;          /* revision sources: --sources, sources =, else "revisions" */
+    char *url;              /* --url, else $DATABASE_URL, else url =, else NULL (libpq's PG* env) */
+    char *version_table;    /* alembic_version */
+    char *version_schema;   /* NULL: the search_path's first schema, as alembic */
+    char *history_table;    /* runner_history */
+    char *models;           /* models plugin path, optional */
+    char *cc;               /* compiler for `runner build`: $CC, cc =, else "cc" */
+    char *cflags;           /* extra flags for `runner build` */
+    int jobs;               /* parallel compiles / fan-out, 0: number of CPUs */
+    int allow_unsafe_plugins;
+};
+
+/* Defaults only; everything NULL-or-default and owned. */
+void config_init(struct config *c);
+/* DATABASE_URL, when --url left url unset: call before config_read_file()
+ * so that the environment wins over the file. */
+int config_from_env(struct config *c, struct err *e);
+/* Read an INI file into c; keys already set (from the command line) win. */
+int config_read_file(struct config *c, const char *path, struct err *e);
+/* Fill what is still unset from the environment and the defaults. */
+int config_finish(struct config *c, struct err *e);
+void config_release(struct config *c);
+
+/* Replace *slot with a copy of value (NULL allowed). 0 or -1 on OOM. */
+int config_set(char **slot, const char *value);
+
+#endif

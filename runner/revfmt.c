@@ -1,0 +1,183 @@
+/* revfmt.c -- printing revisions as alembic does; see revfmt.h. */
+#include "revfmt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+int revfmt_init(struct revfmt *f, const struct graph *g, struct err *e)
+{
+    size_t n = graph_count(g);
+
+    f->g = g;
+    f->depended_on = calloc(n ? n : 1, 1);
+    if (!f->depended_on)
+        return err_set(e, ERR_FAIL, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const struct rev *r = graph_at(g, i);
+
+        for (size_t k = 0; k < r->n_deps; k++)
+            f->depended_on[r->deps[k]->index] = 1;
+    }
+    return 0;
+}
+
+void revfmt_release(struct revfmt *f)
+{
+    free(f->depended_on);
+    f->depended_on = NULL;
+}
+
+static void comma_list(FILE *out, struct rev *const *revs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%s%s", i ? ", " : "", revs[i]->id);
+}
+
+static void comma_strings(FILE *out, const char *const *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%s%s", i ? ", " : "", s[i]);
+}
+
+void revfmt_down(FILE *out, const struct rev *r)
+{
+    if (r->n_down == 0)
+        fputs("<base>", out);
+    else
+        comma_list(out, r->down, r->n_down);
+}
+
+/* alembic: a head with dependents is only an "effective head". */
+static int real_head(const struct revfmt *f, const struct rev *r)
+{
+    return rev_is_head(r) && !f->depended_on[r->index];
+}
+
+void revfmt_line(FILE *out, const struct revfmt *f, const struct rev *r, unsigned flags,
+                 int is_current)
+{
+    if (flags & REVFMT_PARENTS) {
+        revfmt_down(out, r);
+        if (r->n_deps) {
+            fputs(" (", out);
+            comma_list(out, r->deps, r->n_deps);
+            fputc(')', out);
+        }
+        fputs(" -> ", out);
+    }
+    fputs(r->id, out);
+    if ((flags & REVFMT_BRANCHES) && r->n_labels) {
+        fputs(" (", out);
+        comma_strings(out, r->labels, r->n_labels);
+        fputc(')', out);
+    }
+    if (flags & (REVFMT_HEADS | REVFMT_TREE)) {
+        if (real_head(f, r))
+            fputs(" (head)", out);
+        else if (rev_is_head(r))
+            fputs(" (effective head)", out);
+        if (is_current)
+            fputs(" (current)", out);
+    }
+    if (flags & REVFMT_TREE) {
+        if (rev_is_branchpoint(r))
+            fputs(" (branchpoint)", out);
+        if (rev_is_mergepoint(r))
+            fputs(" (mergepoint)", out);
+    }
+    if (flags & REVFMT_DOC)
+        fprintf(out, ", %s", r->meta.message);
+}
+
+void revfmt_entry(FILE *out, const struct revfmt *f, const struct rev *r, int is_current)
+{
+    (void)f;
+    fprintf(out, "Rev: %s%s%s%s%s\n", r->id, rev_is_head(r) ? " (head)" : "",
+            rev_is_branchpoint(r) ? " (branchpoint)" : "",
+            rev_is_mergepoint(r) ? " (mergepoint)" : "", is_current ? " (current)" : "");
+    fputs(rev_is_mergepoint(r) ? "Merges: " : "Parent: ", out);
+    revfmt_down(out, r);
+    fputc('\n', out);
+    if (r->n_deps) {
+        fputs("Also depends on: ", out);
+        comma_list(out, r->deps, r->n_deps);
+        fputc('\n', out);
+    }
+    if (rev_is_branchpoint(r)) {
+        fputs("Branches into: ", out);
+        comma_list(out, r->next, r->n_next);
+        fputc('\n', out);
+    }
+    if (r->n_labels) {
+        fputs("Branch names: ", out);
+        comma_strings(out, r->labels, r->n_labels);
+        fputc('\n', out);
+    }
+    fprintf(out, "Path: %s\n\n", r->path ? r->path : "");
+    /* alembic prints the module docstring: message, ids and date. */
+    for (const char *p = r->meta.message; *p;) {
+        size_t len = strcspn(p, "\n");
+
+        fprintf(out, "    %.*s\n", (int)len, p);
+        p += len;
+        if (*p)
+            p++;
+    }
+    fprintf(out, "    \n    Revision ID: %s\n    Revises: ", r->id);
+    if (r->n_down)
+        comma_list(out, r->down, r->n_down);
+    fprintf(out, "\n    Create Date: %s\n\n", r->meta.create_date);
+}
+
+static void json_revs(FILE *out, struct rev *const *revs, size_t n)
+{
+    fputc('[', out);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(',', out);
+        json_str(out, revs[i]->id);
+    }
+    fputc(']', out);
+}
+
+void revfmt_json(FILE *out, const struct revfmt *f, const struct rev *r, int is_current)
+{
+    fputs("{\"revision\":", out);
+    json_str(out, r->id);
+    fputs(",\"down_revisions\":", out);
+    json_revs(out, r->down, r->n_down);
+    fputs(",\"depends_on\":", out);
+    json_revs(out, r->deps, r->n_deps);
+    fputs(",\"next_revisions\":", out);
+    json_revs(out, r->next, r->n_next);
+    fputs(",\"branch_labels\":[", out);
+    for (size_t i = 0; i < r->n_labels; i++) {
+        if (i)
+            fputc(',', out);
+        json_str(out, r->labels[i]);
+    }
+    fputs("],\"message\":", out);
+    json_str(out, r->meta.message);
+    fputs(",\"create_date\":", out);
+    json_str(out, r->meta.create_date);
+    fputs(",\"path\":", out);
+    json_str(out, r->path);
+    fputs(",\"source_sha256\":", out);
+    json_str(out, r->meta.source_sha256[0] ? r->meta.source_sha256 : NULL);
+    fprintf(out, ",\"transactional\":%s,\"is_head\":%s,\"is_real_head\":%s,\"is_base\":%s,"
+                 "\"is_branch_point\":%s,\"is_merge_point\":%s,\"is_current\":%s}",
+            (r->meta.flags & RUNNER_NO_TRANSACTION) ? "false" : "true",
+            rev_is_head(r) ? "true" : "false", real_head(f, r) ? "true" : "false",
+            rev_is_base(r) ? "true" : "false", rev_is_branchpoint(r) ? "true" : "false",
+            rev_is_mergepoint(r) ? "true" : "false", is_current ? "true" : "false");
+}
+
+int revfmt_in(const struct rev *r, const char *const *current, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(current[i], r->id) == 0)
+            return 1;
+    return 0;
+}
