@@ -1,4 +1,6 @@
 /* suites.h -- one SUITE(<concern>) line per tests/unit/test_<concern>.c. */
 #define UNIT_SUITES \
     SUITE(err) \
+    SUITE(cli) \
+    SUITE(revision) \
     SUITE(url)
