@@ -13,7 +13,15 @@ struct out {
     char *buf;
     size_t size;
     size_t len;
+    const char *pw;     /* where the (last) password was found in the input */
+    size_t pw_len;
 };
+
+static void found(struct out *o, const char *pw, size_t n)
+{
+    o->pw = pw;
+    o->pw_len = n;
+}
 
 static void out_mem(struct out *o, const char *s, size_t n)
 {
@@ -86,6 +94,7 @@ static void mask_query(struct out *o, const char *q, const char *end)
         if (eq && eq - q == 8 && strncmp(q, "password", 8) == 0) {
             out_mem(o, q, (size_t)(eq + 1 - q));
             out_str(o, URL_MASK);
+            found(o, eq + 1, (size_t)(stop - eq - 1));
         } else {
             out_mem(o, q, (size_t)(stop - q));
         }
@@ -114,6 +123,7 @@ static void mask_uri(struct out *o, const char *url)
         if (colon) {
             out_mem(o, auth, (size_t)(colon + 1 - auth));
             out_str(o, URL_MASK);
+            found(o, colon + 1, (size_t)(at - colon - 1));
             out_mem(o, at, (size_t)(auth_end - at));
         } else {
             out_mem(o, auth, (size_t)(auth_end - auth));
@@ -178,27 +188,62 @@ static void mask_conninfo(struct out *o, const char *s)
                 p++;
             }
         }
-        if (secret)
+        if (secret) {
             out_str(o, URL_MASK);
-        else
+            found(o, val, (size_t)(p - val));
+        } else
             out_mem(o, val, (size_t)(p - val));
     }
 }
 
+static void mask(struct out *o, const char *url)
+{
+    if (o->size == 0)
+        return;
+    o->buf[0] = '\0';
+    if (!url || !*url)
+        out_str(o, "(libpq defaults)");
+    else if (url_is_uri(url))
+        mask_uri(o, url);
+    else
+        mask_conninfo(o, url);
+}
+
 char *url_mask(const char *url, char *buf, size_t size)
 {
-    struct out o = { buf, size, 0 };
+    struct out o = { buf, size, 0, NULL, 0 };
 
-    if (size == 0)
-        return buf;
-    buf[0] = '\0';
-    if (!url || !*url)
-        out_str(&o, "(libpq defaults)");
-    else if (url_is_uri(url))
-        mask_uri(&o, url);
-    else
-        mask_conninfo(&o, url);
+    mask(&o, url);
     return buf;
+}
+
+char *url_password(const char *url)
+{
+    char scratch[1];
+    struct out o = { scratch, sizeof(scratch), 0, NULL, 0 };
+    char *pw;
+    size_t n = 0;
+
+    mask(&o, url);
+    if (!o.pw || o.pw_len == 0)
+        return NULL;
+    pw = malloc(o.pw_len + 1);
+    if (!pw)
+        return NULL;
+    for (size_t i = 0; i < o.pw_len; i++) {
+        char c = o.pw[i];
+
+        if (o.pw[0] == '\'' && !url_is_uri(url)) {
+            /* conninfo 'quoted \' value' */
+            if ((i == 0 || i == o.pw_len - 1) && c == '\'')
+                continue;
+            if (c == '\\' && i + 1 < o.pw_len)
+                c = o.pw[++i];
+        }
+        pw[n++] = c;
+    }
+    pw[n] = '\0';
+    return pw;
 }
 
 void url_scrub(char *text, const char *secret)

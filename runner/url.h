@@ -26,6 +26,11 @@ int url_is_uri(const char *url);
  * shown as "(libpq defaults)".  Returns buf. */
 char *url_mask(const char *url, char *buf, size_t size);
 
+/* The password of `url` exactly as written (URI userinfo, password=
+ * query parameter or conninfo keyword, quotes removed), or NULL when there
+ * is none.  Caller frees. */
+char *url_password(const char *url);
+
 /* Replace each occurrence of `secret` in the NUL-terminated `text` by
  * "***" (a secret shorter than that by as many '*'), in place: the text
  * never grows.  For libpq messages that may echo a part of the

@@ -114,7 +114,32 @@ static void test_url_scrub_removes_secret(void)
     CU_ASSERT_STRING_EQUAL(small, "pw ** here **");
 }
 
+static void check_password(const char *in, const char *want)
+{
+    char *pw = url_password(in);
+
+    if (!want) {
+        CU_ASSERT_PTR_NULL(pw);
+    } else {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(pw);
+        CU_ASSERT_STRING_EQUAL(pw, want);
+    }
+    free(pw);
+}
+
+static void test_url_password_as_written(void)
+{
+    check_password("postgresql://alice:s%zz@h/db", "s%zz");
+    check_password("postgresql://h/db?a=1&password=q1", "q1");
+    check_password("host=h password='a \\'b' x=y", "a 'b");
+    check_password("host=h password=plain", "plain");
+    check_password("postgresql://alice@h/db", NULL);
+    check_password("host=h", NULL);
+    check_password(NULL, NULL);
+}
+
 CU_TestInfo url_tests[] = {
+    { "password is extracted as written", test_url_password_as_written },
     { "sqlalchemy +driver is stripped", test_url_sqlalchemy_driver_is_stripped },
     { "plain forms are kept", test_url_plain_forms_are_kept },
     { "foreign scheme is a usage error", test_url_foreign_scheme_is_usage_error },

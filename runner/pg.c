@@ -1,0 +1,603 @@
+/* pg.c -- libpq on a libuv loop, behind a synchronous API; see pg.h.
+ *
+ * Every wait is io_wait(): point the uv_poll_t at PQsocket() (libpq may
+ * change sockets while connecting: then the old handle is closed and a
+ * new one initialised), start it for the events libpq asked for, run the
+ * loop once at a time until the callback fires, stop it.  Stopping after
+ * each wait keeps libuv from watching a socket that libpq may close. */
+#include "pg.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "url.h"
+
+#define PG_STMT_SHOWN 240       /* bytes of a failing statement quoted in an error */
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    struct pg *db = h->data;
+
+    /* An error status (libuv reports POLLERR as UV_EBADF, e.g. a refused
+     * connect) is readiness too: libpq finds and names the real error. */
+    (void)status;
+    (void)events;
+    db->ready = 1;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct pg *db = t->data;
+
+    db->timed_out = 1;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    struct pg *db = h->data;
+
+    db->closing--;
+}
+
+/* Close the poll handle and wait for its close callback: its memory (in
+ * *db) is reusable only then. */
+static void poll_close(struct pg *db)
+{
+    if (!db->poll_open)
+        return;
+    db->poll_open = 0;
+    db->poll_fd = -1;
+    db->closing++;
+    uv_close((uv_handle_t *)&db->poll, on_closed);
+    while (db->closing > 0)
+        uv_run(db->loop, UV_RUN_NOWAIT);
+}
+
+/* Wait until the libpq socket is ready for `events` (UV_READABLE,
+ * UV_WRITABLE) or the connect timer fires. */
+static int io_wait(struct pg *db, int events, struct err *e)
+{
+    int fd = PQsocket(db->conn);
+    int rc;
+
+    if (fd < 0)
+        return err_set(e, ERR_FAIL, "connection lost: %s", PQerrorMessage(db->conn));
+    if (db->poll_open && db->poll_fd != fd)
+        poll_close(db);
+    if (!db->poll_open) {
+        rc = uv_poll_init(db->loop, &db->poll, fd);
+        if (rc < 0)
+            return err_set(e, ERR_FAIL, "cannot watch the database socket: %s", uv_strerror(rc));
+        db->poll.data = db;
+        db->poll_open = 1;
+        db->poll_fd = fd;
+    }
+    db->ready = 0;
+    rc = uv_poll_start(&db->poll, events, on_poll);
+    if (rc < 0)
+        return err_set(e, ERR_FAIL, "cannot watch the database socket: %s", uv_strerror(rc));
+    while (!db->ready && !db->timed_out)
+        uv_run(db->loop, UV_RUN_ONCE);
+    uv_poll_stop(&db->poll);
+    if (!db->ready)
+        return err_set(e, ERR_FAIL, "timeout expired");
+    return 0;
+}
+
+static void on_notice(void *arg, const char *msg)
+{
+    struct pg *db = arg;
+
+    if (db->show_notices)
+        fprintf(stderr, "runner: %s", msg);
+}
+
+PGconn *pg_conn(struct pg *db)
+{
+    return db ? db->conn : NULL;
+}
+
+void pg_describe(struct pg *db, char *buf, size_t size)
+{
+    const char *host, *port, *dbname;
+
+    if (!db || !db->conn) {
+        snprintf(buf, size, "(not connected)");
+        return;
+    }
+    host = PQhost(db->conn);
+    port = PQport(db->conn);
+    dbname = PQdb(db->conn);
+    snprintf(buf, size, "%s '%s' port %s database '%s'",
+             host && (host[0] == '/' || host[0] == '@') ? "socket" : "host",
+             host && *host ? host : "localhost", port && *port ? port : "5432",
+             dbname ? dbname : "");
+}
+
+/* The password of the connection string as libpq decodes it, else as
+ * written (libpq may echo a badly encoded one): caller frees. */
+static char *conninfo_password(const char *url)
+{
+    PQconninfoOption *opts;
+    char *pw = NULL;
+
+    if (!url || !*url)
+        return NULL;
+    opts = PQconninfoParse(url, NULL);
+    if (!opts)
+        return url_password(url);
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
+            pw = strdup(o->val);
+    PQconninfoFree(opts);
+    return pw;
+}
+
+/* connect_timeout of the connection in seconds, 0 when unset. */
+static long connect_timeout(PGconn *conn)
+{
+    PQconninfoOption *opts = PQconninfo(conn);
+    long secs = 0;
+
+    if (!opts)
+        return 0;
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, "connect_timeout") == 0 && o->val)
+            secs = strtol(o->val, NULL, 10);
+    PQconninfoFree(opts);
+    return secs > 0 ? secs : 0;
+}
+
+static int connect_fail(struct pg *db, const char *url, const char *password,
+                        const char *why, struct err *e)
+{
+    char where[512];
+    char msg[ERR_MSG_SIZE];
+    char *raw = url_password(url);
+
+    pg_describe(db, where, sizeof(where));
+    snprintf(msg, sizeof(msg), "%s", why);
+    url_scrub(msg, password);
+    url_scrub(where, password);
+    url_scrub(msg, raw);
+    url_scrub(where, raw);
+    free(raw);
+    return err_set(e, ERR_FAIL, "cannot connect to %s: %s", where, msg);
+}
+
+int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
+{
+    const char *keys[] = { "application_name", "dbname", NULL };
+    const char *vals[] = { "runner", NULL, NULL };
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    char *norm = NULL;
+    char *password = NULL;
+    long timeout;
+    int ret = -1;
+    int rc;
+
+    db->loop = loop;
+    db->conn = NULL;
+    db->poll_fd = -1;
+    db->poll_open = db->timer_open = db->closing = 0;
+    db->ready = db->timed_out = 0;
+    norm = url_normalize(url, e);
+    if (!norm)
+        goto out;
+    password = conninfo_password(norm);
+    vals[1] = *norm ? norm : NULL;
+    /* application_name before dbname: a url that sets its own wins */
+    db->conn = PQconnectStartParams(keys, vals, 1);
+    if (!db->conn) {
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    if (PQstatus(db->conn) == CONNECTION_BAD) {
+        connect_fail(db, norm, password, PQerrorMessage(db->conn), e);
+        goto out;
+    }
+    rc = uv_timer_init(loop, &db->timer);
+    if (rc < 0) {
+        err_set(e, ERR_FAIL, "cannot start a timer: %s", uv_strerror(rc));
+        goto out;
+    }
+    db->timer.data = db;
+    db->timer_open = 1;
+    /* libpq ignores connect_timeout under PQconnectPoll: the loop enforces it */
+    timeout = connect_timeout(db->conn);
+    if (timeout > 0)
+        uv_timer_start(&db->timer, on_timer, (uint64_t)timeout * 1000, 0);
+    while (st != PGRES_POLLING_OK) {
+        if (st == PGRES_POLLING_FAILED) {
+            connect_fail(db, norm, password, PQerrorMessage(db->conn), e);
+            goto out;
+        }
+        if (io_wait(db, st == PGRES_POLLING_READING ? UV_READABLE : UV_WRITABLE, e) < 0) {
+            char why[ERR_MSG_SIZE];
+
+            snprintf(why, sizeof(why), "%s", db->timed_out ? "timeout expired" : e->msg);
+            connect_fail(db, norm, password, why, e);
+            goto out;
+        }
+        st = PQconnectPoll(db->conn);
+    }
+    uv_timer_stop(&db->timer);
+    PQsetNoticeProcessor(db->conn, on_notice, db);
+    if (PQsetnonblocking(db->conn, 1) != 0) {
+        connect_fail(db, norm, password, PQerrorMessage(db->conn), e);
+        goto out;
+    }
+    ret = 0;
+out:
+    if (password) {
+        memset(password, 0, strlen(password));
+        free(password);
+    }
+    free(norm);
+    return ret;
+}
+
+void pg_close(struct pg *db)
+{
+    if (!db)
+        return;
+    /* handles first: libuv must stop watching the fd before libpq closes it */
+    poll_close(db);
+    if (db->timer_open) {
+        db->timer_open = 0;
+        db->closing++;
+        uv_close((uv_handle_t *)&db->timer, on_closed);
+        while (db->closing > 0)
+            uv_run(db->loop, UV_RUN_NOWAIT);
+    }
+    if (db->conn)
+        PQfinish(db->conn);
+    db->conn = NULL;
+}
+
+/* ---- failing statement of a script ---- */
+
+/* Bytes of the quoted/commented construct starting at s[i], or 0. */
+static size_t skip_special(const char *s, size_t i)
+{
+    size_t j;
+
+    if (s[i] == '\'' || s[i] == '"') {
+        char q = s[i];
+
+        for (j = i + 1; s[j]; j++) {
+            if (s[j] == q) {
+                if (s[j + 1] == q) {
+                    j++;
+                    continue;
+                }
+                return j + 1 - i;
+            }
+        }
+        return j - i;
+    }
+    if (s[i] == '-' && s[i + 1] == '-') {
+        for (j = i; s[j] && s[j] != '\n'; j++)
+            ;
+        return j - i;
+    }
+    if (s[i] == '/' && s[i + 1] == '*') {
+        int depth = 0;
+
+        for (j = i; s[j]; j++) {
+            if (s[j] == '/' && s[j + 1] == '*') {
+                depth++;
+                j++;
+            } else if (s[j] == '*' && s[j + 1] == '/') {
+                j++;
+                if (--depth == 0)
+                    return j + 1 - i;
+            }
+        }
+        return j - i;
+    }
+    if (s[i] == '$' && (i == 0 || !(isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_'))) {
+        /* $tag$ ... $tag$ */
+        size_t t = i + 1;
+        const char *end;
+
+        while (isalnum((unsigned char)s[t]) || s[t] == '_')
+            t++;
+        if (s[t] != '$' || isdigit((unsigned char)s[i + 1]))
+            return 0;
+        {
+            size_t tag_len = t + 1 - i;
+            char tag[128];
+
+            if (tag_len >= sizeof(tag))
+                return 0;
+            memcpy(tag, s + i, tag_len);
+            tag[tag_len] = '\0';
+            end = strstr(s + t + 1, tag);
+            return end ? (size_t)(end - s) + tag_len - i : strlen(s + i);
+        }
+    }
+    return 0;
+}
+
+/* Find the statement of the script that holds byte offset `at` (when
+ * at >= 0) or else the index-th non-empty statement.  Sets [*start, *end). */
+static int stmt_find(const char *s, long at, size_t index, size_t *start, size_t *end)
+{
+    size_t i = 0, begin = 0, n = 0;
+    int has_token = 0;
+
+    for (;;) {
+        size_t k = s[i] ? skip_special(s, i) : 0;
+
+        if (k > 0) {
+            if (s[i] != '-' && s[i] != '/')
+                has_token = 1;
+            i += k;
+            continue;
+        }
+        if (s[i] == ';' || s[i] == '\0') {
+            int hit = at >= 0 ? (size_t)at < i + 1 || s[i] == '\0' : has_token && n == index;
+
+            if (hit && (has_token || at >= 0)) {
+                *start = begin;
+                *end = i;
+                return 0;
+            }
+            if (has_token)
+                n++;
+            if (s[i] == '\0')
+                return -1;
+            begin = i + 1;
+            has_token = 0;
+            i++;
+            continue;
+        }
+        if (!isspace((unsigned char)s[i]))
+            has_token = 1;
+        i++;
+    }
+}
+
+/* PostgreSQL's position counts characters; the client encoding is
+ * assumed UTF-8 (ASCII scripts are exact either way). */
+static long char_to_byte(const char *s, long pos)
+{
+    long chars = 0;
+    long i;
+
+    for (i = 0; s[i]; i++) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (chars == pos)
+                return i;
+            chars++;
+        }
+    }
+    return i;
+}
+
+/* Copy s[start,end) to buf with whitespace runs folded to one space,
+ * trimmed and cut at PG_STMT_SHOWN bytes on a character boundary.
+ * Returns the 1-based character position in buf of byte `at` of s (0 when
+ * at is outside or cut off). */
+static long stmt_show(const char *s, size_t start, size_t end, long at, char *buf,
+                      size_t size)
+{
+    size_t n = 0;
+    long chars = 0, shown_at = 0;
+    int space = 0;
+
+    for (size_t i = start; i < end && n + 4 < size; i++) {
+        if (isspace((unsigned char)s[i])) {
+            space = n > 0;
+            continue;
+        }
+        if (n >= PG_STMT_SHOWN && ((unsigned char)s[i] & 0xC0) != 0x80) {
+            memcpy(buf + n, "...", 3);
+            n += 3;
+            break;
+        }
+        if (space) {
+            buf[n++] = ' ';
+            chars++;
+        }
+        space = 0;
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            chars++;
+        if ((long)i == at)
+            shown_at = chars;
+        buf[n++] = s[i];
+    }
+    buf[n] = '\0';
+    return shown_at;
+}
+
+/* Fill *e from an error result of `sql`, whose statement number
+ * `ok_before` (successful results before it) failed. */
+static int result_error(struct pg *db, const PGresult *res, const char *sql,
+                        size_t ok_before, struct err *e)
+{
+    const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+    char shown[PG_STMT_SHOWN + 8];
+    size_t start = 0, end = 0;
+    long at = -1;
+
+    if (!msg)
+        msg = PQresultErrorMessage(res);
+    if (!msg || !*msg)
+        msg = PQerrorMessage(db->conn);
+    if (pos)
+        at = char_to_byte(sql, strtol(pos, NULL, 10) - 1);
+    if (!sql || stmt_find(sql, at, ok_before, &start, &end) < 0) {
+        err_set(e, ERR_FAIL, "%s (SQLSTATE %s)", msg, state ? state : "none");
+    } else {
+        long shown_at = stmt_show(sql, start, end, at, shown, sizeof(shown));
+
+        if (shown_at > 0)
+            err_set(e, ERR_FAIL, "%s (SQLSTATE %s) at character %ld of statement \"%s\"", msg,
+                    state ? state : "none", shown_at, shown);
+        else
+            err_set(e, ERR_FAIL, "%s (SQLSTATE %s) in statement \"%s\"", msg,
+                    state ? state : "none", shown);
+    }
+    err_sqlstate(e, state);
+    return -1;
+}
+
+/* ---- running statements ---- */
+
+static int conn_lost(struct pg *db, struct err *e)
+{
+    err_set(e, ERR_FAIL, "connection lost: %s", PQerrorMessage(db->conn));
+    err_sqlstate(e, "08006");
+    return -1;
+}
+
+/* Push the query out: in non-blocking mode PQflush may need the socket
+ * writable (and input read meanwhile, or the server may stall). */
+static int flush(struct pg *db, struct err *e)
+{
+    int r;
+
+    while ((r = PQflush(db->conn)) > 0) {
+        if (io_wait(db, UV_READABLE | UV_WRITABLE, e) < 0)
+            return -1;
+        if (!PQconsumeInput(db->conn))
+            return conn_lost(db, e);
+    }
+    return r < 0 ? conn_lost(db, e) : 0;
+}
+
+static int rows_copy(const PGresult *res, struct pg_rows *out)
+{
+    size_t rows = (size_t)PQntuples(res);
+    size_t cols = (size_t)PQnfields(res);
+
+    pg_rows_release(out);
+    if (rows * cols == 0) {
+        out->n_cols = cols;
+        return 0;
+    }
+    out->cells = calloc(rows * cols, sizeof(*out->cells));
+    if (!out->cells)
+        return -1;
+    out->n_rows = rows;
+    out->n_cols = cols;
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t c = 0; c < cols; c++) {
+            if (PQgetisnull(res, (int)r, (int)c))
+                continue;
+            out->cells[r * cols + c] = strdup(PQgetvalue(res, (int)r, (int)c));
+            if (!out->cells[r * cols + c])
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Read every result of the query just sent; the first error wins. */
+static int collect(struct pg *db, const char *sql, struct pg_rows *out, long *n_affected,
+                   struct err *e)
+{
+    size_t ok = 0;
+    int failed = 0;
+    PGresult *res;
+
+    for (;;) {
+        while (PQisBusy(db->conn)) {
+            if (io_wait(db, UV_READABLE, e) < 0)
+                return -1;
+            if (!PQconsumeInput(db->conn))
+                return failed ? -1 : conn_lost(db, e);
+        }
+        res = PQgetResult(db->conn);
+        if (!res)
+            break;
+        switch (PQresultStatus(res)) {
+        case PGRES_COMMAND_OK:
+        case PGRES_TUPLES_OK:
+        case PGRES_SINGLE_TUPLE:
+            if (!failed) {
+                ok++;
+                if (out && rows_copy(res, out) < 0)
+                    failed = err_set(e, ERR_FAIL, "out of memory");
+                if (n_affected)
+                    *n_affected = strtol(PQcmdTuples(res), NULL, 10);
+            }
+            break;
+        case PGRES_EMPTY_QUERY:
+            break;
+        case PGRES_COPY_IN:
+            PQputCopyEnd(db->conn, "COPY FROM STDIN is not supported by runner");
+            break;
+        case PGRES_COPY_OUT: {
+            char *buf;
+
+            while (PQgetCopyData(db->conn, &buf, 0) > 0)
+                PQfreemem(buf);
+            break;
+        }
+        default:
+            if (!failed)
+                result_error(db, res, sql, ok, e);
+            failed = -1;
+            break;
+        }
+        PQclear(res);
+        if (PQstatus(db->conn) == CONNECTION_BAD)
+            return failed ? -1 : conn_lost(db, e);
+    }
+    return failed ? -1 : 0;
+}
+
+int pg_exec(struct pg *db, const char *sql, struct err *e)
+{
+    if (!db || !db->conn)
+        return err_set(e, ERR_FAIL, "not connected");
+    if (!PQsendQuery(db->conn, sql))
+        return conn_lost(db, e);
+    if (flush(db, e) < 0)
+        return -1;
+    return collect(db, sql, NULL, NULL, e);
+}
+
+int pg_query(struct pg *db, const char *sql, int n_params, const char *const *params,
+             struct pg_rows *out, long *n_affected, struct err *e)
+{
+    if (!db || !db->conn)
+        return err_set(e, ERR_FAIL, "not connected");
+    if (!PQsendQueryParams(db->conn, sql, n_params, NULL, params, NULL, NULL, 0))
+        return conn_lost(db, e);
+    if (flush(db, e) < 0)
+        return -1;
+    return collect(db, sql, out, n_affected, e);
+}
+
+int pg_exec_params(struct pg *db, const char *sql, int n_params, const char *const *params,
+                   struct err *e)
+{
+    return pg_query(db, sql, n_params, params, NULL, NULL, e);
+}
+
+const char *pg_rows_get(const struct pg_rows *r, size_t row, size_t col)
+{
+    if (!r || row >= r->n_rows || col >= r->n_cols)
+        return NULL;
+    return r->cells[row * r->n_cols + col];
+}
+
+void pg_rows_release(struct pg_rows *r)
+{
+    if (!r)
+        return;
+    if (r->cells)
+        for (size_t i = 0; i < r->n_rows * r->n_cols; i++)
+            free(r->cells[i]);
+    free(r->cells);
+    r->cells = NULL;
+    r->n_rows = r->n_cols = 0;
+}

@@ -1,0 +1,94 @@
+/* pg.h -- one PostgreSQL connection, driven non-blocking on a libuv loop.
+ *
+ * The connection (PQconnectStartParams/PQconnectPoll) and every statement
+ * (PQsendQuery/PQsendQueryParams, PQconsumeInput, PQisBusy) wait on a
+ * uv_poll_t watching PQsocket(), so the process is never parked inside a
+ * blocking libpq call.  The API below is nevertheless synchronous: each
+ * call runs the loop (uv_run(UV_RUN_ONCE)) until its operation completes,
+ * so plugin code calling op_execute() stays plain sequential C.  The
+ * consequence, and the rule: never call these functions from inside a
+ * libuv callback (uv_run is not reentrant); call them from plain code.
+ *
+ * Errors fill struct err with PostgreSQL's primary message and SQLSTATE
+ * (err_sqlstate) and, for statements, the statement and the error's
+ * position.  Connection errors name host, port and database, never the
+ * password.  Version tables, transactions and revisions are left to
+ * versions.c and migrate.c. */
+#ifndef RUNNER_PG_H
+#define RUNNER_PG_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <uv.h>
+
+#include "err.h"
+
+/* Caller-allocated.  Zero-initialise (or PG_INIT), pg_open(), use,
+ * pg_close(); pg_close() is safe after a failed pg_open() and twice. */
+struct pg {
+    uv_loop_t *loop;            /* borrowed; must outlive the struct */
+    PGconn *conn;               /* owned: PQfinish() in pg_close() */
+    uv_poll_t poll;             /* readiness of PQsocket(conn) */
+    uv_timer_t timer;           /* connect_timeout (libpq's own only works when blocking) */
+    int poll_fd;                /* the fd `poll` was initialised on, -1: none */
+    int poll_open;              /* `poll` initialised and not yet closed */
+    int timer_open;             /* `timer` initialised and not yet closed */
+    int ready;                  /* set by the poll callback: the awaited events happened */
+    int timed_out;              /* set by the timer callback */
+    int closing;                /* handles whose close callback has not run yet */
+    int show_notices;           /* print NOTICE/WARNING to stderr (default: silent, as psycopg2) */
+};
+
+#define PG_INIT { NULL, NULL, { 0 }, { 0 }, -1, 0, 0, 0, 0, 0, 0 }
+
+/* Rows of a read.  cells is row-major, n_rows * n_cols entries, NULL for
+ * SQL NULL.  Owned by the struct: pg_rows_release() frees them. */
+struct pg_rows {
+    size_t n_rows;
+    size_t n_cols;
+    char **cells;
+};
+
+#define PG_ROWS_INIT { 0, 0, NULL }
+
+/* Connect to `url` (URI or conninfo, "postgresql+driver://" accepted,
+ * NULL or "": libpq's PG* environment) with application_name=runner
+ * unless the url sets one.  connect_timeout in the url is enforced with a
+ * uv timer.  On failure *db is still safe to pg_close(). */
+int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e);
+
+/* Close the connection and the loop handles (runs the loop until their
+ * close callbacks have run).  The loop itself stays the caller's. */
+void pg_close(struct pg *db);
+
+/* Borrowed; NULL before pg_open() and after pg_close(). */
+PGconn *pg_conn(struct pg *db);
+
+/* Run `sql` with the simple query protocol: a script of several
+ * ;-separated statements is sent as one string, as psql -c does, every
+ * result is collected and the first error wins.  On error *e holds
+ * "<message> (SQLSTATE xxxxx) at character N of statement \"...\"" naming
+ * the failing statement of the script. */
+int pg_exec(struct pg *db, const char *sql, struct err *e);
+
+/* One statement with $1..$n text parameters (NULL: SQL NULL), extended
+ * protocol.  Rows, if any, are discarded. */
+int pg_exec_params(struct pg *db, const char *sql, int n_params,
+                   const char *const *params, struct err *e);
+
+/* Like pg_exec_params, returning the rows of the (single) statement in
+ * *out (PG_ROWS_INIT first; caller releases with pg_rows_release()).
+ * `n_affected`, when not NULL, receives PQcmdTuples (rows updated,
+ * deleted, inserted). */
+int pg_query(struct pg *db, const char *sql, int n_params, const char *const *params,
+             struct pg_rows *out, long *n_affected, struct err *e);
+
+/* Cell (row, col), NULL for SQL NULL; borrowed from *r. */
+const char *pg_rows_get(const struct pg_rows *r, size_t row, size_t col);
+void pg_rows_release(struct pg_rows *r);
+
+/* "host 'h' port 5432 database 'd'" (or "socket '/dir' ...") of the open
+ * or failed connection, for messages; never the password. */
+void pg_describe(struct pg *db, char *buf, size_t size);
+
+#endif
