@@ -1,6 +1,7 @@
 /* suites.h -- one SUITE(<concern>) line per tests/unit/test_<concern>.c. */
 #define UNIT_SUITES \
     SUITE(err) \
+    SUITE(ops_render) \
     SUITE(cli) \
     SUITE(revision) \
     SUITE(url)
