@@ -4,4 +4,6 @@
     SUITE(ops_render) \
     SUITE(cli) \
     SUITE(revision) \
-    SUITE(url)
+    SUITE(url) \
+    SUITE(loader) \
+    SUITE(checksum)

@@ -1,0 +1,807 @@
+/* loader.c -- finds revision plugins, reads their metadata from the ELF
+ * section RUNNER_SECTION without running them, and dlopen()s one only to
+ * run it.  See loader.h.
+ *
+ * Reading metadata is a handful of system calls per file (openat, fstat,
+ * three preads, close): the ELF header, the section header table together
+ * with the bytes just before it (where GNU ld puts .shstrtab), and the
+ * metadata section itself.  Every offset and size in the file is untrusted
+ * and checked against the file size before use.  The graph (graph.c) links
+ * and validates what this file reads; this file validates each plugin on
+ * its own (bytes, strings, permissions). */
+#include "loader.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The runner only loads objects of its own class, byte order and machine. */
+#if UINTPTR_MAX > 0xffffffffu
+#define LOADER_CLASS ELFCLASS64
+#define LOADER_BITS 64
+typedef Elf64_Ehdr ehdr_t;
+typedef Elf64_Shdr shdr_t;
+#else
+#define LOADER_CLASS ELFCLASS32
+#define LOADER_BITS 32
+typedef Elf32_Ehdr ehdr_t;
+typedef Elf32_Shdr shdr_t;
+#endif
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LOADER_DATA ELFDATA2LSB
+#else
+#define LOADER_DATA ELFDATA2MSB
+#endif
+
+#if defined(__x86_64__)
+#define LOADER_MACHINE EM_X86_64
+#elif defined(__i386__)
+#define LOADER_MACHINE EM_386
+#elif defined(__aarch64__)
+#define LOADER_MACHINE EM_AARCH64
+#elif defined(__arm__)
+#define LOADER_MACHINE EM_ARM
+#elif defined(__riscv)
+#define LOADER_MACHINE EM_RISCV
+#elif defined(__powerpc64__)
+#define LOADER_MACHINE EM_PPC64
+#elif defined(__powerpc__)
+#define LOADER_MACHINE EM_PPC
+#elif defined(__s390__)
+#define LOADER_MACHINE EM_S390
+#elif defined(__mips__)
+#define LOADER_MACHINE EM_MIPS
+#else
+#define LOADER_MACHINE EM_NONE  /* unknown host: the machine is not checked */
+#endif
+
+/* Bytes read just before the section header table in the same pread(), so
+ * that .shstrtab (which GNU ld and lld place there) needs no read of its own. */
+#define LOADER_TAIL_SLACK 1024
+/* Section header tables up to this size are read into a stack buffer. */
+#define LOADER_STACK_BUF 8192
+
+static const char *machine_name(unsigned m, char *buf, size_t n)
+{
+    switch (m) {
+    case EM_386: return "i386";
+    case EM_X86_64: return "x86-64";
+    case EM_AARCH64: return "aarch64";
+    case EM_ARM: return "arm";
+    case EM_RISCV: return "risc-v";
+    case EM_PPC: return "ppc";
+    case EM_PPC64: return "ppc64";
+    case EM_S390: return "s390";
+    case EM_MIPS: return "mips";
+    case EM_SPARCV9: return "sparc64";
+    default:
+        snprintf(buf, n, "e_machine %u", m);
+        return buf;
+    }
+}
+
+static const char *type_name(unsigned t, char *buf, size_t n)
+{
+    switch (t) {
+    case ET_NONE: return "no file type";
+    case ET_REL: return "relocatable object";
+    case ET_EXEC: return "executable";
+    case ET_CORE: return "core file";
+    default:
+        snprintf(buf, n, "e_type %u", t);
+        return buf;
+    }
+}
+
+/* pread() all of n bytes unless the file ends first; returns the count read
+ * or -1 with errno set. */
+static ssize_t read_at(int fd, void *buf, size_t n, uint64_t off)
+{
+    size_t done = 0;
+
+    while (done < n) {
+        ssize_t r = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (r == 0)
+            break;
+        done += (size_t)r;
+    }
+    return (ssize_t)done;
+}
+
+/* Read exactly n bytes at off, or fill *e: a short read is a truncated file. */
+static int read_exact(int fd, const char *path, void *buf, size_t n, uint64_t off,
+                      uint64_t size, struct err *e)
+{
+    ssize_t r;
+
+    if (off > size || n > size - off)
+        return err_set(e, ERR_FAIL, "plugin '%s': truncated file", path);
+    r = read_at(fd, buf, n, off);
+    if (r < 0)
+        return err_set(e, ERR_FAIL, "plugin '%s': cannot read: %s", path, strerror(errno));
+    if ((size_t)r < n)
+        return err_set(e, ERR_FAIL, "plugin '%s': truncated file", path);
+    return 0;
+}
+
+/* alembic: Revision.__init__ refuses these characters in an id
+ * (_revision_illegal_chars in script/revision.py). */
+static int check_id_chars(const char *path, const char *what, const char *id, int is_revision,
+                          struct err *e)
+{
+    char bad[8];
+    size_t n_bad = 0;
+
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return err_set(e, ERR_FAIL, "plugin '%s': %s contains a control character", path,
+                           what);
+    if (!is_revision)
+        return 0;
+    /* sorted, as alembic lists them */
+    if (strchr(id, '+'))
+        bad[n_bad++] = '+';
+    if (strchr(id, '-'))
+        bad[n_bad++] = '-';
+    if (strchr(id, '@'))
+        bad[n_bad++] = '@';
+    if (n_bad) {
+        char list[16] = "";
+        size_t len = 0;
+
+        for (size_t i = 0; i < n_bad; i++)
+            len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%c", i ? ", " : "",
+                                    bad[i]);
+        return err_set(e, ERR_FAIL,
+                       "plugin '%s': character(s) '%s' not allowed in revision identifier '%s'",
+                       path, list, id);
+    }
+    return 0;
+}
+
+/* A list of RUNNER_MAX_REFS ids (down_revision, branch_labels, depends_on):
+ * each entry terminated and at most 32 characters; the used entries come
+ * first, then only empty ones. */
+static int check_refs(const char *path, const char *field,
+                      const char (*refs)[RUNNER_ID_SIZE], struct err *e)
+{
+    int seen_empty = 0;
+
+    for (size_t i = 0; i < RUNNER_MAX_REFS; i++) {
+        char what[64];
+
+        snprintf(what, sizeof(what), "%s entry %zu", field, i + 1);
+        if (!memchr(refs[i], '\0', RUNNER_ID_SIZE))
+            return err_set(e, ERR_FAIL,
+                           "plugin '%s': %s is unterminated or longer than %d characters",
+                           path, what, RUNNER_ID_SIZE - 1);
+        if (refs[i][0] == '\0') {
+            seen_empty = 1;
+            continue;
+        }
+        if (seen_empty)
+            return err_set(e, ERR_FAIL, "plugin '%s': %s follows an empty entry", path, what);
+        if (check_id_chars(path, what, refs[i], 0, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int is_lower_hex(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* Everything in the struct, after its bytes were read as they are. */
+static int check_meta(const char *path, const struct runner_revision *m, struct err *e)
+{
+    size_t sha_len;
+
+    if (!memchr(m->revision, '\0', sizeof(m->revision)))
+        return err_set(e, ERR_FAIL,
+                       "plugin '%s': revision id is unterminated or longer than %d characters",
+                       path, RUNNER_ID_SIZE - 1);
+    if (m->revision[0] == '\0')
+        return err_set(e, ERR_FAIL, "plugin '%s': empty revision id", path);
+    if (check_id_chars(path, "revision id", m->revision, 1, e) < 0)
+        return -1;
+    if (check_refs(path, "down_revision", m->down_revision, e) < 0 ||
+        check_refs(path, "branch_labels", m->branch_labels, e) < 0 ||
+        check_refs(path, "depends_on", m->depends_on, e) < 0)
+        return -1;
+    if (!memchr(m->message, '\0', sizeof(m->message)))
+        return err_set(e, ERR_FAIL, "plugin '%s': unterminated message", path);
+    if (!memchr(m->create_date, '\0', sizeof(m->create_date)))
+        return err_set(e, ERR_FAIL, "plugin '%s': unterminated create_date", path);
+    if (!memchr(m->source_sha256, '\0', sizeof(m->source_sha256)))
+        return err_set(e, ERR_FAIL, "plugin '%s': unterminated source checksum", path);
+    sha_len = strlen(m->source_sha256);
+    if (sha_len != 0 && (sha_len != 64 || !is_lower_hex(m->source_sha256, sha_len)))
+        return err_set(e, ERR_FAIL,
+                       "plugin '%s': source checksum is not 64 lowercase hex digits", path);
+    if (m->flags & ~(uint32_t)RUNNER_NO_TRANSACTION)
+        return err_set(e, ERR_FAIL, "plugin '%s': unknown metadata flags 0x%x", path,
+                       (unsigned)m->flags);
+    return 0;
+}
+
+/* The fixed head of the struct: magic, ABI version and size, in that order,
+ * so that the message names the first thing that is wrong. */
+static int check_head(const char *path, uint32_t magic, uint32_t abi, uint32_t size,
+                      struct err *e)
+{
+    if (magic != RUNNER_MAGIC)
+        return err_set(e, ERR_FAIL, "plugin '%s': wrong magic 0x%08x (expected 0x%08x)", path,
+                       (unsigned)magic, (unsigned)RUNNER_MAGIC);
+    if (abi != RUNNER_ABI_VERSION)
+        return err_set(e, ERR_FAIL, "plugin '%s': ABI version %u, this runner supports %u",
+                       path, (unsigned)abi, (unsigned)RUNNER_ABI_VERSION);
+    if (size != sizeof(struct runner_revision))
+        return err_set(e, ERR_FAIL, "plugin '%s': metadata size %u, expected %zu", path,
+                       (unsigned)size, sizeof(struct runner_revision));
+    return 0;
+}
+
+/* The ELF header: ours, a shared object. */
+static int check_ehdr(const char *path, const unsigned char *buf, size_t got, uint64_t size,
+                      ehdr_t *eh, struct err *e)
+{
+    char tmp[32], tmp2[32];
+
+    if (got < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG) != 0)
+        return err_set(e, ERR_FAIL, "plugin '%s': not an ELF file", path);
+    if (buf[EI_CLASS] != ELFCLASS32 && buf[EI_CLASS] != ELFCLASS64)
+        return err_set(e, ERR_FAIL, "plugin '%s': not an ELF file (bad class %u)", path,
+                       buf[EI_CLASS]);
+    if (buf[EI_CLASS] != LOADER_CLASS)
+        return err_set(e, ERR_FAIL, "plugin '%s': wrong ELF class: %d-bit object, runner is %d-bit",
+                       path, buf[EI_CLASS] == ELFCLASS32 ? 32 : 64, LOADER_BITS);
+    if (buf[EI_DATA] != LOADER_DATA)
+        return err_set(e, ERR_FAIL, "plugin '%s': wrong byte order: %s object, runner is %s",
+                       path, buf[EI_DATA] == ELFDATA2MSB ? "big-endian" :
+                             buf[EI_DATA] == ELFDATA2LSB ? "little-endian" : "unknown-endian",
+                       LOADER_DATA == ELFDATA2LSB ? "little-endian" : "big-endian");
+    if (got < sizeof(*eh) || size < sizeof(*eh))
+        return err_set(e, ERR_FAIL, "plugin '%s': truncated file", path);
+    memcpy(eh, buf, sizeof(*eh));
+    if (eh->e_type != ET_DYN)
+        return err_set(e, ERR_FAIL, "plugin '%s': not a shared object (%s)", path,
+                       type_name(eh->e_type, tmp, sizeof(tmp)));
+    if (LOADER_MACHINE != EM_NONE && eh->e_machine != LOADER_MACHINE)
+        return err_set(e, ERR_FAIL, "plugin '%s': wrong architecture: %s, runner is %s", path,
+                       machine_name(eh->e_machine, tmp, sizeof(tmp)),
+                       machine_name(LOADER_MACHINE, tmp2, sizeof(tmp2)));
+    return 0;
+}
+
+/* Read and check the metadata of the open regular file fd of `size` bytes. */
+static int read_meta_fd(int fd, const char *path, uint64_t size, struct runner_revision *out,
+                        struct err *e)
+{
+    unsigned char head[sizeof(ehdr_t)];
+    unsigned char stackbuf[LOADER_STACK_BUF];
+    unsigned char *buf = stackbuf;      /* [base, base + len) of the file; ours when != stackbuf */
+    uint64_t base, len, shnum, shstrndx, table;
+    const shdr_t *meta_sh = NULL;
+    const char *strtab = NULL;
+    unsigned char *strbuf = NULL;       /* .shstrtab when it was not in buf: ours */
+    uint64_t strsize = 0;
+    ehdr_t eh;
+    shdr_t sh0, strsh;
+    ssize_t got;
+    int ret = -1;
+
+    got = read_at(fd, head, sizeof(head), 0);
+    if (got < 0) {
+        err_set(e, ERR_FAIL, "plugin '%s': cannot read: %s", path, strerror(errno));
+        goto out;
+    }
+    if (check_ehdr(path, head, (size_t)got, size, &eh, e) < 0)
+        goto out;
+
+    /* The section header table, with extended numbering (more than
+     * SHN_LORESERVE sections) as the ELF spec describes it. */
+    if (eh.e_shoff == 0) {
+        err_set(e, ERR_FAIL, "plugin '%s': no metadata section '%s' (no section headers)", path,
+                RUNNER_SECTION);
+        goto out;
+    }
+    if (eh.e_shentsize != sizeof(shdr_t)) {
+        err_set(e, ERR_FAIL, "plugin '%s': corrupt ELF file (section header size %u)", path,
+                (unsigned)eh.e_shentsize);
+        goto out;
+    }
+    shnum = eh.e_shnum;
+    shstrndx = eh.e_shstrndx;
+    if (shnum == 0 || shstrndx == SHN_XINDEX) {
+        if (read_exact(fd, path, &sh0, sizeof(sh0), eh.e_shoff, size, e) < 0)
+            goto out;
+        if (shnum == 0)
+            shnum = sh0.sh_size;
+        if (shstrndx == SHN_XINDEX)
+            shstrndx = sh0.sh_link;
+    }
+    if (shnum == 0 || eh.e_shoff > size || shnum > (size - eh.e_shoff) / sizeof(shdr_t)) {
+        err_set(e, ERR_FAIL, "plugin '%s': truncated file", path);
+        goto out;
+    }
+    if (shstrndx == SHN_UNDEF || shstrndx >= shnum) {
+        err_set(e, ERR_FAIL, "plugin '%s': corrupt ELF file (no section name table)", path);
+        goto out;
+    }
+    table = shnum * sizeof(shdr_t);
+    base = eh.e_shoff > LOADER_TAIL_SLACK ? eh.e_shoff - LOADER_TAIL_SLACK : 0;
+    len = eh.e_shoff - base + table;
+    if (len > sizeof(stackbuf)) {
+        buf = malloc(len);
+        if (!buf) {
+            err_set(e, ERR_FAIL, "out of memory");
+            goto out;
+        }
+    }
+    if (read_exact(fd, path, buf, len, base, size, e) < 0)
+        goto out;
+
+    /* The section-name string table: in buf when it lies there, else read. */
+    memcpy(&strsh, buf + (eh.e_shoff - base) + shstrndx * sizeof(shdr_t), sizeof(strsh));
+    strsize = strsh.sh_size;
+    if (strsh.sh_type == SHT_NOBITS || strsize == 0 || strsh.sh_offset > size ||
+        strsize > size - strsh.sh_offset) {
+        err_set(e, ERR_FAIL, "plugin '%s': truncated file", path);
+        goto out;
+    }
+    if (strsh.sh_offset >= base && strsh.sh_offset + strsize <= base + len) {
+        strtab = (const char *)buf + (strsh.sh_offset - base);
+    } else {
+        strbuf = malloc(strsize);
+        if (!strbuf) {
+            err_set(e, ERR_FAIL, "out of memory");
+            goto out;
+        }
+        if (read_exact(fd, path, strbuf, strsize, strsh.sh_offset, size, e) < 0)
+            goto out;
+        strtab = (const char *)strbuf;
+    }
+
+    for (uint64_t i = 1; i < shnum; i++) {
+        const shdr_t *sh = (const shdr_t *)(buf + (eh.e_shoff - base) + i * sizeof(shdr_t));
+        uint64_t name = sh->sh_name;
+
+        /* the name must lie inside the table, terminated inside it */
+        if (name < strsize && strsize - name > sizeof(RUNNER_SECTION) - 1 &&
+            memcmp(strtab + name, RUNNER_SECTION, sizeof(RUNNER_SECTION)) == 0) {
+            meta_sh = sh;
+            break;
+        }
+    }
+    if (!meta_sh) {
+        err_set(e, ERR_FAIL, "plugin '%s': no metadata section '%s'", path, RUNNER_SECTION);
+        goto out;
+    }
+    {
+        uint64_t ssize = meta_sh->sh_type == SHT_NOBITS ? 0 : meta_sh->sh_size;
+        uint64_t soff = meta_sh->sh_offset;
+        uint32_t fixed[3];
+
+        /* The section is copied as is: the struct holds no pointers. */
+        if (ssize < sizeof(fixed)) {
+            err_set(e, ERR_FAIL, "plugin '%s': metadata section too small (%llu bytes, expected %zu)",
+                    path, (unsigned long long)ssize, sizeof(*out));
+            goto out;
+        }
+        if (ssize >= sizeof(*out)) {
+            if (read_exact(fd, path, out, sizeof(*out), soff, size, e) < 0)
+                goto out;
+            memcpy(fixed, out, sizeof(fixed));
+        } else if (read_exact(fd, path, fixed, sizeof(fixed), soff, size, e) < 0) {
+            goto out;
+        }
+        if (check_head(path, fixed[0], fixed[1], fixed[2], e) < 0)
+            goto out;
+        if (ssize < sizeof(*out)) {
+            err_set(e, ERR_FAIL, "plugin '%s': metadata section too small (%llu bytes, expected %zu)",
+                    path, (unsigned long long)ssize, sizeof(*out));
+            goto out;
+        }
+    }
+    if (check_meta(path, out, e) < 0)
+        goto out;
+    ret = 0;
+out:
+    if (buf != stackbuf)
+        free(buf);
+    free(strbuf);
+    return ret;
+}
+
+int loader_read_meta(const char *path, struct runner_revision *out, struct err *e)
+{
+    struct stat st;
+    int fd, ret = -1;
+
+    /* O_NONBLOCK: a FIFO named x.so must not hang the scan. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return err_set(e, ERR_FAIL, "plugin '%s': cannot open: %s", path, strerror(errno));
+    if (fstat(fd, &st) < 0) {
+        err_set(e, ERR_FAIL, "plugin '%s': cannot stat: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        err_set(e, ERR_FAIL, "plugin '%s': not a regular file", path);
+        goto out;
+    }
+    ret = read_meta_fd(fd, path, (uint64_t)st.st_size, out, e);
+out:
+    close(fd);
+    return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Plugin-directory safety, as sshd's StrictModes: whoever can write the
+ * directory or a plugin can run code as the runner's user. */
+
+/* "" when st is safe, else the reason (a static string or buf). */
+static const char *unsafe_reason(const struct stat *st, char *buf, size_t n)
+{
+    uid_t me = geteuid();
+
+    if (st->st_mode & (S_IWGRP | S_IWOTH))
+        return "writable by group or others; fix with chmod go-w";
+    if (st->st_uid != me && st->st_uid != 0) {
+        snprintf(buf, n, "owned by uid %lu, not by uid %lu or root; fix with chown",
+                 (unsigned long)st->st_uid, (unsigned long)me);
+        return buf;
+    }
+    return "";
+}
+
+/* Refuse (or with allow_unsafe warn about) an unsafe `st` of `path` (which
+ * resolves to `real`, NULL when not a symlink). */
+static int check_safe(const char *kind, const char *path, const char *real, const struct stat *st,
+                      const struct loader_opts *o, struct err *e)
+{
+    char buf[128], via[PATH_MAX + 32];
+    const char *why = unsafe_reason(st, buf, sizeof(buf));
+
+    if (!*why)
+        return 0;
+    via[0] = '\0';
+    if (real && strcmp(real, path) != 0)
+        snprintf(via, sizeof(via), "resolves to '%s', ", real);
+    if (o && o->allow_unsafe) {
+        fprintf(stderr, "runner: warning: unsafe plugin %s '%s' (%smode %04o): %s\n", kind, path,
+                via, (unsigned)(st->st_mode & 07777), why);
+        return 0;
+    }
+    return err_set(e, ERR_FAIL,
+                   "unsafe plugin %s '%s' (%smode %04o): %s or pass --allow-unsafe-plugins",
+                   kind, path, via, (unsigned)(st->st_mode & 07777), why);
+}
+
+/* A plugin that is a symlink: the file it resolves to (fstat of the open
+ * fd) and the directory holding it must be as safe as the plugin directory.
+ * Returns 0, 1 (dangling since the open: skip) or -1. */
+static int check_link(const char *path, const struct stat *st, const struct loader_opts *o,
+                      struct err *e)
+{
+    char *real = realpath(path, NULL);
+    struct stat dst;
+    char *slash;
+    int ret = -1;
+
+    if (!real) {
+        if (errno == ENOENT)
+            return 1;
+        return err_set(e, ERR_FAIL, "plugin '%s': cannot resolve: %s", path, strerror(errno));
+    }
+    if (check_safe("file", path, real, st, o, e) < 0)
+        goto out;
+    slash = strrchr(real, '/');
+    if (slash == real)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    if (stat(real, &dst) < 0) {
+        err_set(e, ERR_FAIL, "plugin '%s': cannot stat '%s': %s", path, real, strerror(errno));
+        goto out;
+    }
+    ret = check_safe("directory", path, real, &dst, o, e);
+out:
+    free(real);
+    return ret;
+}
+
+/* Names of the *.so entries of a directory, sorted by strcmp (byte order,
+ * not the locale's, so the order is the same everywhere).  Each arena entry
+ * is the d_type byte followed by the NUL-terminated name, so the type
+ * travels with the name through the sort: type = name[-1]. */
+struct names {
+    char *arena;            /* [d_type][name]\0 ... */
+    size_t used, cap;
+    size_t *offs;           /* start of each name (after its type byte) in arena */
+    size_t n, n_cap;
+    char **sorted;          /* pointers into arena, after names_sort() */
+};
+
+static void names_release(struct names *nm)
+{
+    free(nm->arena);
+    free(nm->offs);
+    free(nm->sorted);
+}
+
+static int names_add(struct names *nm, const char *name, size_t len, unsigned char type)
+{
+    if (nm->used + len + 2 > nm->cap) {
+        size_t cap = nm->cap ? nm->cap * 2 : 16384;
+        char *p;
+
+        while (cap < nm->used + len + 2)
+            cap *= 2;
+        p = realloc(nm->arena, cap);
+        if (!p)
+            return -1;
+        nm->arena = p;
+        nm->cap = cap;
+    }
+    if (nm->n == nm->n_cap) {
+        size_t cap = nm->n_cap ? nm->n_cap * 2 : 256;
+        size_t *o = realloc(nm->offs, cap * sizeof(*o));
+
+        if (!o)
+            return -1;
+        nm->offs = o;
+        nm->n_cap = cap;
+    }
+    nm->arena[nm->used] = (char)type;
+    memcpy(nm->arena + nm->used + 1, name, len + 1);
+    nm->offs[nm->n++] = nm->used + 1;
+    nm->used += len + 2;
+    return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Pointers into the arena are taken only now: realloc may have moved it. */
+static int names_sort(struct names *nm)
+{
+    if (!nm->n)
+        return 0;
+    nm->sorted = malloc(nm->n * sizeof(*nm->sorted));
+    if (!nm->sorted)
+        return -1;
+    for (size_t i = 0; i < nm->n; i++)
+        nm->sorted[i] = nm->arena + nm->offs[i];
+    qsort(nm->sorted, nm->n, sizeof(*nm->sorted), cmp_name);
+    return 0;
+}
+
+static int wanted(const char *name, size_t len)
+{
+    return len > 3 && name[0] != '.' && memcmp(name + len - 3, ".so", 3) == 0;
+}
+
+static int list_dir(DIR *d, const char *dir, struct names *nm, struct err *e)
+{
+    struct dirent *de;
+
+    for (;;) {
+        size_t len;
+
+        errno = 0;
+        de = readdir(d);
+        if (!de) {
+            if (errno)
+                return err_set(e, ERR_FAIL, "cannot read plugin directory '%s': %s", dir,
+                               strerror(errno));
+            return 0;
+        }
+        len = strlen(de->d_name);
+        if (!wanted(de->d_name, len) || de->d_type == DT_DIR)
+            continue;
+        if (names_add(nm, de->d_name, len, de->d_type) < 0)
+            return err_set(e, ERR_FAIL, "out of memory");
+    }
+}
+
+/* Open, check and read one entry.  Returns 0 (read, *meta filled), 1 (gone
+ * since readdir: skip) or -1. */
+static int scan_one(int dfd, const char *path, const char *name, unsigned char type,
+                    const struct loader_opts *o, struct runner_revision *meta, struct err *e)
+{
+    struct stat st, lst;
+    int fd, ret = -1;
+
+    fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 1;   /* race: removed (or a dangling symlink) since readdir */
+        return err_set(e, ERR_FAIL, "plugin '%s': cannot open: %s", path, strerror(errno));
+    }
+    if (fstat(fd, &st) < 0) {
+        err_set(e, ERR_FAIL, "plugin '%s': cannot stat: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        err_set(e, ERR_FAIL, "plugin '%s': not a regular file", path);
+        goto out;
+    }
+    /* fstat saw the file we read, through any symlink.  For a symlink,
+     * name what it resolves to and check the target's directory too;
+     * lstat only when readdir did not say (DT_UNKNOWN), to keep the scan
+     * cheap. */
+    if (type == DT_LNK ||
+        (type == DT_UNKNOWN && fstatat(dfd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+         S_ISLNK(lst.st_mode))) {
+        int r = check_link(path, &st, o, e);
+
+        if (r != 0) {
+            ret = r;
+            goto out;
+        }
+    } else if (check_safe("file", path, NULL, &st, o, e) < 0) {
+        goto out;
+    }
+    ret = read_meta_fd(fd, path, (uint64_t)st.st_size, meta, e);
+out:
+    close(fd);
+    return ret;
+}
+
+int loader_scan(const char *dir, const struct loader_opts *o, struct graph *g, struct err *e)
+{
+    struct names nm = { 0 };
+    struct runner_revision meta;
+    char path[PATH_MAX];
+    char *real = NULL;
+    struct stat st;
+    size_t dlen = strlen(dir);
+    DIR *d = NULL;
+    int ret = -1;
+
+    d = opendir(dir);
+    if (!d) {
+        err_set(e, ERR_FAIL, "cannot read plugin directory '%s': %s", dir, strerror(errno));
+        goto out;
+    }
+    if (fstat(dirfd(d), &st) < 0) {
+        err_set(e, ERR_FAIL, "cannot stat plugin directory '%s': %s", dir, strerror(errno));
+        goto out;
+    }
+    /* fstat of the open directory is its resolved target; name it when the
+     * path went through a symlink. */
+    real = realpath(dir, NULL);
+    if (check_safe("directory", dir, real, &st, o, e) < 0)
+        goto out;
+    if (list_dir(d, dir, &nm, e) < 0)
+        goto out;
+    if (names_sort(&nm) < 0) {
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    while (dlen > 1 && dir[dlen - 1] == '/')
+        dlen--;
+    for (size_t i = 0; i < nm.n; i++) {
+        const char *name = nm.sorted[i];
+        size_t nlen = strlen(name);
+        int r;
+
+        if (dlen + 1 + nlen + 1 > sizeof(path)) {
+            err_set(e, ERR_FAIL, "plugin path too long: '%.*s/%s'", (int)dlen, dir, name);
+            goto out;
+        }
+        memcpy(path, dir, dlen);
+        path[dlen] = '/';
+        memcpy(path + dlen + 1, name, nlen + 1);
+        r = scan_one(dirfd(d), path, name, (unsigned char)name[-1], o, &meta, e);
+        if (r < 0)
+            goto out;
+        if (r > 0)
+            continue;
+        if (graph_add(g, &meta, path, e) < 0)
+            goto out;
+    }
+    if (graph_build(g, e) < 0)
+        goto out;
+    ret = 0;
+out:
+    free(real);
+    names_release(&nm);
+    if (d)
+        closedir(d);
+    return ret;
+}
+
+/* ------------------------------------------------------------------ */
+
+int plugin_open(struct plugin *p, const char *path, const char *expect_id, struct err *e)
+{
+    char local[PATH_MAX];
+    const char *dlpath = path;
+    const struct runner_revision *m;
+    void *h;
+    const char *msg;
+
+    memset(p, 0, sizeof(*p));
+    /* Without a slash dlopen() would search the library path instead. */
+    if (!strchr(path, '/')) {
+        if ((size_t)snprintf(local, sizeof(local), "./%s", path) >= sizeof(local))
+            return err_set(e, ERR_FAIL, "plugin path too long: '%s'", path);
+        dlpath = local;
+    }
+    dlerror();
+    h = dlopen(dlpath, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        msg = dlerror();
+        return err_set(e, ERR_FAIL, "plugin '%s': cannot load: %s", path,
+                       msg ? msg : "unknown dlopen error");
+    }
+    p->handle = h;
+    /* A function pointer from void *: POSIX guarantees the conversion. */
+    p->upgrade = (int (*)(runner_op *))dlsym(h, "upgrade");
+    if (!p->upgrade) {
+        err_set(e, ERR_FAIL, "plugin '%s': missing symbol 'upgrade'", path);
+        goto fail;
+    }
+    p->downgrade = (int (*)(runner_op *))dlsym(h, "downgrade");
+    if (!p->downgrade) {
+        err_set(e, ERR_FAIL, "plugin '%s': missing symbol 'downgrade'", path);
+        goto fail;
+    }
+    m = dlsym(h, RUNNER_META_SYMBOL);
+    if (!m) {
+        err_set(e, ERR_FAIL, "plugin '%s': missing symbol '%s'", path, RUNNER_META_SYMBOL);
+        goto fail;
+    }
+    if (check_head(path, m->magic, m->abi_version, m->size, e) < 0)
+        goto fail;
+    if (!memchr(m->revision, '\0', sizeof(m->revision))) {
+        err_set(e, ERR_FAIL,
+                "plugin '%s': revision id is unterminated or longer than %d characters", path,
+                RUNNER_ID_SIZE - 1);
+        goto fail;
+    }
+    if (expect_id && strcmp(m->revision, expect_id) != 0) {
+        err_set(e, ERR_FAIL,
+                "plugin '%s': revision '%s' where '%s' was listed (file changed since the scan?)",
+                path, m->revision, expect_id);
+        goto fail;
+    }
+    p->meta = m;
+    return 0;
+fail:
+    plugin_close(p);
+    return -1;
+}
+
+void plugin_close(struct plugin *p)
+{
+    if (!p)
+        return;
+    if (p->handle)
+        dlclose(p->handle);
+    memset(p, 0, sizeof(*p));
+}
