@@ -41,7 +41,7 @@ enum step_vt {
     VT_INSERT,      /* new branch: INSERT to */
     VT_DELETE,      /* branch gone: DELETE from */
     VT_MERGE,       /* DELETE every id in del[], then UPDATE from -> to */
-    VT_UNMERGE,     /* UPDATE from -> to, then INSERT every id in ins[] */
+    VT_UNMERGE,     /* INSERT every id in ins[], then UPDATE from -> to */
 };
 
 struct step {
@@ -117,6 +117,11 @@ int graph_plan_downgrade(const struct graph *g, const char *const *current,
  * upgrade meaning nothing); purge handled by the caller. */
 int graph_plan_stamp(const struct graph *g, const char *const *current, size_t n_current,
                      const char *target, struct plan *out, struct err *e);
+/* `stamp a b ...`: several targets at once (alembic 1.2+); n_targets == 0
+ * is base. */
+int graph_plan_stamp_multi(const struct graph *g, const char *const *current, size_t n_current,
+                           const char *const *targets, size_t n_targets, struct plan *out,
+                           struct err *e);
 void plan_free(struct plan *p);
 
 /* Helpers for output: "<down1>, <down2>" or "<base>", and alembic's
