@@ -1,0 +1,164 @@
+/* autogen.c -- models vs database: the pieces of autogenerate in a row
+ * (see autogen.h). */
+#include "autogen.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "codegen.h"
+#include "diff.h"
+#include "introspect.h"
+#include "models.h"
+#include "pg.h"
+#include "schema.h"
+#include "versions.h"
+
+/* alembic: autogenerate and check refuse a database behind the revisions
+ * ("Target database is not up to date.") so that the diff is not the
+ * pending migrations over again. */
+static int check_up_to_date(struct ctx *ctx, struct pg *db, struct err *e)
+{
+    struct versions v = VERSIONS_INIT;
+    const struct rev **heads = NULL;
+    char **ids = NULL;
+    size_t n_heads = 0, n_ids = 0;
+    int ret = -1;
+
+    if (!ctx->graph)
+        return 0;
+    if (versions_init(&v, &ctx->cfg, e) < 0 || versions_read(&v, db, &ids, &n_ids, e) < 0 ||
+        graph_heads(ctx->graph, &heads, &n_heads, e) < 0)
+        goto out;
+    if (n_heads != n_ids) {
+        err_set(e, ERR_FAIL, "Target database is not up to date.");
+        goto out;
+    }
+    for (size_t i = 0; i < n_heads; i++) {
+        int found = 0;
+
+        for (size_t j = 0; j < n_ids; j++)
+            found |= strcmp(heads[i]->id, ids[j]) == 0;
+        if (!found) {
+            err_set(e, ERR_FAIL, "Target database is not up to date.");
+            goto out;
+        }
+    }
+    ret = 0;
+out:
+    free(heads);
+    versions_ids_free(ids, n_ids);
+    versions_release(&v);
+    return ret;
+}
+
+/* The schemas the models use, "public" always among them. */
+static int model_schemas(const struct schema *m, const char ***out, size_t *n, struct err *e)
+{
+    const char **list = calloc(m->n_tables + 1, sizeof(*list));
+
+    if (!list)
+        return err_set(e, ERR_FAIL, "out of memory");
+    *n = 0;
+    list[(*n)++] = SCHEMA_DEFAULT;
+    for (size_t i = 0; i < m->n_tables; i++) {
+        int seen = 0;
+
+        for (size_t j = 0; j < *n; j++)
+            seen |= strcmp(list[j], m->tables[i].schema) == 0;
+        if (!seen)
+            list[(*n)++] = m->tables[i].schema;
+    }
+    *out = list;
+    return 0;
+}
+
+int autogen_compare(struct ctx *ctx, struct schema *model, struct schema *db_schema,
+                    struct diff *d, struct err *e)
+{
+    uv_loop_t loop;
+    struct pg db = PG_INIT;
+    const char **schemas = NULL;
+    const char *exclude[2];
+    struct introspect_opts o = { 0 };
+    int loop_open = 0;
+    int ret = -1;
+
+    if (!ctx->cfg.models || !*ctx->cfg.models)
+        return err_set(e, ERR_USAGE,
+                       "no models plugin: give --models PATH or set 'models =' in the config");
+    if (models_load(ctx->cfg.models, model, e) < 0)
+        return -1;
+    if (uv_loop_init(&loop) != 0) {
+        err_set(e, ERR_FAIL, "cannot start the event loop");
+        goto out;
+    }
+    loop_open = 1;
+    if (pg_open(&db, &loop, ctx->cfg.url, e) < 0)
+        goto out;
+    if (check_up_to_date(ctx, &db, e) < 0)
+        goto out;
+    if (model_schemas(model, &schemas, &o.n_schemas, e) < 0)
+        goto out;
+    o.schemas = schemas;
+    exclude[0] = ctx->cfg.version_table ? ctx->cfg.version_table : "alembic_version";
+    exclude[1] = ctx->cfg.history_table ? ctx->cfg.history_table : "runner_history";
+    o.exclude = exclude;
+    o.n_exclude = 2;
+    if (introspect_schema(&db, &o, db_schema, e) < 0)
+        goto out;
+    if (diff_schemas(model, db_schema, d, e) < 0)
+        goto out;
+    ret = 0;
+out:
+    free(schemas);
+    pg_close(&db);
+    if (loop_open)
+        uv_loop_close(&loop);
+    if (ret < 0) {
+        schema_release(model);
+        schema_release(db_schema);
+    }
+    return ret;
+}
+
+int autogen_print(const struct diff *d, FILE *out)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < d->n_ops; i++) {
+        char *line = diff_describe(&d->ops[i]);
+
+        if (!line)
+            continue;
+        fprintf(out, "%s\n", line);
+        free(line);
+        n++;
+    }
+    return n;
+}
+
+int autogen_revision_body(struct ctx *ctx, char **upgrade_body, char **downgrade_body,
+                          int *n_changes, struct err *e)
+{
+    struct schema model = SCHEMA_INIT, db = SCHEMA_INIT;
+    struct diff d = DIFF_INIT;
+    int ret = -1;
+
+    *upgrade_body = *downgrade_body = NULL;
+    *n_changes = 0;
+    if (autogen_compare(ctx, &model, &db, &d, e) < 0)
+        return -1;
+    if (!ctx->quiet)
+        autogen_print(&d, stdout);
+    if (d.n_ops && codegen_render(&d, upgrade_body, downgrade_body, e) < 0)
+        goto out;
+    *n_changes = (int)d.n_ops;
+    ret = 0;
+out:
+    diff_release(&d);
+    schema_release(&model);
+    schema_release(&db);
+    return ret;
+}

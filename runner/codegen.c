@@ -1,0 +1,421 @@
+/* codegen.c -- a diff as op_* calls in C (see codegen.h). */
+#include "codegen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+
+#define IND "    "
+
+void codegen_c_string(struct strbuf *sb, const char *s)
+{
+    if (!s) {
+        strbuf_adds(sb, "NULL");
+        return;
+    }
+    strbuf_addch(sb, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': strbuf_adds(sb, "\\\""); break;
+        case '\\': strbuf_adds(sb, "\\\\"); break;
+        case '\n': strbuf_adds(sb, "\\n"); break;
+        case '\t': strbuf_adds(sb, "\\t"); break;
+        case '\r': strbuf_adds(sb, "\\r"); break;
+        case '?':
+            /* "??=" would be a trigraph under -std=c11 */
+            strbuf_adds(sb, p[1] == '?' ? "\\?" : "?");
+            break;
+        default:
+            if (*p < 0x20 || *p >= 0x7f)
+                strbuf_addf(sb, "\\%03o", *p);     /* always 3 digits: never merges */
+            else
+                strbuf_addch(sb, (char)*p);
+        }
+    }
+    strbuf_addch(sb, '"');
+}
+
+/* `.field = "value", ` when value is set. */
+static void field(struct strbuf *sb, const char *name, const char *value)
+{
+    if (!value)
+        return;
+    strbuf_addf(sb, ".%s = ", name);
+    codegen_c_string(sb, value);
+    strbuf_adds(sb, ", ");
+}
+
+/* The schema argument: NULL for the default schema. */
+static void schema_arg(struct strbuf *sb, const char *schema)
+{
+    codegen_c_string(sb, schema && strcmp(schema, SCHEMA_DEFAULT) != 0 ? schema : NULL);
+}
+
+static void names(struct strbuf *sb, char *const *list, size_t n)
+{
+    strbuf_adds(sb, "RUNNER_NAMES(");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strbuf_adds(sb, ", ");
+        codegen_c_string(sb, list[i]);
+    }
+    strbuf_addch(sb, ')');
+}
+
+/* Trim the ", " that field() leaves before a closing brace. */
+static void close_brace(struct strbuf *sb)
+{
+    if (sb->len >= 2 && sb->buf[sb->len - 2] == ',' && sb->buf[sb->len - 1] == ' ')
+        sb->len -= 2, sb->buf[sb->len] = '\0';
+    strbuf_adds(sb, " }");
+}
+
+/* "serial" for an autoincrement integer, else the short type. */
+static char *column_type(const struct schema_column *c)
+{
+    if (c->autoincrement) {
+        if (strcmp(c->type, "integer") == 0)
+            return strdup("serial");
+        if (strcmp(c->type, "bigint") == 0)
+            return strdup("bigserial");
+        if (strcmp(c->type, "smallint") == 0)
+            return strdup("smallserial");
+    }
+    return schema_type_display(c->type);
+}
+
+/* { .name = ..., .type = ..., ... } of a runner_column. */
+static int column_init(struct strbuf *sb, const struct schema_column *c, int primary_key)
+{
+    char *type = column_type(c);
+    const char *def = c->server_default;
+
+    if (!type)
+        return -1;
+    if (c->autoincrement && schema_default_is_sequence(def))
+        def = NULL;         /* the SERIAL makes its own sequence */
+    strbuf_adds(sb, "{ ");
+    field(sb, "name", c->name);
+    field(sb, "type", type);
+    if (c->not_null && !primary_key)
+        strbuf_adds(sb, ".not_null = 1, ");
+    if (primary_key)
+        strbuf_adds(sb, ".primary_key = 1, ");
+    field(sb, "server_default", def);
+    field(sb, "comment", c->comment);
+    close_brace(sb);
+    free(type);
+    return 0;
+}
+
+static const char *const kind_names[] = {
+    [SCHEMA_PRIMARY_KEY] = "RUNNER_PRIMARY_KEY",
+    [SCHEMA_UNIQUE] = "RUNNER_UNIQUE",
+    [SCHEMA_FOREIGN_KEY] = "RUNNER_FOREIGN_KEY",
+    [SCHEMA_CHECK] = "RUNNER_CHECK",
+};
+
+static void constraint_init(struct strbuf *sb, const struct schema_constraint *c)
+{
+    strbuf_addf(sb, "{ .kind = %s, ", kind_names[c->kind]);
+    field(sb, "name", c->name);
+    if (c->kind != SCHEMA_CHECK) {
+        strbuf_adds(sb, ".columns = ");
+        names(sb, c->columns, c->n_columns);
+        strbuf_adds(sb, ", ");
+    }
+    if (c->kind == SCHEMA_FOREIGN_KEY) {
+        if (c->ref_schema && strcmp(c->ref_schema, SCHEMA_DEFAULT) != 0)
+            field(sb, "ref_schema", c->ref_schema);
+        field(sb, "ref_table", c->ref_table);
+        strbuf_adds(sb, ".ref_columns = ");
+        names(sb, c->ref_columns, c->n_ref_columns);
+        strbuf_adds(sb, ", ");
+        field(sb, "on_delete", c->on_delete);
+        field(sb, "on_update", c->on_update);
+    }
+    if (c->kind == SCHEMA_CHECK)
+        field(sb, "check", c->check);
+    close_brace(sb);
+}
+
+/* The primary key can ride on the columns (.primary_key = 1) when it has
+ * PostgreSQL's default name and lists its columns in table order. */
+static int pk_on_columns(const struct schema_table *t, const struct schema_constraint *pk)
+{
+    char *want;
+    size_t k = 0;
+    int ok;
+
+    if (!pk)
+        return 0;
+    want = schema_default_constraint_name(t->name, NULL, 0, "pkey");
+    ok = want && strcmp(want, pk->name) == 0;
+    free(want);
+    for (size_t i = 0; ok && i < t->n_columns; i++)
+        if (k < pk->n_columns && strcmp(t->columns[i].name, pk->columns[k]) == 0)
+            k++;
+    return ok && k == pk->n_columns;
+}
+
+static int is_pk_column(const struct schema_constraint *pk, const char *name)
+{
+    for (size_t i = 0; pk && i < pk->n_columns; i++)
+        if (strcmp(pk->columns[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void call_end(struct strbuf *sb)
+{
+    strbuf_adds(sb, ") < 0)\n" IND IND "return -1;\n");
+}
+
+static int render_create_table(struct strbuf *sb, const struct diff_op *op)
+{
+    const struct schema_table *t = op->table;
+    const struct schema_constraint *pk = schema_primary_key(t);
+    int pk_cols = pk_on_columns(t, pk);
+    int any = 0;
+
+    strbuf_adds(sb, IND "if (op_create_table(op, &(const runner_table){\n");
+    if (strcmp(t->schema, SCHEMA_DEFAULT) != 0) {
+        strbuf_adds(sb, IND IND IND);
+        field(sb, "schema", t->schema);
+        strbuf_addch(sb, '\n');
+    }
+    strbuf_adds(sb, IND IND IND);
+    field(sb, "name", t->name);
+    strbuf_adds(sb, "\n" IND IND IND ".columns = RUNNER_COLUMNS(");
+    for (size_t i = 0; i < t->n_columns; i++) {
+        strbuf_adds(sb, i ? ",\n" : "\n");
+        strbuf_adds(sb, IND IND IND IND);
+        if (column_init(sb, &t->columns[i], pk_cols && is_pk_column(pk, t->columns[i].name)) < 0)
+            return -1;
+    }
+    strbuf_adds(sb, "),\n");
+    for (size_t i = 0; i < t->n_constraints; i++) {
+        const struct schema_constraint *c = &t->constraints[i];
+
+        if ((c == pk && pk_cols) || (c->kind == SCHEMA_FOREIGN_KEY && op->separate_fks))
+            continue;
+        strbuf_adds(sb, any ? ",\n" : IND IND IND ".constraints = RUNNER_CONSTRAINTS(\n");
+        strbuf_adds(sb, IND IND IND IND);
+        constraint_init(sb, c);
+        any = 1;
+    }
+    if (any)
+        strbuf_adds(sb, "),\n");
+    if (t->comment) {
+        strbuf_adds(sb, IND IND IND);
+        field(sb, "comment", t->comment);
+        strbuf_addch(sb, '\n');
+    }
+    strbuf_adds(sb, IND IND "}");
+    call_end(sb);
+    return 0;
+}
+
+/* "s"."t"."c" for a COMMENT ON statement. */
+static void quote_ident(struct strbuf *sb, const char *name)
+{
+    strbuf_addch(sb, '"');
+    for (const char *p = name; *p; p++) {
+        if (*p == '"')
+            strbuf_addch(sb, '"');
+        strbuf_addch(sb, *p);
+    }
+    strbuf_addch(sb, '"');
+}
+
+static void quote_literal(struct strbuf *sb, const char *s)
+{
+    strbuf_addch(sb, '\'');
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'')
+            strbuf_addch(sb, '\'');
+        strbuf_addch(sb, *p);
+    }
+    strbuf_addch(sb, '\'');
+}
+
+static int render_alter(struct strbuf *sb, const struct diff_op *op)
+{
+    const struct schema_table *t = op->table;
+    const struct schema_column *to = op->column;
+
+    if (op->alter & (DIFF_ALTER_TYPE | DIFF_ALTER_NULLABLE | DIFF_ALTER_DEFAULT)) {
+        strbuf_adds(sb, IND "if (op_alter_column(op, ");
+        schema_arg(sb, t->schema);
+        strbuf_adds(sb, ", ");
+        codegen_c_string(sb, t->name);
+        strbuf_adds(sb, ", ");
+        codegen_c_string(sb, to->name);
+        strbuf_adds(sb, ", &(const runner_alter){ ");
+        if (op->alter & DIFF_ALTER_TYPE) {
+            char *type = schema_type_display(to->type);
+
+            if (!type)
+                return -1;
+            field(sb, "type", type);
+            free(type);
+        }
+        if (op->alter & DIFF_ALTER_NULLABLE)
+            strbuf_addf(sb, ".nullable = %s, ",
+                        to->not_null ? "RUNNER_SET_NOT_NULL" : "RUNNER_SET_NULLABLE");
+        if (op->alter & DIFF_ALTER_DEFAULT) {
+            if (to->server_default)
+                field(sb, "server_default", to->server_default);
+            else
+                strbuf_adds(sb, ".drop_default = 1, ");
+        }
+        close_brace(sb);
+        call_end(sb);
+    }
+    if (op->alter & DIFF_ALTER_COMMENT) {
+        struct strbuf sql = STRBUF_INIT;
+
+        strbuf_adds(&sql, "COMMENT ON COLUMN ");
+        quote_ident(&sql, t->schema);
+        strbuf_addch(&sql, '.');
+        quote_ident(&sql, t->name);
+        strbuf_addch(&sql, '.');
+        quote_ident(&sql, to->name);
+        strbuf_adds(&sql, " IS ");
+        if (to->comment && *to->comment)
+            quote_literal(&sql, to->comment);
+        else
+            strbuf_adds(&sql, "NULL");
+        strbuf_adds(sb, IND "if (op_execute(op, ");
+        codegen_c_string(sb, strbuf_str(&sql));
+        call_end(sb);
+        strbuf_release(&sql);
+    }
+    return 0;
+}
+
+static void render_create_index(struct strbuf *sb, const struct diff_op *op)
+{
+    const struct schema_index *ix = op->index;
+    int has_expr = 0;
+
+    for (size_t i = 0; i < ix->n_columns; i++)
+        has_expr |= ix->is_expr[i];
+    if (has_expr && ix->definition) {
+        /* an expression index read from the database: its own DDL */
+        strbuf_adds(sb, IND "if (op_execute(op, ");
+        codegen_c_string(sb, ix->definition);
+        call_end(sb);
+        return;
+    }
+    strbuf_adds(sb, IND "if (op_create_index(op, &(const runner_index){ ");
+    field(sb, "name", ix->name);
+    if (strcmp(op->table->schema, SCHEMA_DEFAULT) != 0)
+        field(sb, "schema", op->table->schema);
+    field(sb, "table", op->table->name);
+    strbuf_adds(sb, ".columns = ");
+    names(sb, ix->columns, ix->n_columns);
+    strbuf_adds(sb, ", ");
+    if (ix->unique)
+        strbuf_adds(sb, ".unique = 1, ");
+    field(sb, "where", ix->where);
+    close_brace(sb);
+    call_end(sb);
+}
+
+static int render_op(struct strbuf *sb, const struct diff_op *op)
+{
+    const struct schema_table *t = op->table;
+
+    switch (op->kind) {
+    case DIFF_ADD_TABLE:
+        return render_create_table(sb, op);
+    case DIFF_DROP_TABLE:
+        strbuf_adds(sb, IND "if (op_drop_table(op, ");
+        schema_arg(sb, t->schema);
+        strbuf_adds(sb, ", ");
+        codegen_c_string(sb, t->name);
+        call_end(sb);
+        return 0;
+    case DIFF_ADD_COLUMN:
+        strbuf_adds(sb, IND "if (op_add_column(op, ");
+        schema_arg(sb, t->schema);
+        strbuf_adds(sb, ", ");
+        codegen_c_string(sb, t->name);
+        strbuf_adds(sb, ", &(const runner_column)");
+        if (column_init(sb, op->column, 0) < 0)
+            return -1;
+        call_end(sb);
+        return 0;
+    case DIFF_DROP_COLUMN:
+        strbuf_adds(sb, IND "if (op_drop_column(op, ");
+        schema_arg(sb, t->schema);
+        strbuf_adds(sb, ", ");
+        codegen_c_string(sb, t->name);
+        strbuf_adds(sb, ", ");
+        codegen_c_string(sb, op->column->name);
+        call_end(sb);
+        return 0;
+    case DIFF_ALTER_COLUMN:
+        return render_alter(sb, op);
+    case DIFF_ADD_INDEX:
+        render_create_index(sb, op);
+        return 0;
+    case DIFF_DROP_INDEX:
+        strbuf_adds(sb, IND "if (op_drop_index(op, ");
+        schema_arg(sb, t->schema);
+        strbuf_adds(sb, ", ");
+        codegen_c_string(sb, op->index->name);
+        call_end(sb);
+        return 0;
+    case DIFF_ADD_CONSTRAINT:
+        strbuf_adds(sb, IND "if (op_create_constraint(op, ");
+        schema_arg(sb, t->schema);
+        strbuf_adds(sb, ", ");
+        codegen_c_string(sb, t->name);
+        strbuf_adds(sb, ", &(const runner_constraint)");
+        constraint_init(sb, op->constraint);
+        call_end(sb);
+        return 0;
+    case DIFF_DROP_CONSTRAINT:
+        strbuf_adds(sb, IND "if (op_drop_constraint(op, ");
+        schema_arg(sb, t->schema);
+        strbuf_adds(sb, ", ");
+        codegen_c_string(sb, t->name);
+        strbuf_adds(sb, ", ");
+        codegen_c_string(sb, op->constraint->name);
+        call_end(sb);
+        return 0;
+    }
+    return 0;
+}
+
+int codegen_render(const struct diff *d, char **upgrade, char **downgrade, struct err *e)
+{
+    struct strbuf up = STRBUF_INIT, down = STRBUF_INIT;
+
+    *upgrade = *downgrade = NULL;
+    strbuf_adds(&up, IND CODEGEN_MARKER "\n");
+    strbuf_adds(&down, IND CODEGEN_MARKER "\n");
+    for (size_t i = 0; i < d->n_ops; i++) {
+        struct diff_op inv = diff_inverse(&d->ops[d->n_ops - 1 - i]);
+
+        if (render_op(&up, &d->ops[i]) < 0 || render_op(&down, &inv) < 0)
+            goto oom;
+    }
+    strbuf_adds(&up, IND CODEGEN_END_MARKER "\n" IND "return 0;\n");
+    strbuf_adds(&down, IND CODEGEN_END_MARKER "\n" IND "return 0;\n");
+    *upgrade = strbuf_detach(&up);
+    *downgrade = strbuf_detach(&down);
+    if (*upgrade && *downgrade)
+        return 0;
+    free(*upgrade);
+    free(*downgrade);
+    *upgrade = *downgrade = NULL;
+    return err_set(e, ERR_FAIL, "out of memory");
+oom:
+    strbuf_release(&up);
+    strbuf_release(&down);
+    return err_set(e, ERR_FAIL, "out of memory");
+}

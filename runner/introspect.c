@@ -1,0 +1,331 @@
+/* introspect.c -- the live schema from pg_catalog (see introspect.h). */
+#include "introspect.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg.h"
+#include "strbuf.h"
+
+/* Four reads, each one row per table, column, index key or constraint
+ * key, sorted so that the rows of one object are adjacent.  $1 is the
+ * text[] of schemas. */
+#define REL_FILTER \
+    " t.relkind IN ('r', 'p') AND NOT t.relispartition AND n.nspname = ANY($1::text[]) "
+
+static const char tables_sql[] =
+    "SELECT n.nspname, t.relname, pg_catalog.obj_description(t.oid, 'pg_class')"
+    " FROM pg_catalog.pg_class t"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
+    " WHERE" REL_FILTER
+    " ORDER BY 1, 2";
+
+static const char columns_sql[] =
+    "SELECT n.nspname, t.relname, a.attname,"
+    " pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+    " pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '',"
+    " pg_catalog.col_description(t.oid, a.attnum)"
+    " FROM pg_catalog.pg_class t"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
+    " JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0"
+    "  AND NOT a.attisdropped"
+    " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = t.oid AND d.adnum = a.attnum"
+    " WHERE" REL_FILTER
+    " ORDER BY 1, 2, a.attnum";
+
+/* Indexes that back a primary key, unique or exclusion constraint are
+ * read as that constraint.  Key columns only (not INCLUDE columns); an
+ * expression key (attnum 0) comes as pg_get_indexdef() of that column. */
+static const char indexes_sql[] =
+    "SELECT n.nspname, t.relname, i.relname, ix.indisunique,"
+    " pg_catalog.pg_get_expr(ix.indpred, ix.indrelid, true),"
+    " a.attname, pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true),"
+    " pg_catalog.pg_get_indexdef(ix.indexrelid)"
+    " FROM pg_catalog.pg_index ix"
+    " JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid"
+    " JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
+    " CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)"
+    " LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum"
+    "  AND k.attnum <> 0"
+    " WHERE" REL_FILTER " AND k.ord <= ix.indnkeyatts"
+    "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c"
+    "   WHERE c.conindid = ix.indexrelid AND c.conrelid = t.oid AND c.contype IN ('p', 'u', 'x'))"
+    " ORDER BY 1, 2, 3, k.ord";
+
+static const char constraints_sql[] =
+    "SELECT n.nspname, t.relname, c.conname, c.contype, c.confdeltype, c.confupdtype,"
+    " rn.nspname, rt.relname, pg_catalog.pg_get_constraintdef(c.oid, true),"
+    " a.attname, fa.attname"
+    " FROM pg_catalog.pg_constraint c"
+    " JOIN pg_catalog.pg_class t ON t.oid = c.conrelid"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
+    " LEFT JOIN pg_catalog.pg_class rt ON rt.oid = c.confrelid"
+    " LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rt.relnamespace"
+    " LEFT JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) ON true"
+    " LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum"
+    " LEFT JOIN pg_catalog.pg_attribute fa ON fa.attrelid = c.confrelid"
+    "  AND fa.attnum = c.confkey[k.ord::int]"
+    " WHERE c.contype IN ('p', 'u', 'f', 'c') AND" REL_FILTER
+    " ORDER BY 1, 2, 3, k.ord";
+
+static int oom(struct err *e)
+{
+    return err_set(e, ERR_FAIL, "out of memory");
+}
+
+static int copy(char **dst, const char *src, struct err *e)
+{
+    *dst = NULL;
+    if (!src)
+        return 0;
+    *dst = strdup(src);
+    return *dst ? 0 : oom(e);
+}
+
+/* {"a","b"} with " and \ escaped: a text[] literal. */
+static char *array_literal(const struct introspect_opts *o)
+{
+    struct strbuf sb = STRBUF_INIT;
+
+    strbuf_addch(&sb, '{');
+    if (!o || o->n_schemas == 0) {
+        strbuf_adds(&sb, "\"" SCHEMA_DEFAULT "\"");
+    } else {
+        for (size_t i = 0; i < o->n_schemas; i++) {
+            if (i)
+                strbuf_addch(&sb, ',');
+            strbuf_addch(&sb, '"');
+            for (const char *p = o->schemas[i]; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                    strbuf_addch(&sb, '\\');
+                strbuf_addch(&sb, *p);
+            }
+            strbuf_addch(&sb, '"');
+        }
+    }
+    strbuf_addch(&sb, '}');
+    return strbuf_detach(&sb);
+}
+
+static int excluded(const struct introspect_opts *o, const char *name)
+{
+    for (size_t i = 0; o && i < o->n_exclude; i++)
+        if (o->exclude[i] && strcmp(o->exclude[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* The table of a row, or NULL when it was left out. */
+static struct schema_table *row_table(struct schema *s, const struct pg_rows *r, size_t row)
+{
+    const char *nsp = pg_rows_get(r, row, 0), *rel = pg_rows_get(r, row, 1);
+
+    return nsp && rel ? schema_find_table(s, nsp, rel) : NULL;
+}
+
+static int read_tables(const struct pg_rows *r, const struct introspect_opts *o,
+                       struct schema *s, struct err *e)
+{
+    for (size_t i = 0; i < r->n_rows; i++) {
+        struct schema_table *t;
+
+        if (excluded(o, pg_rows_get(r, i, 1)))
+            continue;
+        t = schema_add_table(s);
+        if (!t || copy(&t->schema, pg_rows_get(r, i, 0), e) < 0 ||
+            copy(&t->name, pg_rows_get(r, i, 1), e) < 0 ||
+            copy(&t->comment, pg_rows_get(r, i, 2), e) < 0)
+            return t ? -1 : oom(e);
+    }
+    return 0;
+}
+
+static int read_columns(const struct pg_rows *r, struct schema *s, struct err *e)
+{
+    for (size_t i = 0; i < r->n_rows; i++) {
+        struct schema_table *t = row_table(s, r, i);
+        struct schema_column *c;
+        int serial = 0;
+
+        if (!t)
+            continue;
+        c = schema_add_column(t);
+        if (!c)
+            return oom(e);
+        if (copy(&c->name, pg_rows_get(r, i, 2), e) < 0 ||
+            copy(&c->server_default, pg_rows_get(r, i, 5), e) < 0 ||
+            copy(&c->comment, pg_rows_get(r, i, 7), e) < 0)
+            return -1;
+        c->type = schema_type_normalise(pg_rows_get(r, i, 3), &serial);
+        if (!c->type)
+            return oom(e);
+        c->not_null = same(pg_rows_get(r, i, 4), "t");
+        /* a serial is an integer column whose default is its sequence */
+        c->autoincrement = same(pg_rows_get(r, i, 6), "t") ||
+                           (schema_default_is_sequence(c->server_default) &&
+                            (strcmp(c->type, "integer") == 0 || strcmp(c->type, "bigint") == 0 ||
+                             strcmp(c->type, "smallint") == 0));
+    }
+    return 0;
+}
+
+static int read_indexes(const struct pg_rows *r, struct schema *s, struct err *e)
+{
+    struct schema_index *ix = NULL;
+    const struct schema_table *ix_table = NULL;
+
+    for (size_t i = 0; i < r->n_rows; i++) {
+        struct schema_table *t = row_table(s, r, i);
+        const char *name = pg_rows_get(r, i, 2), *col = pg_rows_get(r, i, 5);
+        unsigned char *flags;
+        int is_expr = col == NULL;
+
+        if (!t || !name)
+            continue;
+        if (!ix || ix_table != t || strcmp(ix->name, name) != 0) {
+            ix = schema_add_index(t);
+            ix_table = t;
+            if (!ix)
+                return oom(e);
+            if (copy(&ix->name, name, e) < 0 || copy(&ix->where, pg_rows_get(r, i, 4), e) < 0 ||
+                copy(&ix->definition, pg_rows_get(r, i, 7), e) < 0)
+                return -1;
+            ix->unique = same(pg_rows_get(r, i, 3), "t");
+        }
+        if (is_expr)
+            col = pg_rows_get(r, i, 6);
+        flags = realloc(ix->is_expr, ix->n_columns + 1);
+        if (!flags)
+            return oom(e);
+        ix->is_expr = flags;
+        flags[ix->n_columns] = (unsigned char)is_expr;
+        if (schema_list_add(&ix->columns, &ix->n_columns, col ? col : "") < 0)
+            return oom(e);
+    }
+    return 0;
+}
+
+static int fk_action(char **out, const char *code, struct err *e)
+{
+    const char *a = NULL;
+
+    switch (code && *code ? *code : 'a') {
+    case 'r': a = "RESTRICT"; break;
+    case 'c': a = "CASCADE"; break;
+    case 'n': a = "SET NULL"; break;
+    case 'd': a = "SET DEFAULT"; break;
+    default: a = NULL; break;          /* 'a': NO ACTION, PostgreSQL's default */
+    }
+    return copy(out, a, e);
+}
+
+/* "CHECK (price > 0)" or "CHECK (...) NOT VALID" -> "price > 0". */
+static char *check_condition(const char *def)
+{
+    size_t len;
+
+    if (!def || strncmp(def, "CHECK ", 6) != 0)
+        return def ? strdup(def) : NULL;
+    def += 6;
+    len = strlen(def);
+    if (len > 10 && strcmp(def + len - 10, " NOT VALID") == 0)
+        len -= 10;
+    if (len >= 2 && def[0] == '(' && def[len - 1] == ')') {
+        def++;
+        len -= 2;
+    }
+    return strndup(def, len);
+}
+
+static int read_constraints(const struct pg_rows *r, struct schema *s, struct err *e)
+{
+    struct schema_constraint *c = NULL;
+    const struct schema_table *c_table = NULL;
+
+    for (size_t i = 0; i < r->n_rows; i++) {
+        struct schema_table *t = row_table(s, r, i);
+        const char *name = pg_rows_get(r, i, 2), *type = pg_rows_get(r, i, 3);
+        const char *col = pg_rows_get(r, i, 9), *ref_col = pg_rows_get(r, i, 10);
+
+        if (!t || !name || !type)
+            continue;
+        if (!c || c_table != t || strcmp(c->name, name) != 0) {
+            c = schema_add_constraint(t);
+            c_table = t;
+            if (!c)
+                return oom(e);
+            if (copy(&c->name, name, e) < 0)
+                return -1;
+            switch (*type) {
+            case 'p': c->kind = SCHEMA_PRIMARY_KEY; break;
+            case 'u': c->kind = SCHEMA_UNIQUE; break;
+            case 'f': c->kind = SCHEMA_FOREIGN_KEY; break;
+            default: c->kind = SCHEMA_CHECK; break;
+            }
+            if (c->kind == SCHEMA_FOREIGN_KEY &&
+                (copy(&c->ref_schema, pg_rows_get(r, i, 6), e) < 0 ||
+                 copy(&c->ref_table, pg_rows_get(r, i, 7), e) < 0 ||
+                 fk_action(&c->on_delete, pg_rows_get(r, i, 4), e) < 0 ||
+                 fk_action(&c->on_update, pg_rows_get(r, i, 5), e) < 0))
+                return -1;
+            if (c->kind == SCHEMA_CHECK) {
+                c->check = check_condition(pg_rows_get(r, i, 8));
+                if (!c->check)
+                    return oom(e);
+            }
+        }
+        if (c->kind == SCHEMA_CHECK)
+            continue;       /* its columns are not a list we compare */
+        if (col && schema_list_add(&c->columns, &c->n_columns, col) < 0)
+            return oom(e);
+        if (c->kind == SCHEMA_FOREIGN_KEY && ref_col &&
+            schema_list_add(&c->ref_columns, &c->n_ref_columns, ref_col) < 0)
+            return oom(e);
+    }
+    return 0;
+}
+
+int introspect_schema(struct pg *db, const struct introspect_opts *o, struct schema *out,
+                      struct err *e)
+{
+    static const char *const queries[] = { tables_sql, columns_sql, indexes_sql,
+                                           constraints_sql };
+    struct schema s = SCHEMA_INIT;
+    char *schemas = array_literal(o);
+    const char *params[1] = { schemas };
+    int ret = -1;
+
+    if (!schemas)
+        return oom(e);
+    for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+        struct pg_rows rows = PG_ROWS_INIT;
+        int rc;
+
+        if (pg_query(db, queries[q], 1, params, &rows, NULL, e) < 0) {
+            err_prefix(e, "cannot read the database schema");
+            goto out;
+        }
+        switch (q) {
+        case 0: rc = read_tables(&rows, o, &s, e); break;
+        case 1: rc = read_columns(&rows, &s, e); break;
+        case 2: rc = read_indexes(&rows, &s, e); break;
+        default: rc = read_constraints(&rows, &s, e); break;
+        }
+        pg_rows_release(&rows);
+        if (rc < 0)
+            goto out;
+    }
+    *out = s;
+    s = (struct schema)SCHEMA_INIT;
+    ret = 0;
+out:
+    schema_release(&s);
+    free(schemas);
+    return ret;
+}

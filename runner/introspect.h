@@ -1,0 +1,31 @@
+/* introspect.h -- the live database's schema, read from pg_catalog.
+ *
+ * introspect.c queries pg_class, pg_attribute (format_type), pg_attrdef
+ * (pg_get_expr), pg_index (pg_get_indexdef, pg_get_expr of the predicate)
+ * and pg_constraint for the given schemas and fills the same normalised
+ * struct schema that models.c builds (schema.h).  Indexes that back a
+ * primary key or unique constraint appear only as the constraint.  It runs
+ * plain SELECTs over pg.c and changes nothing. */
+#ifndef RUNNER_INTROSPECT_H
+#define RUNNER_INTROSPECT_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "schema.h"
+
+struct pg;
+
+struct introspect_opts {
+    const char *const *schemas;     /* schemas to read; NULL or empty: { "public" } */
+    size_t n_schemas;
+    const char *const *exclude;     /* table names left out (version and history tables) */
+    size_t n_exclude;
+};
+
+/* Read the schema into *out (SCHEMA_INIT first; the caller releases it
+ * with schema_release()).  -1 with *e filled when a query fails. */
+int introspect_schema(struct pg *db, const struct introspect_opts *o, struct schema *out,
+                      struct err *e);
+
+#endif
