@@ -21,6 +21,7 @@ static const struct cmd commands[] = {
     { "branches", cmd_branches, NEEDS_GRAPH, "show current branch points" },
     { "show", cmd_show, NEEDS_GRAPH, "show the revision(s) denoted by the given symbol" },
     { "revision", cmd_revision, NEEDS_GRAPH, "create a new revision source file" },
+    { "check", cmd_check, NEEDS_GRAPH, "check whether the models match the database" },
     { "merge", cmd_merge, NEEDS_GRAPH, "merge two or more revisions into one" },
     { "build", cmd_build, 0, "compile revision sources that changed into plugins" },
 };

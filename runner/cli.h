@@ -52,5 +52,6 @@ int cmd_upgrade(int argc, char **argv, struct ctx *ctx);
 int cmd_downgrade(int argc, char **argv, struct ctx *ctx);
 int cmd_current(int argc, char **argv, struct ctx *ctx);
 int cmd_stamp(int argc, char **argv, struct ctx *ctx);
+int cmd_check(int argc, char **argv, struct ctx *ctx);     /* cmd_check.c (autogenerate) */
 
 #endif
