@@ -6,4 +6,5 @@
     SUITE(revision) \
     SUITE(url) \
     SUITE(loader) \
-    SUITE(checksum)
+    SUITE(checksum) \
+    SUITE(build)

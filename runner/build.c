@@ -1,0 +1,476 @@
+/* build.c -- compiles stale revision sources into plugins, in parallel;
+ * see build.h.  Children are started with posix_spawnp() (no shell: the
+ * compiler line is an argv), and reaped one by one; the rename into place
+ * happens in the parent after the child exited 0. */
+#include "build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "checksum.h"
+
+extern char **environ;
+
+#ifndef RUNNER_PLUGIN_INCLUDE_BUILD
+#define RUNNER_PLUGIN_INCLUDE_BUILD "plugin-api/include"
+#endif
+#ifndef RUNNER_PLUGIN_INCLUDE_INSTALL
+#define RUNNER_PLUGIN_INCLUDE_INSTALL "/usr/local/include"
+#endif
+
+const char *build_include_dir(void)
+{
+    const char *env = getenv("RUNNER_PLUGIN_INCLUDE");
+
+    if (env && *env)
+        return env;
+    if (access(RUNNER_PLUGIN_INCLUDE_INSTALL "/runner/plugin.h", R_OK) == 0)
+        return RUNNER_PLUGIN_INCLUDE_INSTALL;
+    return RUNNER_PLUGIN_INCLUDE_BUILD;
+}
+
+/* One source to compile. */
+struct job {
+    char *src;                  /* <sources>/<name>.c */
+    char *out;                  /* <dir>/<name>.so */
+    char *tmp;                  /* <dir>/.<name>.so.<pid>.tmp: the compiler writes here */
+    char sha[CHECKSUM_HEX_SIZE];
+    pid_t pid;                  /* running child, 0 when none */
+};
+
+static void job_release(struct job *j)
+{
+    free(j->src);
+    free(j->out);
+    free(j->tmp);
+}
+
+/* A string split on blanks, appended to a growing argv. */
+struct words {
+    char **v;                   /* NULL-terminated; strings owned */
+    size_t n, cap;
+};
+
+static int words_push(struct words *w, const char *s, size_t len)
+{
+    if (w->n + 2 > w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 32;
+        char **v = realloc(w->v, cap * sizeof(*v));
+
+        if (!v)
+            return -1;
+        w->v = v;
+        w->cap = cap;
+    }
+    w->v[w->n] = strndup(s, len);
+    if (!w->v[w->n])
+        return -1;
+    w->v[++w->n] = NULL;
+    return 0;
+}
+
+static int words_split(struct words *w, const char *s)
+{
+    while (s && *s) {
+        size_t len;
+
+        s += strspn(s, " \t\n");
+        len = strcspn(s, " \t\n");
+        if (len && words_push(w, s, len) < 0)
+            return -1;
+        s += len;
+    }
+    return 0;
+}
+
+static void words_release(struct words *w)
+{
+    for (size_t i = 0; i < w->n; i++)
+        free(w->v[i]);
+    free(w->v);
+    memset(w, 0, sizeof(*w));
+}
+
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* mkdir -p, each new level 0755. */
+static int make_dirs(const char *dir, struct err *e)
+{
+    char path[PATH_MAX];
+    size_t len = strlen(dir);
+
+    if (len == 0 || len >= sizeof(path))
+        return err_set(e, ERR_FAIL, "bad plugin directory '%s'", dir);
+    memcpy(path, dir, len + 1);
+    for (char *p = path + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+
+            *p = '\0';
+            if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                return err_set(e, ERR_FAIL, "cannot create plugin directory '%s': %s", path,
+                               strerror(errno));
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of the *.c files in dir (not hidden).  Caller frees each
+ * and the array. */
+static int list_sources(const char *dir, char ***out, size_t *n_out, struct err *e)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+
+    *out = NULL;
+    *n_out = 0;
+    if (!d)
+        return err_set(e, ERR_FAIL, "cannot read sources directory '%s': %s", dir,
+                       strerror(errno));
+    for (;;) {
+        size_t len;
+
+        errno = 0;
+        de = readdir(d);
+        if (!de)
+            break;
+        len = strlen(de->d_name);
+        if (len < 3 || de->d_name[0] == '.' || strcmp(de->d_name + len - 2, ".c") != 0 ||
+            de->d_type == DT_DIR)
+            continue;
+        if (n == cap) {
+            char **nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+
+            if (!nv)
+                goto oom;
+            v = nv;
+        }
+        if (!(v[n] = strdup(de->d_name)))
+            goto oom;
+        n++;
+    }
+    if (errno) {
+        int saved = errno;
+
+        for (size_t i = 0; i < n; i++)
+            free(v[i]);
+        free(v);
+        closedir(d);
+        return err_set(e, ERR_FAIL, "cannot read sources directory '%s': %s", dir,
+                       strerror(saved));
+    }
+    closedir(d);
+    if (n)
+        qsort(v, n, sizeof(*v), cmp_str);
+    *out = v;
+    *n_out = n;
+    return 0;
+oom:
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+    closedir(d);
+    return err_set(e, ERR_FAIL, "out of memory");
+}
+
+static char *join(const char *dir, const char *prefix, const char *name, size_t name_len,
+                  const char *suffix)
+{
+    size_t dlen = strlen(dir);
+    char *s;
+
+    while (dlen > 1 && dir[dlen - 1] == '/')
+        dlen--;
+    if (asprintf(&s, "%.*s/%s%.*s%s", (int)dlen, dir, prefix, (int)name_len, name, suffix) < 0)
+        return NULL;
+    return s;
+}
+
+/* Start the compiler for j.  argv is the fixed part with three slots to
+ * fill: the define, the output and the source. */
+static int job_start(struct job *j, struct words *argv, size_t def_slot, struct err *e)
+{
+    char def[sizeof("-DRUNNER_SOURCE_SHA256=\"\"") + CHECKSUM_HEX_SIZE];
+    int rc;
+
+    snprintf(def, sizeof(def), "-DRUNNER_SOURCE_SHA256=\"%s\"", j->sha);
+    argv->v[def_slot] = def;
+    argv->v[argv->n - 2] = j->tmp;
+    argv->v[argv->n - 1] = j->src;
+    rc = posix_spawnp(&j->pid, argv->v[0], NULL, NULL, argv->v, environ);
+    argv->v[def_slot] = NULL;
+    argv->v[argv->n - 2] = NULL;
+    argv->v[argv->n - 1] = NULL;
+    if (rc != 0) {
+        j->pid = 0;
+        return err_set(e, ERR_FAIL, "cannot run compiler '%s': %s", argv->v[0], strerror(rc));
+    }
+    return 0;
+}
+
+/* The child of j exited with wait status st: rename or clean up. */
+static int job_finish(struct job *j, int st, const char *cc, int quiet, struct err *e)
+{
+    struct stat sb;
+
+    j->pid = 0;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        /* no group/other write bits whatever the umask: loader.c would
+         * refuse the plugin */
+        if (stat(j->tmp, &sb) < 0 || chmod(j->tmp, sb.st_mode & 0755) < 0 ||
+            rename(j->tmp, j->out) < 0) {
+            err_set(e, ERR_FAIL, "cannot install '%s': %s", j->out, strerror(errno));
+            unlink(j->tmp);
+            return -1;
+        }
+        if (!quiet)
+            printf("compiled %s -> %s\n", j->src, j->out);
+        return 0;
+    }
+    unlink(j->tmp);
+    if (WIFEXITED(st))
+        fprintf(stderr, "runner: compiling '%s' failed (%s exited with status %d)\n", j->src, cc,
+                WEXITSTATUS(st));
+    else
+        fprintf(stderr, "runner: compiling '%s' failed (%s killed by signal %d)\n", j->src, cc,
+                WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    return 1;
+}
+
+/* Wait for one of our children; returns its index in jobs, -1 on error. */
+static ssize_t reap_one(struct job *jobs, size_t n_jobs, int *status)
+{
+    siginfo_t si;
+    pid_t pid = 0;
+
+    /* Peek first (WNOWAIT) so a child that is not ours (a library user's)
+     * is left for its owner; then reap the one that is ours. */
+    memset(&si, 0, sizeof(si));
+    while (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    for (size_t i = 0; i < n_jobs; i++)
+        if (jobs[i].pid && jobs[i].pid == si.si_pid)
+            pid = si.si_pid;
+    if (!pid) {
+        /* someone else's child finished: block on the first of ours */
+        for (size_t i = 0; i < n_jobs && !pid; i++)
+            if (jobs[i].pid)
+                pid = jobs[i].pid;
+    }
+    while (waitpid(pid, status, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    for (size_t i = 0; i < n_jobs; i++)
+        if (jobs[i].pid == pid)
+            return (ssize_t)i;
+    return -1;
+}
+
+int build_run(const struct build_opts *o, struct build_result *res, struct err *e)
+{
+    struct build_result r = { 0, 0, 0 };
+    struct words argv = { 0 };
+    struct job *jobs = NULL;
+    char **names = NULL;
+    size_t n_names = 0, n_jobs = 0, def_slot, next = 0, running = 0;
+    const char *inc = o->include_dir ? o->include_dir : build_include_dir();
+    char *incflag = NULL, *header = NULL;
+    struct stat hst;
+    int have_header, jobs_max = o->jobs > 0 ? o->jobs : 1;
+    char failed_list[ERR_MSG_SIZE] = "";
+    size_t failed_len = 0;
+    int ret = -1;
+
+    if (list_sources(o->sources, &names, &n_names, e) < 0)
+        goto out;
+    if (asprintf(&header, "%s/runner/plugin.h", inc) < 0) {
+        header = NULL;
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    have_header = stat(header, &hst) == 0;
+
+    /* Which sources are stale. */
+    jobs = calloc(n_names ? n_names : 1, sizeof(*jobs));
+    if (!jobs) {
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n_names; i++) {
+        struct job *j = &jobs[n_jobs];
+        size_t base = strlen(names[i]) - 2;
+        struct stat ss, os;
+
+        j->src = join(o->sources, "", names[i], base + 2, "");
+        j->out = join(o->dir, "", names[i], base, ".so");
+        if (!j->src || !j->out) {
+            job_release(j);
+            memset(j, 0, sizeof(*j));
+            err_set(e, ERR_FAIL, "out of memory");
+            goto out;
+        }
+        if (stat(j->src, &ss) < 0) {
+            if (errno == ENOENT) {      /* removed since the listing */
+                job_release(j);
+                memset(j, 0, sizeof(*j));
+                continue;
+            }
+            err_set(e, ERR_FAIL, "cannot stat '%s': %s", j->src, strerror(errno));
+            job_release(j);
+            memset(j, 0, sizeof(*j));
+            goto out;
+        }
+        if (!o->force && stat(j->out, &os) == 0 && !ts_before(&os.st_mtim, &ss.st_mtim) &&
+            !(have_header && ts_before(&os.st_mtim, &hst.st_mtim))) {
+            r.up_to_date++;
+            job_release(j);
+            memset(j, 0, sizeof(*j));
+            continue;
+        }
+        if (asprintf(&j->tmp, "%s/.%.*s.so.%ld.tmp", o->dir, (int)base, names[i],
+                     (long)getpid()) < 0) {
+            j->tmp = NULL;
+            job_release(j);
+            memset(j, 0, sizeof(*j));
+            err_set(e, ERR_FAIL, "out of memory");
+            goto out;
+        }
+        n_jobs++;
+        if (checksum_file(jobs[n_jobs - 1].src, jobs[n_jobs - 1].sha, e) < 0)
+            goto out;
+    }
+    if (n_jobs == 0) {
+        if (!o->quiet)
+            printf("nothing to build: %zu revision%s up to date\n", r.up_to_date,
+                   r.up_to_date == 1 ? "" : "s");
+        ret = 0;
+        goto out;
+    }
+    if (make_dirs(o->dir, e) < 0)
+        goto out;
+
+    /* cc... -shared -fPIC -std=c11 -O2 -Wall -Wextra -Werror -I<inc>
+     * <define> cflags... -o <tmp> <src>; the three slots are set per job. */
+    if (asprintf(&incflag, "-I%s", inc) < 0) {
+        incflag = NULL;
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    if (words_split(&argv, o->cc && *o->cc ? o->cc : "cc") < 0 ||
+        words_split(&argv, "-shared -fPIC -std=c11 -O2 -Wall -Wextra -Werror") < 0 ||
+        words_push(&argv, incflag, strlen(incflag)) < 0 ||
+        words_push(&argv, "D", 1) < 0)
+        goto oom;
+    def_slot = argv.n - 1;
+    free(argv.v[def_slot]);
+    argv.v[def_slot] = NULL;
+    if (words_split(&argv, o->cflags) < 0 || words_push(&argv, "-o", 2) < 0 ||
+        words_push(&argv, "O", 1) < 0 || words_push(&argv, "S", 1) < 0)
+        goto oom;
+    free(argv.v[argv.n - 2]);
+    free(argv.v[argv.n - 1]);
+    argv.v[argv.n - 2] = argv.v[argv.n - 1] = NULL;
+    if (argv.v[0] == NULL) {
+        err_set(e, ERR_FAIL, "no compiler given");
+        goto out;
+    }
+
+    ret = 0;
+    while (next < n_jobs || running > 0) {
+        int st;
+        ssize_t k;
+
+        if (next < n_jobs && running < (size_t)jobs_max && ret == 0) {
+            if (job_start(&jobs[next], &argv, def_slot, e) < 0) {
+                ret = -1;       /* compiler missing: stop starting, reap the rest */
+                next = n_jobs;
+                continue;
+            }
+            next++;
+            running++;
+            continue;
+        }
+        if (running == 0)
+            break;
+        k = reap_one(jobs, n_jobs, &st);
+        if (k < 0) {
+            err_set(e, ERR_FAIL, "cannot wait for the compiler: %s", strerror(errno));
+            ret = -1;
+            break;
+        }
+        running--;
+        switch (job_finish(&jobs[k], st, argv.v[0], o->quiet, e)) {
+        case 0:
+            r.compiled++;
+            break;
+        case 1:
+            r.failed++;
+            if (failed_len < sizeof(failed_list))
+                failed_len += (size_t)snprintf(failed_list + failed_len,
+                                               sizeof(failed_list) - failed_len, "%s'%s'",
+                                               failed_len ? ", " : "", jobs[k].src);
+            break;
+        default:
+            ret = -1;
+            next = n_jobs;  /* a rename failed: finish what runs, start nothing */
+            break;
+        }
+    }
+    if (ret == 0 && r.failed) {
+        err_set(e, ERR_FAIL, "failed to compile %zu of %zu revision%s: %s", r.failed, n_jobs,
+                n_jobs == 1 ? "" : "s", failed_list);
+        ret = -1;
+    }
+    if (!o->quiet && (r.compiled || r.failed))
+        printf("built %zu plugin%s, %zu failed, %zu up to date\n", r.compiled,
+               r.compiled == 1 ? "" : "s", r.failed, r.up_to_date);
+    goto out;
+oom:
+    err_set(e, ERR_FAIL, "out of memory");
+    ret = -1;
+out:
+    /* children still running only after a wait error: reap them */
+    for (size_t i = 0; i < n_jobs; i++) {
+        if (jobs[i].pid) {
+            int st;
+
+            waitpid(jobs[i].pid, &st, 0);
+            unlink(jobs[i].tmp);
+        }
+        job_release(&jobs[i]);
+    }
+    free(jobs);
+    for (size_t i = 0; i < n_names; i++)
+        free(names[i]);
+    free(names);
+    words_release(&argv);
+    free(incflag);
+    free(header);
+    if (res)
+        *res = r;
+    return ret;
+}
