@@ -46,6 +46,14 @@ static void field(struct strbuf *sb, const char *name, const char *value)
     strbuf_adds(sb, ", ");
 }
 
+/* `.field = "value",` on a line of its own, in a create_table. */
+static void line_field(struct strbuf *sb, const char *name, const char *value)
+{
+    strbuf_addf(sb, IND IND IND ".%s = ", name);
+    codegen_c_string(sb, value);
+    strbuf_adds(sb, ",\n");
+}
+
 /* The schema argument: NULL for the default schema. */
 static void schema_arg(struct strbuf *sb, const char *schema)
 {
@@ -180,14 +188,10 @@ static int render_create_table(struct strbuf *sb, const struct diff_op *op)
     int any = 0;
 
     strbuf_adds(sb, IND "if (op_create_table(op, &(const runner_table){\n");
-    if (strcmp(t->schema, SCHEMA_DEFAULT) != 0) {
-        strbuf_adds(sb, IND IND IND);
-        field(sb, "schema", t->schema);
-        strbuf_addch(sb, '\n');
-    }
-    strbuf_adds(sb, IND IND IND);
-    field(sb, "name", t->name);
-    strbuf_adds(sb, "\n" IND IND IND ".columns = RUNNER_COLUMNS(");
+    if (strcmp(t->schema, SCHEMA_DEFAULT) != 0)
+        line_field(sb, "schema", t->schema);
+    line_field(sb, "name", t->name);
+    strbuf_adds(sb, IND IND IND ".columns = RUNNER_COLUMNS(");
     for (size_t i = 0; i < t->n_columns; i++) {
         strbuf_adds(sb, i ? ",\n" : "\n");
         strbuf_adds(sb, IND IND IND IND);
@@ -207,11 +211,8 @@ static int render_create_table(struct strbuf *sb, const struct diff_op *op)
     }
     if (any)
         strbuf_adds(sb, "),\n");
-    if (t->comment) {
-        strbuf_adds(sb, IND IND IND);
-        field(sb, "comment", t->comment);
-        strbuf_addch(sb, '\n');
-    }
+    if (t->comment)
+        line_field(sb, "comment", t->comment);
     strbuf_adds(sb, IND IND "}");
     call_end(sb);
     return 0;

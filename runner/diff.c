@@ -330,11 +330,23 @@ static int table_ops(const struct schema_table *t, int add, int separate, struct
     if (push(d, (struct diff_op){ .kind = DIFF_ADD_TABLE, .table = t, .separate_fks = separate },
              e) < 0)
         return -1;
-    for (size_t i = 0; i < t->n_indexes; i++)
-        if (push(d, (struct diff_op){ .kind = DIFF_ADD_INDEX, .table = t,
-                                      .index = &t->indexes[i] }, e) < 0)
+    /* alembic creates a new table's indexes sorted by name */
+    for (const struct schema_index *prev = NULL;;) {
+        const struct schema_index *next = NULL;
+
+        for (size_t i = 0; i < t->n_indexes; i++) {
+            const struct schema_index *ix = &t->indexes[i];
+
+            if ((!prev || strcmp(ix->name, prev->name) > 0) &&
+                (!next || strcmp(ix->name, next->name) < 0))
+                next = ix;
+        }
+        if (!next)
+            return 0;
+        if (push(d, (struct diff_op){ .kind = DIFF_ADD_INDEX, .table = t, .index = next }, e) < 0)
             return -1;
-    return 0;
+        prev = next;
+    }
 }
 
 static int fk_ops(const struct schema_table *t, int add, struct diff *d, struct err *e)

@@ -181,8 +181,10 @@ static int default_name(struct schema_constraint *c, const char *given, const ch
 {
     if (given)
         return copy_str(&c->name, given, e);
+    /* PostgreSQL: <table>_pkey, <table>_<columns>_key, <table>_<columns>_fkey */
     c->name = schema_default_constraint_name(table, (const char *const *)c->columns,
-                                             c->n_columns, suffix);
+                                             strcmp(suffix, "pkey") == 0 ? 0 : c->n_columns,
+                                             suffix);
     return c->name ? 0 : oom(e);
 }
 
@@ -256,7 +258,8 @@ static int convert_columns(const runner_model *m, struct schema_table *t, struct
 static int convert_keys(const runner_model *m, struct schema_table *t, struct err *e)
 {
     const char *model = m->model;
-    struct schema_constraint *pk = NULL;
+    struct schema_constraint *pk = NULL;   /* only until the next schema_add_constraint() */
+    size_t pk_i = (size_t)-1;              /* the primary key's index in t->constraints */
     struct strbuf what = STRBUF_INIT;
     int ret = -1;
 
@@ -267,6 +270,7 @@ static int convert_keys(const runner_model *m, struct schema_table *t, struct er
                 if (!pk)
                     goto oom;
                 pk->kind = SCHEMA_PRIMARY_KEY;
+                pk_i = t->n_constraints - 1;
             }
             if (schema_list_add(&pk->columns, &pk->n_columns, mc->name) < 0)
                 goto oom;
@@ -370,7 +374,7 @@ static int convert_keys(const runner_model *m, struct schema_table *t, struct er
                     mk->kind == RUNNER_UNIQUE ? "unique" :
                     mk->kind == RUNNER_FOREIGN_KEY ? "foreign key" : "check",
                     mk->name ? mk->name : "(unnamed)");
-        if (mk->kind == RUNNER_PRIMARY_KEY && pk) {
+        if (mk->kind == RUNNER_PRIMARY_KEY && pk_i != (size_t)-1) {
             err_set(e, ERR_FAIL, "model '%s': %s: the table already has a primary key", model,
                     strbuf_str(&what));
             goto out;
@@ -394,7 +398,7 @@ static int convert_keys(const runner_model *m, struct schema_table *t, struct er
         if (check_columns(t, c->columns, c->n_columns, model, strbuf_str(&what), e) < 0)
             goto out;
         if (mk->kind == RUNNER_PRIMARY_KEY) {
-            pk = c;
+            pk_i = t->n_constraints - 1;
             for (size_t i = 0; i < c->n_columns; i++)
                 schema_find_column(t, c->columns[i])->not_null = 1;
         }
@@ -419,6 +423,7 @@ static int convert_keys(const runner_model *m, struct schema_table *t, struct er
 
     /* SQLAlchemy's autoincrement="auto": a lone integer primary-key column
      * with no default and no foreign key becomes SERIAL. */
+    pk = pk_i == (size_t)-1 ? NULL : &t->constraints[pk_i];
     if (pk && pk->n_columns == 1) {
         struct schema_column *c = schema_find_column(t, pk->columns[0]);
         int has_fk = 0;
