@@ -211,7 +211,8 @@ static inline int op_execute(runner_op *op, const char *sql)
     return op->api->execute(op, sql);
 }
 
-/* One statement with $1..$n text parameters (NULL entry: SQL NULL). */
+/* One statement with $1..$n text parameters (NULL entry: SQL NULL).
+ * Offline it is written as PREPARE / EXECUTE with literals / DEALLOCATE. */
 static inline int op_execute_params(runner_op *op, const char *sql, int n_params,
                                     const char *const *params)
 {
@@ -288,7 +289,8 @@ static inline int op_drop_constraint(runner_op *op, const char *schema, const ch
 }
 
 /* n_rows rows of the NULL-terminated `columns`, values row-major as text
- * (a NULL value is SQL NULL); sent as parameters, never spliced into SQL. */
+ * (a NULL value is SQL NULL); sent as parameters, never spliced into SQL
+ * (offline, --sql: one INSERT per row with the values as escaped literals). */
 static inline int op_bulk_insert(runner_op *op, const char *schema, const char *table,
                                  const char *const *columns, const char *const *values,
                                  size_t n_rows)
