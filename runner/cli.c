@@ -24,6 +24,7 @@ static const struct cmd commands[] = {
     { "check", cmd_check, NEEDS_GRAPH, "check whether the models match the database" },
     { "merge", cmd_merge, NEEDS_GRAPH, "merge two or more revisions into one" },
     { "build", cmd_build, 0, "compile revision sources that changed into plugins" },
+    { "wait", cmd_wait, 0, "wait until the database accepts connections" },
 };
 
 static const char *const main_usage[] = {

@@ -52,6 +52,7 @@ int cmd_upgrade(int argc, char **argv, struct ctx *ctx);
 int cmd_downgrade(int argc, char **argv, struct ctx *ctx);
 int cmd_current(int argc, char **argv, struct ctx *ctx);
 int cmd_stamp(int argc, char **argv, struct ctx *ctx);
+int cmd_wait(int argc, char **argv, struct ctx *ctx);
 int cmd_check(int argc, char **argv, struct ctx *ctx);     /* cmd_check.c (autogenerate) */
 
 #endif
