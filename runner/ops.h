@@ -16,7 +16,12 @@
  * op_state's err, prefixed "revision <id> (<file>): op_<name>: ".  Once an
  * op has failed, every later op of the same state returns -1 at once and
  * leaves that first error alone (a plugin that ignores a return value
- * cannot run statements in an aborted transaction or hide the cause). */
+ * cannot run statements in an aborted transaction or hide the cause).
+ *
+ * NEEDSWORK: no IF EXISTS variants, no DROP INDEX CONCURRENTLY and no
+ * PostgreSQL 15 "SET NULL (columns)" action: the ABI has no field for them.
+ * Identifiers are not checked for valid UTF-8; the server refuses bad bytes
+ * online, but an offline script would carry them. */
 #ifndef RUNNER_OPS_H
 #define RUNNER_OPS_H
 

@@ -688,9 +688,7 @@ int ops_render_create_index(struct ops_stmts *out, const runner_index *ix, struc
     }
     if (check_fragment(ix->where, "index predicate", e) < 0)
         goto fail;
-    if (ix->name)
-        strbuf_adds(&name, ix->name);
-    else if (ops_render_index_name(&name, ix->table, ix->columns, e) < 0)
+    if (!ix->name && ops_render_index_name(&name, ix->table, ix->columns, e) < 0)
         goto fail;
     strbuf_adds(&sb, ix->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
     if (ix->concurrently)
