@@ -1,0 +1,79 @@
+/* cmd_current.c -- `current`: the database's revision(s), printed as
+ * Alembic's command.current() prints them. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "revfmt.h"
+#include "url.h"
+#include "versions.h"
+
+static const char *const current_usage[] = {
+    "usage: runner current [--verbose]",
+    "",
+    "Display the current revision(s) of the database: one line per row of",
+    "the version table, e.g. \"ae1027a6acf (head)\".",
+    "  -v, --verbose   the full entry of each revision",
+    NULL,
+};
+
+int cmd_current(int argc, char **argv, struct ctx *ctx)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "verbose", no_argument, NULL, 'v' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct revfmt f = { 0 };
+    char **ids = NULL;
+    size_t n = 0;
+    int verbose = ctx->verbose;
+    int ret = 1;
+    int c;
+
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': return cli_usage(current_usage, 0);
+        case 'v': verbose = 1; break;
+        default:
+            fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
+            return cli_usage(current_usage, 1);
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
+        return cli_usage(current_usage, 1);
+    }
+    if (versions_read_current(ctx, &ids, &n, &ctx->err) < 0)
+        goto out;
+    if (versions_check_known(ctx->graph, ids, n, &ctx->err) < 0)
+        goto out;
+    if (revfmt_init(&f, ctx->graph, &ctx->err) < 0)
+        goto out;
+    if (verbose) {
+        char url[512];
+
+        printf("Current revision(s) for %s:\n", url_mask(ctx->cfg.url, url, sizeof(url)));
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct rev *r = NULL;
+
+        for (size_t k = 0; !r && k < graph_count(ctx->graph); k++)
+            if (strcmp(graph_at(ctx->graph, k)->id, ids[i]) == 0)
+                r = graph_at(ctx->graph, k);
+        if (verbose) {
+            revfmt_entry(stdout, &f, r, 0);
+        } else {
+            revfmt_line(stdout, &f, r, REVFMT_TREE | REVFMT_HEADS, 0);
+            putchar('\n');
+        }
+    }
+    ret = 0;
+out:
+    revfmt_release(&f);
+    versions_ids_free(ids, n);
+    return ret;
+}

@@ -1,0 +1,69 @@
+/* migrate.h -- the executor: runs a plan's steps against the database, or
+ * renders them as SQL (--sql), with Alembic's transaction and logging
+ * behaviour.
+ *
+ * Online, by default every step is one transaction:
+ *
+ *     BEGIN; plugin upgrade()/downgrade(); version table; history row; COMMIT
+ *
+ * so a failure rolls back that step only and leaves the database at the
+ * last good revision (a failed attempt is then recorded in the history
+ * table with success = false).  --single-transaction wraps the whole run
+ * in one.  A revision with RUNNER_NO_TRANSACTION runs in autocommit mode
+ * and its version-table update is committed right after it.  PostgreSQL
+ * runs a multi-statement string as one implicit transaction, so in such a
+ * revision each CREATE INDEX CONCURRENTLY must be its own op_execute()
+ * call.  Such a revision cannot be part of --single-transaction (refused
+ * before anything runs).
+ *
+ * Offline, the steps are rendered to a stream like `alembic upgrade a:b
+ * --sql`: BEGIN;, the CREATE TABLE of the version table when starting
+ * from base, "-- Running upgrade a -> b", the plugin's statements, the
+ * version statements, COMMIT; -- without connecting.
+ *
+ * Revision graph, plugins and op tables are graph.c's, loader.c's and
+ * ops*.c's; the tables are versions.c's; the connection is pg.c's. */
+#ifndef RUNNER_MIGRATE_H
+#define RUNNER_MIGRATE_H
+
+#include <stdio.h>
+
+#include "err.h"
+#include "graph.h"
+
+struct ctx;
+struct pg;
+struct versions;
+
+enum migrate_kind {
+    MIGRATE_UPGRADE = 1,
+    MIGRATE_DOWNGRADE,
+    MIGRATE_STAMP,
+};
+
+struct migrate_opts {
+    enum migrate_kind kind;
+    const char *target;         /* target grammar of graph.h; "a:b" with sql */
+    int sql;                    /* --sql: render to `out`, never connect */
+    int single_transaction;     /* --single-transaction */
+    int purge;                  /* stamp --purge: empty the version table first */
+    FILE *out;                  /* --sql output; stdout when NULL */
+    FILE *log;                  /* "Running upgrade ..." lines; NULL: silent */
+};
+
+/* The whole command: connect to ctx->cfg.url (unless sql), read the
+ * current heads (unknown ids: "Can't locate revision identified by ..."),
+ * plan with graph.c and run or render.  ctx->graph must be built. */
+int migrate(struct ctx *ctx, const struct migrate_opts *o, struct err *e);
+
+/* Run the steps of an upgrade/downgrade plan on db (version and history
+ * tables must exist: versions_ensure()).  Returns 0, or -1 with *e naming
+ * the revision, its file, the SQLSTATE, the message and the statement. */
+int migrate_steps(struct pg *db, const struct versions *v, const struct plan *p,
+                  const struct migrate_opts *o, struct err *e);
+
+/* Render the steps of a plan that starts at `n_heads` current heads. */
+int migrate_render(const struct versions *v, const struct plan *p, size_t n_heads,
+                   const struct migrate_opts *o, struct err *e);
+
+#endif

@@ -1,0 +1,97 @@
+/* versions.h -- the version table (Alembic's) and the history table.
+ *
+ * The version table is exactly Alembic's, so a database migrated by
+ * Alembic 1.8 with the same ids is taken over as is:
+ *
+ *     CREATE TABLE [schema.]alembic_version (
+ *         version_num VARCHAR(32) NOT NULL,
+ *         CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))
+ *
+ * with one row per current head, changed per step as Alembic's
+ * HeadMaintainer.update_to_step() does (insert, update, delete, merge,
+ * unmerge; an update or delete that does not hit exactly one row is an
+ * error).  Beside it, the history table (runner_history) gets one row per
+ * executed step.  Offline (--sql) the same statements are rendered as
+ * Alembic renders them.  Transactions and plugins are migrate.c's. */
+#ifndef RUNNER_VERSIONS_H
+#define RUNNER_VERSIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "err.h"
+#include "graph.h"
+
+struct pg;
+struct ctx;
+
+/* Names of the two tables, rendered once.  versions_init() fills it from
+ * the config; versions_release() frees it. */
+struct versions {
+    char *table;        /* version table, rendered (quoted when needed, schema-qualified) */
+    char *history;      /* history table, rendered likewise */
+    char *label;        /* version table for messages: "alembic_version" or "s.alembic_version" */
+    char *hlabel;       /* history table for messages */
+    char *pkc;          /* primary key constraint name, rendered: alembic_version_pkc */
+};
+
+#define VERSIONS_INIT { NULL, NULL, NULL, NULL, NULL }
+
+int versions_init(struct versions *v, const struct config *cfg, struct err *e);
+void versions_release(struct versions *v);
+
+/* Identifier as SQLAlchemy renders it: bare when a lowercase legal
+ * non-reserved name, else double-quoted with '"' doubled.  Caller frees. */
+char *versions_quote(const char *name);
+
+/* The current heads (rows of the version table) into *ids (caller frees
+ * each and the array with versions_ids_free()).  A missing table means no
+ * heads.  A table of another layout is an error naming it. */
+int versions_read(const struct versions *v, struct pg *db, char ***ids, size_t *n,
+                  struct err *e);
+void versions_ids_free(char **ids, size_t n);
+
+/* Create the version and history tables when missing; check the layout of
+ * existing ones. */
+int versions_ensure(const struct versions *v, struct pg *db, struct err *e);
+
+/* Every id must name a revision of g (exactly, as Alembic): else
+ * "Can't locate revision identified by '<id>'". */
+int versions_check_known(const struct graph *g, char *const *ids, size_t n, struct err *e);
+
+/* Apply one step's version-table effect (Alembic's update_to_step). */
+int versions_apply(const struct versions *v, struct pg *db, const struct step *s,
+                   struct err *e);
+
+/* DELETE every row (stamp --purge). */
+int versions_purge(const struct versions *v, struct pg *db, struct err *e);
+
+/* One row of the history table. */
+struct history_row {
+    const char *revision;
+    const char *direction;      /* "upgrade", "downgrade", "stamp" */
+    const char *checksum;       /* the plugin's source_sha256; "" or NULL: none */
+    double started_at;          /* seconds since the epoch */
+    long long duration_ms;
+    int success;
+};
+
+int versions_record(const struct versions *v, struct pg *db, const struct history_row *h,
+                    struct err *e);
+
+/* Offline (--sql) rendering, as Alembic's offline mode writes it. */
+void versions_render_create(const struct versions *v, FILE *out);
+void versions_render_drop(const struct versions *v, FILE *out);
+void versions_render_step(const struct versions *v, FILE *out, const struct step *s);
+
+/* For commands that only read: connect with ctx's url, read the heads,
+ * disconnect.  A missing version table means no heads.  Caller frees with
+ * versions_ids_free(). */
+int versions_read_current(struct ctx *ctx, char ***ids, size_t *n, struct err *e);
+
+/* `history --applied`: print the history table, oldest first, one line
+ * per step to out ("no history table" note when it does not exist). */
+int versions_print_history(struct ctx *ctx, FILE *out, struct err *e);
+
+#endif
