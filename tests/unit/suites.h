@@ -5,6 +5,7 @@
     SUITE(cli) \
     SUITE(revision) \
     SUITE(url) \
+    SUITE(wait) \
     SUITE(loader) \
     SUITE(checksum) \
     SUITE(build)
