@@ -207,6 +207,8 @@ static int revision_for_ident(const struct graph *g, const char *ident, const ch
         return -1;
     if (!ident)
         return 0;
+    if (!ident[0])
+        return cant_locate(e, ident);
     r = graph_find_id(g, ident);
     if (!r)
         r = graph_find_label(g, ident);
@@ -471,7 +473,7 @@ struct relative {
     const char *label;      /* NULL when absent */
     const char *symbol;     /* NULL when absent */
     long long rel;
-    char rel_str[32];       /* the "+2" / "-3" as written (for messages) */
+    char rel_str[128];      /* the "+2" / "-3" as written (for messages) */
 };
 
 static int match_at(const char *s, const char **sym_end, long long *rel, char *rel_str,
@@ -528,10 +530,15 @@ static int parse_relative(const char *s, struct relative *r, struct err *e)
     return 1;
 }
 
-static int relative_error(struct err *e, const char *rel_str, long long rel)
+/* alembic: "Relative revision -3 didn't produce 3 migrations"; shown is
+ * "-3" / "+3" as alembic prints it, the count is its digits. */
+static int relative_error(struct err *e, const char *shown)
 {
-    return err_set(e, ERR_FAIL, "Relative revision %s didn't produce %lld migrations", rel_str,
-                   rel < 0 ? -rel : rel);
+    const char *digits = shown + (*shown == '+' || *shown == '-');
+
+    while (digits[0] == '0' && digits[1])
+        digits++;
+    return err_set(e, ERR_FAIL, "Relative revision %s didn't produce %s migrations", shown, digits);
 }
 
 /* get_revision("label@symbol") or get_revision(symbol). */
@@ -608,7 +615,7 @@ static int parse_downgrade_target(const struct graph *g, const struct spec *curr
     }
     if (rel.rel >= 0) {
         if (!rel.symbol) {
-            relative_error(e, rel.rel_str, rel.rel);
+            relative_error(e, rel.rel_str);
             goto out;
         }
         if ((rc = graph_get_revision(g, rel.symbol, &start, e)) < 0 ||
@@ -650,7 +657,7 @@ static int parse_downgrade_target(const struct graph *g, const struct spec *curr
             sym = list.v[0]->id;
         } else {
             if (!current->n) {
-                relative_error(e, rel.rel_str, rel.rel);
+                relative_error(e, rel.rel_str);
                 goto out;
             }
             /* alembic warns: downgrade -1 from multiple heads is ambiguous */
@@ -669,7 +676,7 @@ static int parse_downgrade_target(const struct graph *g, const struct spec *curr
     }
     if (!*out) {
         if (!rel.symbol)
-            relative_error(e, rel.rel_str, rel.rel);
+            relative_error(e, rel.rel_str);
         else
             err_set(e, ERR_FAIL, "Walked too far");
         goto out;
@@ -762,7 +769,7 @@ static int parse_upgrade_target(const struct graph *g, const struct spec *curren
             goto out;
         }
         if (!r) {
-            relative_error(e, rel.rel_str, rel.rel);
+            relative_error(e, rel.rel_str);
             goto out;
         }
     } else if (rel.rel > 0) {
@@ -772,12 +779,16 @@ static int parse_upgrade_target(const struct graph *g, const struct spec *curren
             goto out;
         }
     } else {
-        char num[32];
+        char num[140];
 
         if (!rel.symbol) {
             /* alembic formats the number here, not the text: "-2", "0" */
-            snprintf(num, sizeof(num), "%lld", rel.rel);
-            relative_error(e, num, rel.rel);
+            const char *d = rel.rel_str + 1;
+
+            while (d[0] == '0' && d[1])
+                d++;
+            snprintf(num, sizeof(num), "%s%s", rel.rel && rel.rel_str[0] == '-' ? "-" : "", d);
+            relative_error(e, num);
             goto out;
         }
         if ((rc = get_revision_at(g, rel.label, rel.symbol, &start, e)) < 0 ||
@@ -788,7 +799,7 @@ static int parse_upgrade_target(const struct graph *g, const struct spec *curren
     }
     if (!r) {
         /* alembic fails an assertion here; say what went wrong instead */
-        relative_error(e, rel.rel_str, rel.rel);
+        relative_error(e, rel.rel_str);
         goto out;
     }
     if (rlist_push(out, r, e) < 0)
