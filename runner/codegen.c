@@ -23,8 +23,9 @@ void codegen_c_string(struct strbuf *sb, const char *s)
         case '\t': strbuf_adds(sb, "\\t"); break;
         case '\r': strbuf_adds(sb, "\\r"); break;
         case '?':
-            /* "??=" would be a trigraph under -std=c11 */
-            strbuf_adds(sb, p[1] == '?' ? "\\?" : "?");
+            /* "??=" would be a trigraph under -std=c11 (replaced before
+             * escapes are read): no two '?' may touch in the output */
+            strbuf_adds(sb, p > (const unsigned char *)s && p[-1] == '?' ? "\\?" : "?");
             break;
         default:
             if (*p < 0x20 || *p >= 0x7f)

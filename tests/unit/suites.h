@@ -1,6 +1,8 @@
 /* suites.h -- one SUITE(<concern>) line per tests/unit/test_<concern>.c. */
 #define UNIT_SUITES \
     SUITE(err) \
+    SUITE(diff) \
+    SUITE(models) \
     SUITE(ops_render) \
     SUITE(cli) \
     SUITE(revision) \
