@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +68,7 @@ typedef Elf32_Shdr shdr_t;
 
 /* Bytes read just before the section header table in the same pread(), so
  * that .shstrtab (which GNU ld and lld place there) needs no read of its own. */
-#define LOADER_TAIL_SLACK 1024
+#define LOADER_TAIL_SLACK 512
 /* Section header tables up to this size are read into a stack buffer. */
 #define LOADER_STACK_BUF 8192
 
@@ -140,6 +141,14 @@ static int read_exact(int fd, const char *path, void *buf, size_t n, uint64_t of
     return 0;
 }
 
+static int has_control_char(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 1;
+    return 0;
+}
+
 /* alembic: Revision.__init__ refuses these characters in an id
  * (_revision_illegal_chars in script/revision.py). */
 static int check_id_chars(const char *path, const char *what, const char *id, int is_revision,
@@ -183,22 +192,26 @@ static int check_refs(const char *path, const char *field,
 {
     int seen_empty = 0;
 
+    /* the entry's name is formatted only for a message: this runs for
+     * every entry of every plugin of a scan */
     for (size_t i = 0; i < RUNNER_MAX_REFS; i++) {
         char what[64];
 
-        snprintf(what, sizeof(what), "%s entry %zu", field, i + 1);
         if (!memchr(refs[i], '\0', RUNNER_ID_SIZE))
             return err_set(e, ERR_FAIL,
-                           "plugin '%s': %s is unterminated or longer than %d characters",
-                           path, what, RUNNER_ID_SIZE - 1);
+                           "plugin '%s': %s entry %zu is unterminated or longer than %d characters",
+                           path, field, i + 1, RUNNER_ID_SIZE - 1);
         if (refs[i][0] == '\0') {
             seen_empty = 1;
             continue;
         }
         if (seen_empty)
-            return err_set(e, ERR_FAIL, "plugin '%s': %s follows an empty entry", path, what);
-        if (check_id_chars(path, what, refs[i], 0, e) < 0)
-            return -1;
+            return err_set(e, ERR_FAIL, "plugin '%s': %s entry %zu follows an empty entry", path,
+                           field, i + 1);
+        if (has_control_char(refs[i])) {
+            snprintf(what, sizeof(what), "%s entry %zu", field, i + 1);
+            return check_id_chars(path, what, refs[i], 0, e);
+        }
     }
     return 0;
 }
@@ -310,6 +323,7 @@ static int read_meta_fd(int fd, const char *path, uint64_t size, struct runner_r
     ssize_t got;
     int ret = -1;
 
+    memset(&eh, 0, sizeof(eh));
     got = read_at(fd, head, sizeof(head), 0);
     if (got < 0) {
         err_set(e, ERR_FAIL, "plugin '%s': cannot read: %s", path, strerror(errno));
@@ -461,9 +475,8 @@ out:
  * directory or a plugin can run code as the runner's user. */
 
 /* "" when st is safe, else the reason (a static string or buf). */
-static const char *unsafe_reason(const struct stat *st, char *buf, size_t n)
+static const char *unsafe_reason(const struct stat *st, uid_t me, char *buf, size_t n)
 {
-    uid_t me = geteuid();
 
     if (st->st_mode & (S_IWGRP | S_IWOTH))
         return "writable by group or others; fix with chmod go-w";
@@ -478,10 +491,10 @@ static const char *unsafe_reason(const struct stat *st, char *buf, size_t n)
 /* Refuse (or with allow_unsafe warn about) an unsafe `st` of `path` (which
  * resolves to `real`, NULL when not a symlink). */
 static int check_safe(const char *kind, const char *path, const char *real, const struct stat *st,
-                      const struct loader_opts *o, struct err *e)
+                      uid_t me, const struct loader_opts *o, struct err *e)
 {
     char buf[128], via[PATH_MAX + 32];
-    const char *why = unsafe_reason(st, buf, sizeof(buf));
+    const char *why = unsafe_reason(st, me, buf, sizeof(buf));
 
     if (!*why)
         return 0;
@@ -501,8 +514,8 @@ static int check_safe(const char *kind, const char *path, const char *real, cons
 /* A plugin that is a symlink: the file it resolves to (fstat of the open
  * fd) and the directory holding it must be as safe as the plugin directory.
  * Returns 0, 1 (dangling since the open: skip) or -1. */
-static int check_link(const char *path, const struct stat *st, const struct loader_opts *o,
-                      struct err *e)
+static int check_link(const char *path, const struct stat *st, uid_t me,
+                      const struct loader_opts *o, struct err *e)
 {
     char *real = realpath(path, NULL);
     struct stat dst;
@@ -514,7 +527,7 @@ static int check_link(const char *path, const struct stat *st, const struct load
             return 1;
         return err_set(e, ERR_FAIL, "plugin '%s': cannot resolve: %s", path, strerror(errno));
     }
-    if (check_safe("file", path, real, st, o, e) < 0)
+    if (check_safe("file", path, real, st, me, o, e) < 0)
         goto out;
     slash = strrchr(real, '/');
     if (slash == real)
@@ -525,7 +538,7 @@ static int check_link(const char *path, const struct stat *st, const struct load
         err_set(e, ERR_FAIL, "plugin '%s': cannot stat '%s': %s", path, real, strerror(errno));
         goto out;
     }
-    ret = check_safe("directory", path, real, &dst, o, e);
+    ret = check_safe("directory", path, real, &dst, me, o, e);
 out:
     free(real);
     return ret;
@@ -629,7 +642,7 @@ static int list_dir(DIR *d, const char *dir, struct names *nm, struct err *e)
 
 /* Open, check and read one entry.  Returns 0 (read, *meta filled), 1 (gone
  * since readdir: skip) or -1. */
-static int scan_one(int dfd, const char *path, const char *name, unsigned char type,
+static int scan_one(int dfd, const char *path, const char *name, unsigned char type, uid_t me,
                     const struct loader_opts *o, struct runner_revision *meta, struct err *e)
 {
     struct stat st, lst;
@@ -656,13 +669,13 @@ static int scan_one(int dfd, const char *path, const char *name, unsigned char t
     if (type == DT_LNK ||
         (type == DT_UNKNOWN && fstatat(dfd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
          S_ISLNK(lst.st_mode))) {
-        int r = check_link(path, &st, o, e);
+        int r = check_link(path, &st, me, o, e);
 
         if (r != 0) {
             ret = r;
             goto out;
         }
-    } else if (check_safe("file", path, NULL, &st, o, e) < 0) {
+    } else if (check_safe("file", path, NULL, &st, me, o, e) < 0) {
         goto out;
     }
     ret = read_meta_fd(fd, path, (uint64_t)st.st_size, meta, e);
@@ -671,14 +684,158 @@ out:
     return ret;
 }
 
+/* What every file of one scan shares; read-only while workers run. */
+struct scan {
+    int dfd;                        /* the open plugin directory */
+    const char *dir;                /* as the caller named it, for messages and graph paths */
+    size_t dlen;                    /* strlen(dir) without trailing slashes */
+    uid_t euid;
+    const struct loader_opts *o;
+    char *const *names;             /* sorted; names[i][-1] is the d_type */
+};
+
+/* One batch of consecutive names, read by several workers at once and
+ * then added to the graph in name order by the caller. */
+struct batch {
+    const struct scan *s;
+    size_t first, n;                /* names[first .. first + n) */
+    struct runner_revision *metas;  /* n slots */
+    unsigned char *skipped;         /* n flags: vanished since readdir */
+};
+
+struct worker {
+    struct batch *b;
+    size_t start, step;             /* reads start, start + step, ... of the batch */
+    size_t failed;                  /* its first failing index, or SIZE_MAX */
+    struct err err;                 /* why that one failed */
+};
+
+static int scan_path(const struct scan *s, const char *name, char path[PATH_MAX], struct err *e)
+{
+    size_t nlen = strlen(name);
+
+    if (s->dlen + 1 + nlen + 1 > PATH_MAX)
+        return err_set(e, ERR_FAIL, "plugin path too long: '%.*s/%s'", (int)s->dlen, s->dir,
+                       name);
+    memcpy(path, s->dir, s->dlen);
+    path[s->dlen] = '/';
+    memcpy(path + s->dlen + 1, name, nlen + 1);
+    return 0;
+}
+
+/* A worker stops at its first failure: whatever it would read after it
+ * comes later in name order, so the scan reports this one (or an earlier
+ * one) either way. */
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    const struct batch *b = w->b;
+    const struct scan *s = b->s;
+    char path[PATH_MAX];
+
+    for (size_t i = w->start; i < b->n; i += w->step) {
+        const char *name = s->names[b->first + i];
+        int r;
+
+        if (scan_path(s, name, path, &w->err) < 0) {
+            w->failed = i;
+            break;
+        }
+        r = scan_one(s->dfd, path, name, (unsigned char)name[-1], s->euid, s->o, &b->metas[i],
+                     &w->err);
+        if (r < 0) {
+            w->failed = i;
+            break;
+        }
+        b->skipped[i] = r > 0;
+    }
+    return NULL;
+}
+
+/* Reading is parallel (the syscalls dominate: open, fstat, three preads,
+ * close per file); graph_add() stays serial and in name order, so the
+ * result and the first error are those of a plain loop. */
+#define LOADER_BATCH 1024
+#define LOADER_MAX_THREADS 8
+#define LOADER_MIN_PARALLEL 256     /* fewer files: no threads */
+
+static int scan_all(const struct scan *s, size_t n, struct graph *g, struct err *e)
+{
+    struct worker workers[LOADER_MAX_THREADS];
+    pthread_t tids[LOADER_MAX_THREADS];
+    int started[LOADER_MAX_THREADS];
+    size_t cap = n < LOADER_BATCH ? n : LOADER_BATCH;
+    size_t n_threads = 1;
+    struct batch b = { s, 0, 0, NULL, NULL };
+    char path[PATH_MAX];
+    int ret = -1;
+
+    if (n == 0)
+        return 0;
+    if (n >= LOADER_MIN_PARALLEL) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+        n_threads = cpus < 1 ? 1 : cpus > LOADER_MAX_THREADS ? LOADER_MAX_THREADS : (size_t)cpus;
+    }
+    b.metas = malloc(cap * sizeof(*b.metas));
+    b.skipped = malloc(cap);
+    if (!b.metas || !b.skipped) {
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    for (b.first = 0; b.first < n; b.first += b.n) {
+        size_t nt, fail = SIZE_MAX, who = 0;
+
+        b.n = n - b.first < cap ? n - b.first : cap;
+        nt = n_threads < b.n ? n_threads : b.n;
+        for (size_t t = 0; t < nt; t++) {
+            workers[t].b = &b;
+            workers[t].start = t;
+            workers[t].step = nt;
+            workers[t].failed = SIZE_MAX;
+            err_clear(&workers[t].err);
+            /* worker 0 runs here; one that cannot be started runs here too */
+            started[t] = t > 0 && pthread_create(&tids[t], NULL, worker_run, &workers[t]) == 0;
+        }
+        worker_run(&workers[0]);
+        for (size_t t = 1; t < nt; t++) {
+            if (started[t])
+                pthread_join(tids[t], NULL);
+            else
+                worker_run(&workers[t]);
+        }
+        for (size_t t = 0; t < nt; t++) {
+            if (workers[t].failed < fail) {
+                fail = workers[t].failed;
+                who = t;
+            }
+        }
+        for (size_t i = 0; i < b.n; i++) {
+            if (i == fail) {
+                if (e)
+                    *e = workers[who].err;
+                goto out;
+            }
+            if (b.skipped[i])
+                continue;
+            if (scan_path(s, s->names[b.first + i], path, e) < 0 ||
+                graph_add(g, &b.metas[i], path, e) < 0)
+                goto out;
+        }
+    }
+    ret = 0;
+out:
+    free(b.metas);
+    free(b.skipped);
+    return ret;
+}
+
 int loader_scan(const char *dir, const struct loader_opts *o, struct graph *g, struct err *e)
 {
     struct names nm = { 0 };
-    struct runner_revision meta;
-    char path[PATH_MAX];
+    struct scan s;
     char *real = NULL;
     struct stat st;
-    size_t dlen = strlen(dir);
     DIR *d = NULL;
     int ret = -1;
 
@@ -691,10 +848,17 @@ int loader_scan(const char *dir, const struct loader_opts *o, struct graph *g, s
         err_set(e, ERR_FAIL, "cannot stat plugin directory '%s': %s", dir, strerror(errno));
         goto out;
     }
+    s.dfd = dirfd(d);
+    s.dir = dir;
+    s.dlen = strlen(dir);
+    while (s.dlen > 1 && dir[s.dlen - 1] == '/')
+        s.dlen--;
+    s.euid = geteuid();
+    s.o = o;
     /* fstat of the open directory is its resolved target; name it when the
      * path went through a symlink. */
     real = realpath(dir, NULL);
-    if (check_safe("directory", dir, real, &st, o, e) < 0)
+    if (check_safe("directory", dir, real, &st, s.euid, o, e) < 0)
         goto out;
     if (list_dir(d, dir, &nm, e) < 0)
         goto out;
@@ -702,28 +866,9 @@ int loader_scan(const char *dir, const struct loader_opts *o, struct graph *g, s
         err_set(e, ERR_FAIL, "out of memory");
         goto out;
     }
-    while (dlen > 1 && dir[dlen - 1] == '/')
-        dlen--;
-    for (size_t i = 0; i < nm.n; i++) {
-        const char *name = nm.sorted[i];
-        size_t nlen = strlen(name);
-        int r;
-
-        if (dlen + 1 + nlen + 1 > sizeof(path)) {
-            err_set(e, ERR_FAIL, "plugin path too long: '%.*s/%s'", (int)dlen, dir, name);
-            goto out;
-        }
-        memcpy(path, dir, dlen);
-        path[dlen] = '/';
-        memcpy(path + dlen + 1, name, nlen + 1);
-        r = scan_one(dirfd(d), path, name, (unsigned char)name[-1], o, &meta, e);
-        if (r < 0)
-            goto out;
-        if (r > 0)
-            continue;
-        if (graph_add(g, &meta, path, e) < 0)
-            goto out;
-    }
+    s.names = nm.sorted;
+    if (scan_all(&s, nm.n, g, e) < 0)
+        goto out;
     if (graph_build(g, e) < 0)
         goto out;
     ret = 0;

@@ -472,6 +472,117 @@ static void test_loader_scan_duplicate_ids_name_both_files(void)
     remove_tree(dir);
 }
 
+/* Copies of good_base.so with the revision id (and down_revision) patched
+ * in the metadata section: a linear chain of n revisions t00000000000 ...,
+ * named p0000.so ... so that name order is chain order. */
+static int make_chain(const char *dir, size_t n)
+{
+    static const unsigned char head[8] = { 'R', 'R', 'N', 'R', 1, 0, 0, 0 };
+    unsigned char *data = NULL;
+    size_t size = 0, cap = 0, off;
+    unsigned char *hit;
+    char path[PATH_MAX];
+    FILE *f = fopen(GOOD_DIR "/good_base.so", "rb");
+    int ret = -1;
+
+    if (!f)
+        return -1;
+    for (;;) {
+        if (size == cap) {
+            unsigned char *p = realloc(data, cap = cap ? cap * 2 : 65536);
+
+            if (!p)
+                goto out;
+            data = p;
+        }
+        size_t r = fread(data + size, 1, cap - size, f);
+
+        if (r == 0)
+            break;
+        size += r;
+    }
+    /* RUNNER_MAGIC in little-endian, then ABI 1: the start of the struct */
+    hit = memmem(data, size, head, sizeof(head));
+    if (!hit)
+        goto out;
+    off = (size_t)(hit - data);
+    for (size_t i = 0; i < n; i++) {
+        struct runner_revision m;
+        int fd;
+
+        memcpy(&m, data + off, sizeof(m));
+        memset(m.revision, 0, sizeof(m.revision));
+        memset(m.down_revision[0], 0, sizeof(m.down_revision[0]));
+        memset(m.branch_labels[0], 0, sizeof(m.branch_labels[0]));
+        snprintf(m.revision, sizeof(m.revision), "t%011zu", i);
+        if (i)
+            snprintf(m.down_revision[0], sizeof(m.down_revision[0]), "t%011zu", i - 1);
+        memcpy(data + off, &m, sizeof(m));
+        if (snprintf(path, sizeof(path), "%s/p%04zu.so", dir, i) >= (int)sizeof(path))
+            goto out;
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0)
+            goto out;
+        if (write(fd, data, size) != (ssize_t)size) {
+            close(fd);
+            goto out;
+        }
+        close(fd);
+    }
+    ret = 0;
+out:
+    fclose(f);
+    free(data);
+    return ret;
+}
+
+/* More plugins than LOADER_MIN_PARALLEL: read by several threads, added
+ * in name order; the first bad file in name order is the one reported. */
+static void test_loader_scan_many_plugins_in_order(void)
+{
+    char dir[PATH_MAX], path[PATH_MAX], want[ERR_MSG_SIZE], id[16];
+    struct loader_opts o = { 0 };
+    struct err e = ERR_INIT;
+    struct graph *g = graph_new();
+    const size_t n = 2100;     /* three batches */
+    size_t ok = 1;
+
+    CU_ASSERT_EQUAL_FATAL(make_tmpdir(dir), 0);
+    CU_ASSERT_EQUAL_FATAL(make_chain(dir, n), 0);
+    CU_ASSERT_EQUAL(loader_scan(dir, &o, g, &e), 0);
+    CU_ASSERT_STRING_EQUAL(e.msg, "");
+    CU_ASSERT_EQUAL_FATAL(graph_count(g), n);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(id, sizeof(id), "t%011zu", i);
+        ok &= strcmp(graph_at(g, i)->id, id) == 0;
+    }
+    CU_ASSERT(ok);
+    graph_free(g);
+
+    /* a bad file at 1500 and a duplicate id at 1900: 1500 is reported */
+    FMT(path, "%s/p1900.so", dir);
+    CU_ASSERT_EQUAL(copy_file(GOOD_DIR "/good_child.so", path, 0), 0);
+    FMT(path, "%s/p1950.so", dir);
+    CU_ASSERT_EQUAL(copy_file(GOOD_DIR "/good_child.so", path, 0), 0);
+    FMT(path, "%s/p1500.so", dir);
+    CU_ASSERT_EQUAL(write_file(path, "nope", 4), 0);
+    g = graph_new();
+    CU_ASSERT_EQUAL(loader_scan(dir, &o, g, &e), -1);
+    FMT(want, "plugin '%s': not an ELF file", path);
+    CU_ASSERT_STRING_EQUAL(e.msg, want);
+    graph_free(g);
+
+    /* without it, the duplicate (two copies of good_child) is */
+    CU_ASSERT_EQUAL(copy_file(GOOD_DIR "/good_base.so", path, 0), 0);
+    g = graph_new();
+    CU_ASSERT_EQUAL(loader_scan(dir, &o, g, &e), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "bbbb00000002"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "p1900.so"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "p1950.so"));
+    graph_free(g);
+    remove_tree(dir);
+}
+
 /* ---- plugin-directory safety -------------------------------------------- */
 
 static void test_loader_refuses_group_or_world_writable_directory(void)
@@ -700,6 +811,7 @@ CU_TestInfo loader_tests[] = {
     { "scan of a missing directory is an error", test_loader_scan_missing_directory_is_error },
     { "scan stops at a bad plugin, naming it", test_loader_scan_stops_at_bad_plugin_naming_it },
     { "duplicate ids name both files", test_loader_scan_duplicate_ids_name_both_files },
+    { "many plugins: read in parallel, added in order", test_loader_scan_many_plugins_in_order },
     { "group/world-writable directory is refused",
       test_loader_refuses_group_or_world_writable_directory },
     { "writable plugin file is refused", test_loader_refuses_writable_plugin_file },
