@@ -44,6 +44,7 @@ struct job {
     char *tmp;                  /* <dir>/.<name>.so.<pid>.tmp: the compiler writes here */
     char sha[CHECKSUM_HEX_SIZE];
     pid_t pid;                  /* running child, 0 when none */
+    int failed;                 /* the compiler failed on it */
 };
 
 static void job_release(struct job *j)
@@ -429,10 +430,7 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
             break;
         case 1:
             r.failed++;
-            if (failed_len < sizeof(failed_list))
-                failed_len += (size_t)snprintf(failed_list + failed_len,
-                                               sizeof(failed_list) - failed_len, "%s'%s'",
-                                               failed_len ? ", " : "", jobs[k].src);
+            jobs[k].failed = 1;
             break;
         default:
             ret = -1;
@@ -440,6 +438,12 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
             break;
         }
     }
+    /* failures in name order, whatever order the compilers finished in */
+    for (size_t i = 0; i < n_jobs && failed_len < sizeof(failed_list); i++)
+        if (jobs[i].failed)
+            failed_len += (size_t)snprintf(failed_list + failed_len,
+                                           sizeof(failed_list) - failed_len, "%s'%s'",
+                                           failed_len ? ", " : "", jobs[i].src);
     if (ret == 0 && r.failed) {
         err_set(e, ERR_FAIL, "failed to compile %zu of %zu revision%s: %s", r.failed, n_jobs,
                 n_jobs == 1 ? "" : "s", failed_list);

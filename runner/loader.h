@@ -19,11 +19,20 @@ struct loader_opts {
 };
 
 /* Read and validate the metadata of one file (magic, ABI version, size,
- * NUL-terminated ids of at most 32 characters, ...). */
+ * NUL-terminated ids of at most 32 characters, ...).  Errors read
+ * "plugin '<path>': <what is wrong>".  No permission checks: those are
+ * loader_scan()'s. */
 int loader_read_meta(const char *path, struct runner_revision *out, struct err *e);
 
-/* Every *.so in `dir`, in name order, added to g with graph_add(); then
- * graph_build().  A directory that cannot be read is an error. */
+/* Every *.so in `dir` (not hidden), in name order, added to g with
+ * graph_add(); then graph_build().  A directory that cannot be read is an
+ * error; a file that vanished between readdir() and open() is skipped.
+ * The directory and each plugin (symlinks resolved, and the directory a
+ * symlinked plugin lives in) must not be writable by group or others nor
+ * owned by anyone but the effective uid or root; o->allow_unsafe turns
+ * that refusal into a warning on stderr.  Large directories are read on a
+ * few threads; graph_add() still runs on the calling thread, in name
+ * order, and the error reported is the first in name order. */
 int loader_scan(const char *dir, const struct loader_opts *o, struct graph *g,
                 struct err *e);
 
