@@ -566,11 +566,17 @@ fail:
 int models_load(const char *path, struct schema *out, struct err *e)
 {
     const struct runner_models *reg;
+    char *local = NULL;
     void *dl;
     int ret = -1;
 
+    /* dlopen("models.so") would search the library path, not the current
+     * directory: a name without a slash is made "./models.so" */
+    if (!strchr(path, '/') && asprintf(&local, "./%s", path) < 0)
+        return err_set(e, ERR_FAIL, "out of memory");
     /* RTLD_NOW: an unresolved symbol fails here, not later */
-    dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    dl = dlopen(local ? local : path, RTLD_NOW | RTLD_LOCAL);
+    free(local);
     if (!dl) {
         const char *why = dlerror();
 
