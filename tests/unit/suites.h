@@ -1,6 +1,9 @@
 /* suites.h -- one SUITE(<concern>) line per tests/unit/test_<concern>.c. */
 #define UNIT_SUITES \
     SUITE(err) \
+    SUITE(graph) \
+    SUITE(graph_iter) \
+    SUITE(graph_plan) \
     SUITE(diff) \
     SUITE(models) \
     SUITE(ops_render) \
