@@ -1,0 +1,45 @@
+/* itest.h -- helpers shared by the integration suites: a fresh database
+ * per test on the cluster of $DATABASE_URL, running the real `runner`
+ * binary, and checking the database with plain libpq. */
+#ifndef RUNNER_ITEST_H
+#define RUNNER_ITEST_H
+
+#include <stddef.h>
+
+#define IT_URL_SIZE 1024
+#define IT_OUT_SIZE 65536
+
+/* Output of one runner run; both NUL-terminated (truncated if longer). */
+struct it_run {
+    int status;                 /* exit status, or -1 when it did not exit */
+    char out[IT_OUT_SIZE];      /* stdout */
+    char err[IT_OUT_SIZE];      /* stderr */
+};
+
+/* (Re)create database `name` and write a conninfo string for it to url. */
+int it_db_create(const char *name, char *url, size_t size);
+
+/* Directory of a test plugin scenario (tests/plugins/exec/<scenario>). */
+const char *it_scenario(const char *scenario, char *buf, size_t size);
+
+/* Run RUNNER_BIN --dir <scenario dir> --url <url> <args> (args is split on
+ * spaces; no quoting).  url may be NULL (no --url, DATABASE_URL unset). */
+int it_runner(struct it_run *r, const char *scenario, const char *url, const char *args);
+
+/* First column of every row, joined with ',' (NULL: "NULL"); rows ordered
+ * as the query orders them.  Returns 0, or -1 with the error in out. */
+int it_query(const char *url, const char *sql, char *out, size_t size);
+
+/* Run a script (simple query protocol); 0 or -1 (error printed). */
+int it_exec(const char *url, const char *sql);
+
+/* "b2,c3": the version table's rows, sorted; "-" when it does not exist. */
+const char *it_versions(const char *url, char *buf, size_t size);
+
+/* Number of tables named like `pattern` (LIKE) in schema public. */
+int it_tables(const char *url, const char *pattern);
+
+/* A scratch directory for this run (RUNNER_TEST_TMP or /tmp). */
+const char *it_tmpdir(void);
+
+#endif

@@ -1,0 +1,3 @@
+/* suites.h -- one SUITE(<name>) line per tests/integration/test_<name>.c. */
+#define INTEGRATION_SUITES \
+    SUITE(migrate)

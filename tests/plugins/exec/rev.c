@@ -1,0 +1,75 @@
+/* rev.c -- the one source of every revision of the executor's test
+ * scenarios.  CMakeLists.txt builds it once per revision with:
+ *   EXEC_REV     the revision id
+ *   EXEC_DOWN    its down revision (absent: a base), EXEC_DOWN2 a second (merge)
+ *   EXEC_TABLE   the table it creates (or indexes)
+ *   EXEC_MODE    what upgrade() does, below
+ *   EXEC_FLAGS   metadata flags (RUNNER_NO_TRANSACTION) */
+#include <stdio.h>
+
+#include <runner/plugin.h>
+
+#define MODE_TABLE 0            /* CREATE TABLE EXEC_TABLE; downgrade drops it */
+#define MODE_FAIL 1             /* create the table, then a statement that fails */
+#define MODE_RETURN 2           /* return 7 without any SQL error */
+#define MODE_CONCURRENTLY 3     /* two CREATE INDEX CONCURRENTLY, one op_execute each */
+#define MODE_CONC_SCRIPT 4      /* the same two in one op_execute: PostgreSQL refuses */
+#define MODE_EMPTY 5            /* nothing (merge points) */
+
+#if defined(EXEC_DOWN2)
+RUNNER_REVISION(.revision = EXEC_REV, .down_revision = RUNNER_REVS(EXEC_DOWN, EXEC_DOWN2),
+                .message = "Merge into " EXEC_REV, .flags = EXEC_FLAGS);
+#elif defined(EXEC_DOWN)
+RUNNER_REVISION(.revision = EXEC_REV, .down_revision = RUNNER_REVS(EXEC_DOWN),
+                .message = "Create " EXEC_TABLE, .flags = EXEC_FLAGS);
+#else
+RUNNER_REVISION(.revision = EXEC_REV, .message = "Create " EXEC_TABLE, .flags = EXEC_FLAGS);
+#endif
+
+static int create(runner_op *op)
+{
+    char sql[256];
+
+    snprintf(sql, sizeof(sql), "CREATE TABLE %s (id integer PRIMARY KEY, a integer)", EXEC_TABLE);
+    return op_execute(op, sql);
+}
+
+int upgrade(runner_op *op)
+{
+    switch (EXEC_MODE) {
+    case MODE_TABLE:
+        return create(op);
+    case MODE_FAIL:
+        if (create(op) != 0)
+            return -1;
+        return op_execute(op, "INSERT INTO exec_missing VALUES (1)");
+    case MODE_RETURN:
+        return 7;
+    case MODE_CONCURRENTLY:
+        /* one statement per call: a multi-statement string is one implicit
+         * transaction, where CONCURRENTLY is refused */
+        if (op_execute(op, "CREATE INDEX CONCURRENTLY exec_ix_a ON " EXEC_TABLE " (a)") != 0)
+            return -1;
+        return op_execute(op, "CREATE INDEX CONCURRENTLY exec_ix_id_a ON " EXEC_TABLE " (id, a)");
+    case MODE_CONC_SCRIPT:
+        return op_execute(op, "CREATE INDEX CONCURRENTLY exec_ix_a ON " EXEC_TABLE " (a);\n"
+                              "CREATE INDEX CONCURRENTLY exec_ix_id_a ON " EXEC_TABLE " (id, a)");
+    default:
+        return 0;
+    }
+}
+
+int downgrade(runner_op *op)
+{
+    switch (EXEC_MODE) {
+    case MODE_TABLE:
+    case MODE_FAIL:
+        return op_execute(op, "DROP TABLE " EXEC_TABLE);
+    case MODE_CONCURRENTLY:
+        if (op_execute(op, "DROP INDEX CONCURRENTLY exec_ix_id_a") != 0)
+            return -1;
+        return op_execute(op, "DROP INDEX CONCURRENTLY exec_ix_a");
+    default:
+        return 0;
+    }
+}
