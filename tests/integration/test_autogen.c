@@ -104,9 +104,19 @@ static int run(const struct project *p, char **out, const char *fmt, ...)
  * it never shows on a command line. */
 static int runner(const struct project *p, char **out, const char *args)
 {
+    const char *was = getenv("DATABASE_URL");
+    char *saved = was ? strdup(was) : NULL;
+    int rc;
+
     setenv("DATABASE_URL", p->url, 1);
-    return run(p, out, "'%s' --dir plugins --sources revisions --models models_%d.so %s",
-               runner_bin(), p->step, args);
+    rc = run(p, out, "'%s' --dir plugins --sources revisions --models models_%d.so %s",
+             runner_bin(), p->step, args);
+    if (saved)
+        setenv("DATABASE_URL", saved, 1);   /* the harness's, for the next test */
+    else
+        unsetenv("DATABASE_URL");
+    free(saved);
+    return rc;
 }
 
 static int project_open(struct project *p, const char *tag)
