@@ -1,3 +1,4 @@
 /* suites.h -- one SUITE(<name>) line per tests/integration/test_<name>.c. */
 #define INTEGRATION_SUITES \
-    SUITE(migrate)
+    SUITE(migrate) \
+    SUITE(autogen)
