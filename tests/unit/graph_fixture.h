@@ -17,9 +17,11 @@
 #include "graph_int.h"
 
 #define FX_BUF 4096
+/* each suite uses some of these helpers, not all */
+#define FX_FN static __attribute__((unused))
 
 /* Copies the space-separated words of `list` into fields[RUNNER_MAX_REFS]. */
-static void fx_words(char (*fields)[RUNNER_ID_SIZE], const char *list)
+FX_FN void fx_words(char (*fields)[RUNNER_ID_SIZE], const char *list)
 {
     int k = 0;
 
@@ -37,7 +39,7 @@ static void fx_words(char (*fields)[RUNNER_ID_SIZE], const char *list)
 }
 
 /* Fills *m as a plugin's RUNNER_REVISION() would. */
-static void fx_fill(struct runner_revision *m, const char *id, const char *down,
+FX_FN void fx_fill(struct runner_revision *m, const char *id, const char *down,
                     const char *labels, const char *deps)
 {
     memset(m, 0, sizeof(*m));
@@ -53,7 +55,7 @@ static void fx_fill(struct runner_revision *m, const char *id, const char *down,
 
 /* "id: downs | labels | deps" -> graph_add(); path "<id>.so" when
  * with_paths. */
-static int fx_add_line(struct graph *g, const char *line, int with_paths, struct err *e)
+FX_FN int fx_add_line(struct graph *g, const char *line, int with_paths, struct err *e)
 {
     char buf[512], *parts[4] = { NULL, NULL, NULL, NULL }, *colon, *p;
     struct runner_revision m;
@@ -77,7 +79,7 @@ static int fx_add_line(struct graph *g, const char *line, int with_paths, struct
 }
 
 /* Builds a graph; on failure returns NULL with the message in *e. */
-static struct graph *fx_graph_n(const char *const *lines, size_t n, int with_paths, struct err *e)
+FX_FN struct graph *fx_graph_n(const char *const *lines, size_t n, int with_paths, struct err *e)
 {
     struct graph *g = graph_new();
 
@@ -103,7 +105,7 @@ static struct graph *fx_graph_n(const char *const *lines, size_t n, int with_pat
 #define GRAPH_ERR(buf, ...) fx_graph_err(buf, FX_LINES(__VA_ARGS__), FX_N(__VA_ARGS__), 0)
 #define GRAPH_ERR_PATHS(buf, ...) fx_graph_err(buf, FX_LINES(__VA_ARGS__), FX_N(__VA_ARGS__), 1)
 
-static struct graph *fx_graph_ok(const char *const *lines, size_t n)
+FX_FN struct graph *fx_graph_ok(const char *const *lines, size_t n)
 {
     struct err e = ERR_INIT;
     struct graph *g = fx_graph_n(lines, n, 0, &e);
@@ -114,7 +116,7 @@ static struct graph *fx_graph_ok(const char *const *lines, size_t n)
     return g;
 }
 
-static const char *fx_graph_err(char *buf, const char *const *lines, size_t n, int with_paths)
+FX_FN const char *fx_graph_err(char *buf, const char *const *lines, size_t n, int with_paths)
 {
     struct err e = ERR_INIT;
     struct graph *g = fx_graph_n(lines, n, with_paths, &e);
@@ -128,7 +130,7 @@ static const char *fx_graph_err(char *buf, const char *const *lines, size_t n, i
 }
 
 /* "a b c" from revisions. */
-static const char *fx_join(char *buf, const struct rev *const *v, size_t n)
+FX_FN const char *fx_join(char *buf, const struct rev *const *v, size_t n)
 {
     size_t len = 0;
 
@@ -140,7 +142,7 @@ static const char *fx_join(char *buf, const struct rev *const *v, size_t n)
 }
 
 /* Splits "a b c" into words stored in store (pointers into it). */
-static size_t fx_split(char *store, const char *s, const char **words, size_t max)
+FX_FN size_t fx_split(char *store, const char *s, const char **words, size_t max)
 {
     size_t n = 0;
     char *p;
@@ -152,7 +154,7 @@ static size_t fx_split(char *store, const char *s, const char **words, size_t ma
 }
 
 /* A spec: "" is None, "(a b)" a tuple, anything else one string. */
-static struct spec fx_spec(char *store, const char *s, const char **words)
+FX_FN struct spec fx_spec(char *store, const char *s, const char **words)
 {
     struct spec sp = { words, 0, 1 };
 
@@ -174,7 +176,7 @@ static struct spec fx_spec(char *store, const char *s, const char **words)
 
 /* alembic's map_.iterate_revisions(upper, lower, ...) as "a b c", or
  * "ERR: <message>". */
-static const char *fx_iter(char *buf, const struct graph *g, const char *upper, const char *lower,
+FX_FN const char *fx_iter(char *buf, const struct graph *g, const char *upper, const char *lower,
                            unsigned flags)
 {
     char s1[FX_BUF], s2[FX_BUF];
@@ -192,7 +194,7 @@ static const char *fx_iter(char *buf, const struct graph *g, const char *upper, 
 }
 
 /* get_revisions(target) as "a b", or "ERR: ...". */
-static const char *fx_revs(char *buf, const struct graph *g, const char *target)
+FX_FN const char *fx_revs(char *buf, const struct graph *g, const char *target)
 {
     char s[FX_BUF];
     const char *w[32];
@@ -209,7 +211,7 @@ static const char *fx_revs(char *buf, const struct graph *g, const char *target)
 }
 
 /* get_revision(target): "None" for base, or "ERR: ...". */
-static const char *fx_rev(char *buf, const struct graph *g, const char *target)
+FX_FN const char *fx_rev(char *buf, const struct graph *g, const char *target)
 {
     const struct rev *r = NULL;
     struct err e = ERR_INIT;
@@ -222,7 +224,7 @@ static const char *fx_rev(char *buf, const struct graph *g, const char *target)
 }
 
 /* graph_resolve(target, current "a b") as "a b", or "ERR: ...". */
-static const char *fx_resolve(char *buf, const struct graph *g, const char *target,
+FX_FN const char *fx_resolve(char *buf, const struct graph *g, const char *target,
                               const char *current)
 {
     char s[FX_BUF];
@@ -240,7 +242,7 @@ static const char *fx_resolve(char *buf, const struct graph *g, const char *targ
     return buf;
 }
 
-static int fx_cmp_str(const void *a, const void *b)
+FX_FN int fx_cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -249,7 +251,7 @@ static int fx_cmp_str(const void *a, const void *b)
  * renders "step step ... | final heads sorted", each step as
  * "+id" (upgrade) / "-id" (downgrade) / "stamp"; or "ERR: ...".  A step
  * whose effect does not apply to the table so far fails the test. */
-static const char *fx_apply(char *buf, const char *current, const struct plan *p, int show_vt)
+FX_FN const char *fx_apply(char *buf, const char *current, const struct plan *p, int show_vt)
 {
     char s[FX_BUF];
     const char *heads[64];
@@ -330,7 +332,7 @@ static const char *fx_apply(char *buf, const char *current, const struct plan *p
 enum fx_kind { FX_UP, FX_DOWN, FX_STAMP };
 
 /* Plans from `current` ("a b") to target and renders it with fx_apply(). */
-static const char *fx_plan(char *buf, const struct graph *g, enum fx_kind kind,
+FX_FN const char *fx_plan(char *buf, const struct graph *g, enum fx_kind kind,
                            const char *current, const char *target, int show_vt)
 {
     char s[FX_BUF];
