@@ -130,6 +130,39 @@ static int make_dirs(const char *dir, struct err *e)
     return 0;
 }
 
+/* Is `prog` an executable, as execvp() would find it?  Checked up front so
+ * that a missing compiler is one clear error, however posix_spawnp()
+ * reports a failed exec (glibc: the error; valgrind: exit status 127). */
+static int find_program(const char *prog)
+{
+    const char *path = getenv("PATH");
+    char buf[PATH_MAX];
+
+    if (strchr(prog, '/'))
+        return access(prog, X_OK) == 0 ? 0 : -1;
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    while (*path) {
+        size_t len = strcspn(path, ":");
+
+        if (len == 0) {
+            if (access(prog, X_OK) == 0)    /* empty entry: the current directory */
+                return 0;
+        } else if (len + 1 + strlen(prog) < sizeof(buf)) {
+            memcpy(buf, path, len);
+            buf[len] = '/';
+            strcpy(buf + len + 1, prog);
+            if (access(buf, X_OK) == 0)
+                return 0;
+        }
+        path += len;
+        if (*path == ':')
+            path++;
+    }
+    errno = ENOENT;
+    return -1;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -397,6 +430,10 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
     argv.v[argv.n - 2] = argv.v[argv.n - 1] = NULL;
     if (argv.v[0] == NULL) {
         err_set(e, ERR_FAIL, "no compiler given");
+        goto out;
+    }
+    if (find_program(argv.v[0]) < 0) {
+        err_set(e, ERR_FAIL, "cannot run compiler '%s': %s", argv.v[0], strerror(errno));
         goto out;
     }
 
