@@ -747,6 +747,21 @@ static void test_plugin_open_runs_functions_and_closes(void)
     CU_ASSERT_PTR_NULL(p.meta);
     plugin_close(&p);   /* twice is harmless */
 
+    /* a bare file name is the file in the current directory, not a
+     * library dlopen() would search for */
+    {
+        int here = open(".", O_RDONLY | O_DIRECTORY);
+
+        CU_ASSERT_FATAL(here >= 0);
+        CU_ASSERT_EQUAL_FATAL(chdir(GOOD_DIR), 0);
+        CU_ASSERT_EQUAL(plugin_open(&p, "good_base.so", "aaaa00000001", &e), 0);
+        CU_ASSERT_EQUAL(fchdir(here), 0);
+        close(here);
+        if (p.handle)
+            CU_ASSERT_EQUAL(p.upgrade(NULL), 11);
+        plugin_close(&p);
+    }
+
     /* open, close, open again: a fresh handle works */
     CU_ASSERT_EQUAL_FATAL(plugin_open(&p, GOOD_DIR "/good_child.so", NULL, &e), 0);
     CU_ASSERT_EQUAL(p.upgrade(NULL), 21);
