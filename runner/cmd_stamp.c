@@ -1,7 +1,7 @@
 /* cmd_stamp.c -- `stamp`: set the version table without running any
  * revision (Alembic's command.stamp); the work is migrate.c's. */
-#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "migrate.h"
@@ -16,36 +16,37 @@ static const char *const stamp_usage[] = {
     NULL,
 };
 
-enum { OPT_SQL = 256, OPT_PURGE };
-
+/* Options before or after the target, as alembic's argparse allows. */
 int cmd_stamp(int argc, char **argv, struct ctx *ctx)
 {
-    static const struct option opts[] = {
-        { "help", no_argument, NULL, 'h' },
-        { "sql", no_argument, NULL, OPT_SQL },
-        { "purge", no_argument, NULL, OPT_PURGE },
-        { NULL, 0, NULL, 0 },
-    };
     struct migrate_opts o = { .kind = MIGRATE_STAMP };
-    int c;
+    int dashdash = 0;
 
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'h': return cli_usage(stamp_usage, 0);
-        case OPT_SQL: o.sql = 1; break;
-        case OPT_PURGE: o.purge = 1; break;
-        default:
-            fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+
+        if (!dashdash && strcmp(a, "--") == 0) {
+            dashdash = 1;
+        } else if (!dashdash && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+            return cli_usage(stamp_usage, 0);
+        } else if (!dashdash && strcmp(a, "--sql") == 0) {
+            o.sql = 1;
+        } else if (!dashdash && strcmp(a, "--purge") == 0) {
+            o.purge = 1;
+        } else if (!dashdash && a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
+            fprintf(stderr, "runner: error: unknown option '%s'\n", a);
             return cli_usage(stamp_usage, 1);
+        } else if (o.target) {
+            fprintf(stderr, "runner: error: unexpected argument '%s'\n", a);
+            return cli_usage(stamp_usage, 1);
+        } else {
+            o.target = a;
         }
     }
-    if (optind + 1 != argc) {
-        fprintf(stderr, "runner: error: stamp needs exactly one target\n");
+    if (!o.target) {
+        fprintf(stderr, "runner: error: stamp needs a target\n");
         return cli_usage(stamp_usage, 1);
     }
-    o.target = argv[optind];
     o.out = stdout;
     o.log = ctx->quiet ? NULL : stderr;
     if (migrate(ctx, &o, &ctx->err) < 0)

@@ -1,6 +1,5 @@
 /* cmd_upgrade.c -- `upgrade` and `downgrade`: argument parsing; the work
  * is migrate.c's. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,43 +29,54 @@ static const char *const downgrade_usage[] = {
     NULL,
 };
 
-enum { OPT_SQL = 256, OPT_SINGLE };
-
 static int bad_usage(const char *const *usage, const char *what, const char *arg)
 {
     fprintf(stderr, "runner: error: %s '%s'\n", what, arg);
     return cli_usage(usage, 1);
 }
 
+/* "-1", "-12": a relative target, not an option. */
+static int is_relative(const char *a)
+{
+    if (a[0] != '-' || !a[1])
+        return 0;
+    for (const char *p = a + 1; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return 1;
+}
+
+/* Options may stand before or after the target (alembic's argparse
+ * accepts both); getopt would take "-1" for an option, so parse by hand. */
 static int run(int argc, char **argv, struct ctx *ctx, enum migrate_kind kind,
                const char *const *usage)
 {
-    static const struct option opts[] = {
-        { "help", no_argument, NULL, 'h' },
-        { "sql", no_argument, NULL, OPT_SQL },
-        { "single-transaction", no_argument, NULL, OPT_SINGLE },
-        { NULL, 0, NULL, 0 },
-    };
     struct migrate_opts o = { .kind = kind };
-    int c;
+    int dashdash = 0;
 
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'h': return cli_usage(usage, 0);
-        case OPT_SQL: o.sql = 1; break;
-        case OPT_SINGLE: o.single_transaction = 1; break;
-        default: return bad_usage(usage, "unknown option", argv[optind - 1]);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+
+        if (!dashdash && strcmp(a, "--") == 0) {
+            dashdash = 1;
+        } else if (!dashdash && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+            return cli_usage(usage, 0);
+        } else if (!dashdash && strcmp(a, "--sql") == 0) {
+            o.sql = 1;
+        } else if (!dashdash && strcmp(a, "--single-transaction") == 0) {
+            o.single_transaction = 1;
+        } else if (!dashdash && a[0] == '-' && !is_relative(a)) {
+            return bad_usage(usage, "unknown option", a);
+        } else if (o.target) {
+            return bad_usage(usage, "unexpected argument", a);
+        } else {
+            o.target = a;
         }
     }
-    if (optind >= argc) {
+    if (!o.target) {
         fprintf(stderr, "runner: error: %s needs a target\n", argv[0]);
         return cli_usage(usage, 1);
     }
-    if (optind + 1 < argc)
-        return bad_usage(usage, "unexpected argument", argv[optind + 1]);
-    o.target = argv[optind];
     o.out = stdout;
     o.log = ctx->quiet ? NULL : stderr;
     if (migrate(ctx, &o, &ctx->err) < 0)

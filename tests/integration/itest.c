@@ -32,6 +32,12 @@ static void append_kv(char *buf, size_t size, const char *key, const char *val)
     }
 }
 
+static void quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
 int it_db_create(const char *name, char *url, size_t size)
 {
     const char *base = getenv("DATABASE_URL");
@@ -52,6 +58,7 @@ int it_db_create(const char *name, char *url, size_t size)
     if (PQstatus(c) == CONNECTION_OK) {
         PGresult *r;
 
+        PQsetNoticeProcessor(c, quiet, NULL);
         snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", name);
         PQclear(PQexec(c, sql));
         snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", name);

@@ -1,4 +1,5 @@
 /* suites.h -- one SUITE(<name>) line per tests/integration/test_<name>.c. */
 #define INTEGRATION_SUITES \
+    SUITE(pg) \
     SUITE(migrate) \
     SUITE(autogen)
