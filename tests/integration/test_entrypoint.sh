@@ -4,7 +4,8 @@
 #
 #   tests/integration/test_entrypoint.sh [path/to/runner]
 #
-# runner: the argument, else $RUNNER_BIN, else build/runner.  The test
+# runner: the argument, else $RUNNER_BIN, else build/runner; the script
+# under test: $RUNNER_ENTRYPOINT, else docker/entrypoint.sh.  The test
 # revisions (tests/plugins/entrypoint/*.c) are compiled here with
 # `cc -shared -fPIC -I plugin-api/include`, as a user would.  Cases:
 #   a  the database is down when the entrypoint starts and comes up ~2 s
@@ -25,7 +26,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 runner=${1:-${RUNNER_BIN:-$root/build/runner}}
-entry=$root/docker/entrypoint.sh
+entry=${RUNNER_ENTRYPOINT:-$root/docker/entrypoint.sh}
 devdb=$root/scripts/dev-db
 cc=${CC:-cc}
 secret=SeCrEt-pw-4711
@@ -73,14 +74,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# lacks TEXT FILE...: no FILE contains TEXT.
+lacks() {
+    local text=$1
+    shift
+    ! grep -q -F -- "$text" "$@"
+}
+
 now_ms() {
     echo $(($(date +%s%N) / 1000000))
 }
 
 # wait_bounded PID SECONDS: wait for a background PID, killing it after
-# SECONDS; prints its exit status (or "timeout").
+# SECONDS; sets rc to its exit status (or "timeout").  Not in a $(...):
+# only this shell can wait for its children.
 wait_bounded() {
-    local pid=$1 secs=$2 i rc
+    local pid=$1 secs=$2 i
     for ((i = 0; i < secs * 10; i++)); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
@@ -88,12 +97,11 @@ wait_bounded() {
     if kill -0 "$pid" 2>/dev/null; then
         kill -KILL "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
-        echo timeout
+        rc=timeout
         return
     fi
     wait "$pid"
     rc=$?
-    echo "$rc"
 }
 
 # ---- setup: plugins and a cluster with one database per case ----
@@ -143,6 +151,7 @@ workdir() {
 "$devdb" stop "$db" >/dev/null 2>&1
 wd=$(workdir case-a "$plugins_ok")
 (
+    # shellcheck disable=SC2016 # expanded by the wrapped sh, not here
     cd "$wd" &&
         DATABASE_URL=$(url_for ep_a) RUNNER_BIN=$runner RUNNER_WAIT_TIMEOUT=60 \
             exec "$entry" sh -c 'psql "$DATABASE_URL" -X -At -c "SELECT count(*) FROM entrypoint_probe" >"$1" 2>&1' \
@@ -153,7 +162,7 @@ bg_pids+=("$pid")
 sleep 2
 check "a: the entrypoint is still waiting while the database is down" kill -0 "$pid"
 "$devdb" start "$db" >/dev/null 2>&1 || fail "a: dev-db start" "the server did not start"
-rc=$(wait_bounded "$pid" 60)
+wait_bounded "$pid" 60
 check "a: exit 0 after the database came up" test "$rc" = 0
 check "a: progress lines while waiting" grep -q "runner: waiting for database socket '$db/run'" "$wd/err"
 check "a: the wrapped command ran after the migration" grep -qx 0 "$wd/ran"
@@ -188,6 +197,7 @@ rc=0
 check "d: the wrapped command's exit status passes through (7)" test "$rc" = 7
 
 (
+    # shellcheck disable=SC2016 # expanded by the wrapped bash, not here
     cd "$wd" &&
         DATABASE_URL=$(url_for ep_d) RUNNER_BIN=$runner \
             exec "$entry" bash -c 'echo $$ >"$1.tmp" && mv "$1.tmp" "$1"
@@ -203,9 +213,9 @@ done
 check "d: the service started" test -s "$wd/pid"
 check "d: the service has the entrypoint's pid (exec, no wrapper process)" test "$(cat "$wd/pid" 2>/dev/null)" = "$pid"
 check "d: the process is the service now, not the shell script" \
-    grep -q "while" "/proc/$pid/cmdline"
+    test "$(cat "/proc/$pid/comm" 2>/dev/null)" = bash
 kill -TERM "$pid" 2>/dev/null
-rc=$(wait_bounded "$pid" 20)
+wait_bounded "$pid" 20
 check "d: SIGTERM reached the service, which exited 143" test "$rc" = 143
 check "d: the service's own TERM handler ran" test -e "$wd/got-term"
 
@@ -214,30 +224,31 @@ dead="postgresql://app:$secret@/app?host=$tmp/no-such-socket-dir&port=5432"
 rc=0
 timeout 30 "$runner" wait --timeout 1 --url "$dead" >"$tmp/e.out" 2>"$tmp/e.err" || rc=$?
 check "e: runner wait --timeout 1 on a dead server exits 1" test "$rc" = 1
-check "e: exactly one error line, and it is the last" \
-    test "$(grep -c '^runner: error:' "$tmp/e.err")" = 1 -a \
-    "$(tail -n 1 "$tmp/e.err" | cut -c1-14)" = "runner: error:"
+check "e: exactly one error line" test "$(grep -c '^runner: error:' "$tmp/e.err")" = 1
+check "e: and it is the last line" test "$(tail -n 1 "$tmp/e.err" | cut -c1-14)" = "runner: error:"
 check "e: the error says what and for how long" \
     grep -q "^runner: error: database socket '$tmp/no-such-socket-dir' port 5432 database 'app' not ready after 1 s ([0-9]* attempts): " "$tmp/e.err"
 check "e: several attempts were made" test "$(grep -c '^runner: waiting for database' "$tmp/e.err")" -ge 3
-check "e: the password appears nowhere" bash -c '! grep -q "$1" "$2" "$3"' _ "$secret" "$tmp/e.err" "$tmp/e.out"
+check "e: the password appears nowhere" lacks "$secret" "$tmp/e.err" "$tmp/e.out"
 rc=0
 timeout 30 "$runner" -q wait --timeout 1 --url "$dead" >"$tmp/eq.out" 2>"$tmp/eq.err" || rc=$?
-check "e: with -q the whole of stderr is one line" test "$rc" = 1 -a "$(wc -l <"$tmp/eq.err")" = 1
+check "e: with -q it exits 1 too" test "$rc" = 1
+check "e: with -q the whole of stderr is one line" test "$(wc -l <"$tmp/eq.err")" = 1
 rc=0
 (cd "$tmp" && DATABASE_URL=$dead RUNNER_BIN=$runner RUNNER_WAIT_TIMEOUT=1 \
     timeout 30 "$entry" touch "$tmp/e.ran") >"$tmp/ee.out" 2>"$tmp/ee.err" || rc=$?
 check "e: the entrypoint exits 1 when the database never comes" test "$rc" = 1
 check "e: and does not start the command" test ! -e "$tmp/e.ran"
 check "e: and says why" grep -q "entrypoint: the database is not ready" "$tmp/ee.err"
-check "e: the entrypoint leaks no password either" bash -c '! grep -q "$1" "$2"' _ "$secret" "$tmp/ee.err"
+check "e: the entrypoint leaks no password either" lacks "$secret" "$tmp/ee.err"
 
 # ---- w: runner wait itself ----
 rc=0
 t0=$(now_ms)
 timeout 30 "$runner" wait --timeout 10 --url "$(url_for ep_w)" >"$tmp/w1.out" 2>"$tmp/w1.err" || rc=$?
 t1=$(now_ms)
-check "w: ready at once against a running server" test "$rc" = 0 -a $((t1 - t0)) -lt 5000
+check "w: ready against a running server" test "$rc" = 0
+check "w: at once" test $((t1 - t0)) -lt 5000
 check "w: the ready line names the database" grep -q "database socket '$db/run' port [0-9]* database 'ep_w' is ready (attempt 1," "$tmp/w1.err"
 
 rc=0
@@ -245,7 +256,8 @@ t0=$(now_ms)
 timeout 60 "$runner" wait --timeout 30 --url "$(url_for ep_no_such_db)" >"$tmp/w2.out" 2>"$tmp/w2.err" || rc=$?
 t1=$(now_ms)
 check "w: an unknown database fails (3D000)" test "$rc" = 1
-check "w: at once, without retrying" test $((t1 - t0)) -lt 5000 -a "$(grep -c 'waiting for database' "$tmp/w2.err")" = 0
+check "w: at once" test $((t1 - t0)) -lt 5000
+check "w: without retrying" test "$(grep -c 'waiting for database' "$tmp/w2.err")" = 0
 check "w: naming the database" grep -q 'database "ep_no_such_db" does not exist' "$tmp/w2.err"
 
 rc=0
@@ -314,10 +326,11 @@ if command -v python3 >/dev/null 2>&1; then
     timeout 30 "$runner" wait --timeout 30 --url "postgresql://app:$secret@/app?host=$tmp/fake2" \
         >/dev/null 2>"$tmp/w5.err" || rc=$?
     t1=$(now_ms)
-    check "w: an authentication failure (28P01) fails at once" \
-        test "$rc" = 1 -a $((t1 - t0)) -lt 5000 -a "$(grep -c 'waiting for database' "$tmp/w5.err")" = 0
+    check "w: an authentication failure (28P01) fails" test "$rc" = 1
+    check "w: at once" test $((t1 - t0)) -lt 5000
+    check "w: without retrying" test "$(grep -c 'waiting for database' "$tmp/w5.err")" = 0
     check "w: naming the failure" grep -q 'password authentication failed for user "app"' "$tmp/w5.err"
-    check "w: without the password" bash -c '! grep -q "$1" "$2" "$3"' _ "$secret" "$tmp/w4.err" "$tmp/w5.err"
+    check "w: without the password" lacks "$secret" "$tmp/w4.err" "$tmp/w5.err"
 else
     echo "skip - w: fake-server cases (57P03, 28P01): no python3"
 fi
