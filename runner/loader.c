@@ -314,7 +314,8 @@ static int read_meta_fd(int fd, const char *path, uint64_t size, struct runner_r
     unsigned char stackbuf[LOADER_STACK_BUF];
     unsigned char *buf = stackbuf;      /* [base, base + len) of the file; ours when != stackbuf */
     uint64_t base, len, shnum, shstrndx, table;
-    const shdr_t *meta_sh = NULL;
+    shdr_t meta_sh;
+    int found = 0;
     const char *strtab = NULL;
     unsigned char *strbuf = NULL;       /* .shstrtab when it was not in buf: ours */
     uint64_t strsize = 0;
@@ -396,24 +397,23 @@ static int read_meta_fd(int fd, const char *path, uint64_t size, struct runner_r
         strtab = (const char *)strbuf;
     }
 
-    for (uint64_t i = 1; i < shnum; i++) {
-        const shdr_t *sh = (const shdr_t *)(buf + (eh.e_shoff - base) + i * sizeof(shdr_t));
-        uint64_t name = sh->sh_name;
+    for (uint64_t i = 1; i < shnum && !found; i++) {
+        uint64_t name;
 
+        /* copied out: e_shoff in a hostile file need not be aligned */
+        memcpy(&meta_sh, buf + (eh.e_shoff - base) + i * sizeof(shdr_t), sizeof(meta_sh));
+        name = meta_sh.sh_name;
         /* the name must lie inside the table, terminated inside it */
-        if (name < strsize && strsize - name > sizeof(RUNNER_SECTION) - 1 &&
-            memcmp(strtab + name, RUNNER_SECTION, sizeof(RUNNER_SECTION)) == 0) {
-            meta_sh = sh;
-            break;
-        }
+        found = name < strsize && strsize - name > sizeof(RUNNER_SECTION) - 1 &&
+                memcmp(strtab + name, RUNNER_SECTION, sizeof(RUNNER_SECTION)) == 0;
     }
-    if (!meta_sh) {
+    if (!found) {
         err_set(e, ERR_FAIL, "plugin '%s': no metadata section '%s'", path, RUNNER_SECTION);
         goto out;
     }
     {
-        uint64_t ssize = meta_sh->sh_type == SHT_NOBITS ? 0 : meta_sh->sh_size;
-        uint64_t soff = meta_sh->sh_offset;
+        uint64_t ssize = meta_sh.sh_type == SHT_NOBITS ? 0 : meta_sh.sh_size;
+        uint64_t soff = meta_sh.sh_offset;
         uint32_t fixed[3];
 
         /* The section is copied as is: the struct holds no pointers. */
