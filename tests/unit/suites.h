@@ -10,6 +10,7 @@
     SUITE(cli) \
     SUITE(revision) \
     SUITE(url) \
+    SUITE(versions) \
     SUITE(wait) \
     SUITE(loader) \
     SUITE(checksum) \
