@@ -257,7 +257,9 @@ static int revision_for_ident(const struct graph *g, const char *ident, const ch
         if (s < 0)
             goto out;
         if (!s) {
-            err_set(e, ERR_FAIL, "Revision %s is not a member of branch '%s'", r->id, check_branch);
+            /* alembic: "Revision x is not a member of branch 'y'", which its
+             * command line reports as: */
+            cant_locate(e, ident);
             goto out;
         }
     }
@@ -277,6 +279,8 @@ int graph_filter_lineage(const struct graph *g, const struct rev *const *targets
     unsigned char *m = NULL;
     int ret = -1, rc;
 
+    if (!n)
+        return 0;       /* alembic resolves check_against per target, so not at all */
     if ((rc = resolve_number(g, check_against, &rn, e)) < 0) {
         rn_release(&rn);
         return rc;
