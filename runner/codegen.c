@@ -242,6 +242,8 @@ static void quote_literal(struct strbuf *sb, const char *s)
     strbuf_addch(sb, '\'');
 }
 
+static void qualified(struct strbuf *sb, const char *schema, const char *name);
+
 static int render_alter(struct strbuf *sb, const struct diff_op *op)
 {
     const struct schema_table *t = op->table;
@@ -279,9 +281,7 @@ static int render_alter(struct strbuf *sb, const struct diff_op *op)
         struct strbuf sql = STRBUF_INIT;
 
         strbuf_adds(&sql, "COMMENT ON COLUMN ");
-        quote_ident(&sql, t->schema);
-        strbuf_addch(&sql, '.');
-        quote_ident(&sql, t->name);
+        qualified(&sql, t->schema, t->name);
         strbuf_addch(&sql, '.');
         quote_ident(&sql, to->name);
         strbuf_adds(&sql, " IS ");
@@ -326,11 +326,80 @@ static void render_create_index(struct strbuf *sb, const struct diff_op *op)
     call_end(sb);
 }
 
+/* op_execute(op, "<sql>") for the statements no op_* helper covers. */
+static void execute(struct strbuf *sb, const struct strbuf *sql)
+{
+    strbuf_adds(sb, IND "if (op_execute(op, ");
+    codegen_c_string(sb, strbuf_str(sql));
+    call_end(sb);
+}
+
+/* "name" or "schema"."name" */
+static void qualified(struct strbuf *sb, const char *schema, const char *name)
+{
+    if (strcmp(schema, SCHEMA_DEFAULT) != 0) {
+        quote_ident(sb, schema);
+        strbuf_addch(sb, '.');
+    }
+    quote_ident(sb, name);
+}
+
+static void render_enum(struct strbuf *sb, const struct diff_op *op)
+{
+    const struct schema_enum *en = op->enum_type;
+    struct strbuf sql = STRBUF_INIT;
+
+    strbuf_adds(&sql, op->kind == DIFF_ADD_ENUM ? "CREATE TYPE " : "DROP TYPE ");
+    if (en->name[0] == '"') {
+        /* the normalised name of a quoted type keeps its quotes */
+        if (strcmp(en->schema, SCHEMA_DEFAULT) != 0) {
+            quote_ident(&sql, en->schema);
+            strbuf_addch(&sql, '.');
+        }
+        strbuf_adds(&sql, en->name);
+    } else {
+        qualified(&sql, en->schema, en->name);
+    }
+    if (op->kind == DIFF_ADD_ENUM) {
+        strbuf_adds(&sql, " AS ENUM (");
+        for (size_t i = 0; i < en->n_labels; i++) {
+            if (i)
+                strbuf_adds(&sql, ", ");
+            quote_literal(&sql, en->labels[i]);
+        }
+        strbuf_addch(&sql, ')');
+    }
+    execute(sb, &sql);
+    strbuf_release(&sql);
+}
+
+static void render_table_comment(struct strbuf *sb, const struct diff_op *op)
+{
+    struct strbuf sql = STRBUF_INIT;
+
+    strbuf_adds(&sql, "COMMENT ON TABLE ");
+    qualified(&sql, op->table->schema, op->table->name);
+    strbuf_adds(&sql, " IS ");
+    if (op->table->comment && *op->table->comment)
+        quote_literal(&sql, op->table->comment);
+    else
+        strbuf_adds(&sql, "NULL");
+    execute(sb, &sql);
+    strbuf_release(&sql);
+}
+
 static int render_op(struct strbuf *sb, const struct diff_op *op)
 {
     const struct schema_table *t = op->table;
 
     switch (op->kind) {
+    case DIFF_ADD_ENUM:
+    case DIFF_DROP_ENUM:
+        render_enum(sb, op);
+        return 0;
+    case DIFF_TABLE_COMMENT:
+        render_table_comment(sb, op);
+        return 0;
     case DIFF_ADD_TABLE:
         return render_create_table(sb, op);
     case DIFF_DROP_TABLE:

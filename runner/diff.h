@@ -28,6 +28,9 @@ enum diff_kind {
     DIFF_DROP_INDEX,
     DIFF_ADD_CONSTRAINT,
     DIFF_DROP_CONSTRAINT,
+    DIFF_ADD_ENUM,              /* CREATE TYPE ... AS ENUM, before everything else */
+    DIFF_DROP_ENUM,             /* only as the inverse of ADD_ENUM */
+    DIFF_TABLE_COMMENT,         /* COMMENT ON TABLE */
 };
 
 /* What an ALTER_COLUMN changes. */
@@ -46,6 +49,8 @@ struct diff_op {
     unsigned alter;                     /* ALTER: DIFF_ALTER_* */
     const struct schema_index *index;   /* ADD/DROP_INDEX */
     const struct schema_constraint *constraint; /* ADD/DROP_CONSTRAINT */
+    const struct schema_enum *enum_type;        /* ADD/DROP_ENUM */
+    const struct schema_table *from_table;      /* TABLE_COMMENT: the table as it is */
     int separate_fks;                   /* ADD/DROP_TABLE: its foreign keys are ops of their own */
     int with_table;                     /* ADD/DROP_CONSTRAINT: a key of a table created or
                                            dropped by this diff (not reported on its own) */

@@ -69,6 +69,16 @@ static const char constraints_sql[] =
     " WHERE c.contype IN ('p', 'u', 'f', 'c') AND" REL_FILTER
     " ORDER BY 1, 2, 3, k.ord";
 
+/* Enum types, one row per label in sort order; the name as format_type()
+ * prints it (quoted when it must be). */
+static const char enums_sql[] =
+    "SELECT n.nspname, pg_catalog.quote_ident(t.typname), e.enumlabel"
+    " FROM pg_catalog.pg_type t"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
+    " JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid"
+    " WHERE t.typtype = 'e' AND n.nspname = ANY($1::text[])"
+    " ORDER BY 1, 2, e.enumsortorder";
+
 static int oom(struct err *e)
 {
     return err_set(e, ERR_FAIL, "out of memory");
@@ -291,11 +301,34 @@ static int read_constraints(const struct pg_rows *r, struct schema *s, struct er
     return 0;
 }
 
+static int read_enums(const struct pg_rows *r, struct schema *s, struct err *e)
+{
+    struct schema_enum *en = NULL;
+
+    for (size_t i = 0; i < r->n_rows; i++) {
+        const char *nsp = pg_rows_get(r, i, 0), *name = pg_rows_get(r, i, 1);
+        const char *label = pg_rows_get(r, i, 2);
+
+        if (!nsp || !name || !label)
+            continue;
+        if (!en || strcmp(en->schema, nsp) != 0 || strcmp(en->name, name) != 0) {
+            en = schema_add_enum(s);
+            if (!en)
+                return oom(e);
+            if (copy(&en->schema, nsp, e) < 0 || copy(&en->name, name, e) < 0)
+                return -1;
+        }
+        if (schema_list_add(&en->labels, &en->n_labels, label) < 0)
+            return oom(e);
+    }
+    return 0;
+}
+
 int introspect_schema(struct pg *db, const struct introspect_opts *o, struct schema *out,
                       struct err *e)
 {
     static const char *const queries[] = { tables_sql, columns_sql, indexes_sql,
-                                           constraints_sql };
+                                           constraints_sql, enums_sql };
     struct schema s = SCHEMA_INIT;
     char *schemas = array_literal(o);
     const char *params[1] = { schemas };
@@ -315,7 +348,8 @@ int introspect_schema(struct pg *db, const struct introspect_opts *o, struct sch
         case 0: rc = read_tables(&rows, o, &s, e); break;
         case 1: rc = read_columns(&rows, &s, e); break;
         case 2: rc = read_indexes(&rows, &s, e); break;
-        default: rc = read_constraints(&rows, &s, e); break;
+        case 3: rc = read_constraints(&rows, &s, e); break;
+        default: rc = read_enums(&rows, &s, e); break;
         }
         pg_rows_release(&rows);
         if (rc < 0)

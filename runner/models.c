@@ -18,8 +18,63 @@ static int oom(struct err *e)
 
 /* The format_type() spelling of a model type; NULL with *e filled on a
  * bad type. */
-static char *type_sql(const runner_type *t, const char *model, const char *column,
-                      int depth, struct err *e)
+static int lists_equal(char *const *a, size_t na, char *const *b, size_t nb)
+{
+    if (na != nb)
+        return 0;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return 0;
+    return 1;
+}
+
+/* An enum type declared with its labels joins s->enums; the same type
+ * declared twice must have the same labels. */
+static int add_enum(struct schema *s, const runner_type *t, const char *norm, const char *model,
+                    const char *column, struct err *e)
+{
+    const char *dot = strchr(norm, '.');
+    struct schema_enum tmp = { 0 }, *en;
+    int ret = -1;
+
+    if (!t->values[0])
+        return err_set(e, ERR_FAIL, "model '%s': column '%s': enum '%s' has no labels", model,
+                       column, t->name);
+    tmp.schema = dot && norm[0] != '"' ? strndup(norm, (size_t)(dot - norm)) : strdup(SCHEMA_DEFAULT);
+    tmp.name = strdup(dot && norm[0] != '"' ? dot + 1 : norm);
+    if (!tmp.schema || !tmp.name)
+        goto oom;
+    for (size_t i = 0; t->values[i]; i++)
+        if (schema_list_add(&tmp.labels, &tmp.n_labels, t->values[i]) < 0)
+            goto oom;
+    en = schema_find_enum(s, tmp.schema, tmp.name);
+    if (en) {
+        if (!lists_equal(en->labels, en->n_labels, tmp.labels, tmp.n_labels)) {
+            err_set(e, ERR_FAIL, "model '%s': column '%s': enum '%s' declared again with other "
+                    "labels", model, column, t->name);
+            goto out;
+        }
+        ret = 0;
+        goto out;
+    }
+    en = schema_add_enum(s);
+    if (!en)
+        goto oom;
+    *en = tmp;
+    return 0;
+oom:
+    oom(e);
+out:
+    free(tmp.schema);
+    free(tmp.name);
+    for (size_t i = 0; i < tmp.n_labels; i++)
+        free(tmp.labels[i]);
+    free(tmp.labels);
+    return ret;
+}
+
+static char *type_sql(struct schema *s, const runner_type *t, const char *model,
+                      const char *column, int depth, struct err *e)
 {
     struct strbuf sb = STRBUF_INIT;
     char *out = NULL;
@@ -77,6 +132,14 @@ static char *type_sql(const runner_type *t, const char *model, const char *colum
             oom(e);
             return NULL;
         }
+        if (t->kind == RUNNER_TYPE_ENUM && t->values &&
+            add_enum(s, t, norm, model, column, e) < 0) {
+            free(norm);
+            return NULL;
+        }
+        /* format_type() names a type of the default schema without it */
+        if (strncmp(norm, SCHEMA_DEFAULT ".", sizeof(SCHEMA_DEFAULT)) == 0)
+            memmove(norm, norm + sizeof(SCHEMA_DEFAULT), strlen(norm + sizeof(SCHEMA_DEFAULT)) + 1);
         strbuf_adds(&sb, norm);
         free(norm);
         break;
@@ -93,7 +156,7 @@ static char *type_sql(const runner_type *t, const char *model, const char *colum
             err_set(e, ERR_FAIL, "model '%s': column '%s': array nested too deeply", model, column);
             return NULL;
         }
-        item = type_sql(t->item, model, column, depth + 1, e);
+        item = type_sql(s, t->item, model, column, depth + 1, e);
         if (!item)
             return NULL;
         strbuf_adds(&sb, item);
@@ -214,7 +277,8 @@ static int parse_reference(struct schema_constraint *c, const char *ref, const c
     return 0;
 }
 
-static int convert_columns(const runner_model *m, struct schema_table *t, struct err *e)
+static int convert_columns(struct schema *s, const runner_model *m, struct schema_table *t,
+                           struct err *e)
 {
     const char *model = m->model;
 
@@ -232,7 +296,7 @@ static int convert_columns(const runner_model *m, struct schema_table *t, struct
             return oom(e);
         if (copy_str(&c->name, mc->name, e) < 0)
             return -1;
-        c->type = type_sql(&mc->type, model, mc->name, 0, e);
+        c->type = type_sql(s, &mc->type, model, mc->name, 0, e);
         if (!c->type)
             return -1;
         c->not_null = mc->not_null || mc->primary_key;
@@ -551,7 +615,7 @@ int models_convert(const struct runner_models *reg, struct schema *out, struct e
                     m->table);
             goto fail;
         }
-        if (convert_columns(m, t, e) < 0 || convert_keys(m, t, e) < 0)
+        if (convert_columns(&s, m, t, e) < 0 || convert_keys(m, t, e) < 0)
             goto fail;
     }
     if (check_references(reg, &s, e) < 0)

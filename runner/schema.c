@@ -66,8 +66,13 @@ void schema_release(struct schema *s)
     for (size_t i = 0; i < s->n_tables; i++)
         table_release(&s->tables[i]);
     free(s->tables);
-    s->tables = NULL;
-    s->n_tables = 0;
+    for (size_t i = 0; i < s->n_enums; i++) {
+        free(s->enums[i].schema);
+        free(s->enums[i].name);
+        free_list(s->enums[i].labels, s->enums[i].n_labels);
+    }
+    free(s->enums);
+    *s = (struct schema)SCHEMA_INIT;
 }
 
 /* Grow *arr (of *n elements of size sz) by one zeroed element. */
@@ -86,6 +91,11 @@ static void *grow(void *arr_p, size_t *n, size_t sz)
 struct schema_table *schema_add_table(struct schema *s)
 {
     return grow(&s->tables, &s->n_tables, sizeof(*s->tables));
+}
+
+struct schema_enum *schema_add_enum(struct schema *s)
+{
+    return grow(&s->enums, &s->n_enums, sizeof(*s->enums));
 }
 
 struct schema_column *schema_add_column(struct schema_table *t)
@@ -126,6 +136,16 @@ struct schema_table *schema_find_table(const struct schema *s, const char *schem
         if (strcmp(s->tables[i].name, name) == 0 &&
             strcmp(s->tables[i].schema, schema ? schema : SCHEMA_DEFAULT) == 0)
             return &s->tables[i];
+    return NULL;
+}
+
+struct schema_enum *schema_find_enum(const struct schema *s, const char *schema,
+                                     const char *name)
+{
+    for (size_t i = 0; i < s->n_enums; i++)
+        if (strcmp(s->enums[i].name, name) == 0 &&
+            strcmp(s->enums[i].schema, schema ? schema : SCHEMA_DEFAULT) == 0)
+            return &s->enums[i];
     return NULL;
 }
 

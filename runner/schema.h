@@ -68,12 +68,23 @@ struct schema_table {
     char *comment;
 };
 
+/* An enum type the models declare with its labels (models.c), or any enum
+ * type of the read schemas (introspect.c). */
+struct schema_enum {
+    char *schema;               /* never NULL */
+    char *name;                 /* as format_type() prints it in that schema */
+    char **labels;              /* in sort order */
+    size_t n_labels;
+};
+
 struct schema {
     struct schema_table *tables;
     size_t n_tables;
+    struct schema_enum *enums;
+    size_t n_enums;
 };
 
-#define SCHEMA_INIT { NULL, 0 }
+#define SCHEMA_INIT { NULL, 0, NULL, 0 }
 
 void schema_release(struct schema *s);
 
@@ -83,6 +94,7 @@ struct schema_table *schema_add_table(struct schema *s);
 struct schema_column *schema_add_column(struct schema_table *t);
 struct schema_index *schema_add_index(struct schema_table *t);
 struct schema_constraint *schema_add_constraint(struct schema_table *t);
+struct schema_enum *schema_add_enum(struct schema *s);
 /* Append a copy of name to a string list (*list, *n); -1 on allocation failure. */
 int schema_list_add(char ***list, size_t *n, const char *name);
 
@@ -93,6 +105,8 @@ struct schema_column *schema_find_column(const struct schema_table *t, const cha
 struct schema_index *schema_find_index(const struct schema_table *t, const char *name);
 struct schema_constraint *schema_find_constraint(const struct schema_table *t,
                                                  const char *name);
+struct schema_enum *schema_find_enum(const struct schema *s, const char *schema,
+                                     const char *name);
 /* The table's primary key constraint, NULL when it has none. */
 const struct schema_constraint *schema_primary_key(const struct schema_table *t);
 

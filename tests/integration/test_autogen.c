@@ -225,6 +225,13 @@ static char *snapshot(const struct project *p)
         " WHERE c.relnamespace = 'public'::regnamespace"
         "  AND c.relname NOT IN ('alembic_version', 'runner_history')"
         " UNION ALL"
+        " SELECT 'table ' || relname || coalesce(' comment ' || obj_description(oid, 'pg_class'), '')"
+        " FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
+        "  AND relname NOT IN ('alembic_version', 'runner_history')"
+        " UNION ALL"
+        " SELECT 'enum ' || t.typname || ' ' || e.enumlabel FROM pg_type t"
+        " JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typnamespace = 'public'::regnamespace"
+        " UNION ALL"
         " SELECT 'sequence ' || relname FROM pg_class"
         " WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace"
         "  AND relname <> 'runner_history_id_seq') s";
@@ -365,7 +372,8 @@ static void test_guide_user_round_trip(void)
         "index CREATE INDEX ix_users_id ON public.users USING btree (id)\n"
         "index CREATE UNIQUE INDEX ix_users_email ON public.users USING btree (email)\n"
         "index CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)\n"
-        "sequence users_id_seq");
+        "sequence users_id_seq\n"
+        "table users");
     free(snap);
 
     /* nothing changed: "No changes detected", no file */
@@ -424,14 +432,16 @@ static void test_model_change_matrix(void)
          "        { .name = \"tags\", .type = RUNNER_T_ARRAY(RUNNER_T_TEXT) },\n"
          "        { .name = \"meta\", .type = RUNNER_T_JSONB },\n"
          "        { .name = \"uid\", .type = RUNNER_T_UUID }));\n"
-         "RUNNER_MODEL(author, .table = \"authors\",\n"
+         "RUNNER_MODEL(author, .table = \"authors\", .comment = \"writers\",\n"
          "    .columns = RUNNER_MODEL_COLUMNS(\n"
          "        { .name = \"id\", .type = RUNNER_T_INTEGER, .primary_key = 1 },\n"
          "        { .name = \"name\", .type = RUNNER_T_TEXT, .not_null = 1, .comment = \"it's the name\" },\n"
          "        { .name = \"born\", .type = RUNNER_T_DATE },\n"
+         "        { .name = \"mood\", .type = RUNNER_T_ENUM(\"mood\", \"happy\", \"it's ok\") },\n"
          "        { .name = \"active\", .type = RUNNER_T_BOOLEAN, .server_default = \"true\" }));\n"
          "RUNNER_MODELS(RUNNER_MODEL_REF(user), RUNNER_MODEL_REF(book), RUNNER_MODEL_REF(author));\n",
          "books and authors",
+         "Detected added enum type 'mood'\n"
          "Detected added table 'authors'\n"
          "Detected added table 'books'\n");
 
@@ -445,10 +455,11 @@ static void test_model_change_matrix(void)
          "        { .name = \"name\", .type = RUNNER_T_TEXT, .not_null = 1, .server_default = \"'anon'\" },\n"
          "        { .name = \"created_at\", .type = RUNNER_T_DATETIME, .server_default = \"CURRENT_TIMESTAMP\" },\n"
          "        { .name = \"age\", .type = RUNNER_T_SMALLINTEGER }));\n"
-         "RUNNER_MODEL(author, .table = \"authors\",\n"
+         "RUNNER_MODEL(author, .table = \"authors\", .comment = \"people who write\",\n"
          "    .columns = RUNNER_MODEL_COLUMNS(\n"
          "        { .name = \"id\", .type = RUNNER_T_INTEGER, .primary_key = 1 },\n"
          "        { .name = \"name\", .type = RUNNER_T_VARCHAR(100), .comment = \"the name\" },\n"
+         "        { .name = \"mood\", .type = RUNNER_T_ENUM(\"mood\", \"happy\", \"it's ok\") },\n"
          "        { .name = \"active\", .type = RUNNER_T_BOOLEAN, .not_null = 1, .server_default = \"false\" }));\n"
          "RUNNER_MODEL(book, .table = \"books\",\n"
          "    .columns = RUNNER_MODEL_COLUMNS(\n"
@@ -467,6 +478,7 @@ static void test_model_change_matrix(void)
          "Detected NOT NULL on column 'users.name'\n"
          "Detected server default on column 'users.name'\n"
          "Detected added column 'users.age'\n"
+         "Detected table comment 'authors'\n"
          "Detected type change from 'text' to 'character varying(100)' on 'authors.name'\n"
          "Detected NULL on column 'authors.name'\n"
          "Detected column comment 'authors.name'\n"
@@ -489,10 +501,11 @@ static void test_model_change_matrix(void)
          "        { .name = \"nick\", .type = RUNNER_T_VARCHAR(30), .unique = 1 }),\n"
          "    .constraints = RUNNER_CONSTRAINTS(\n"
          "        { .kind = RUNNER_CHECK, .name = \"ck_users_age\", .check = \"age >= 0\" }));\n"
-         "RUNNER_MODEL(author, .table = \"authors\",\n"
+         "RUNNER_MODEL(author, .table = \"authors\", .comment = \"people who write\",\n"
          "    .columns = RUNNER_MODEL_COLUMNS(\n"
          "        { .name = \"id\", .type = RUNNER_T_INTEGER, .primary_key = 1 },\n"
          "        { .name = \"name\", .type = RUNNER_T_VARCHAR(100), .comment = \"the name\" },\n"
+         "        { .name = \"mood\", .type = RUNNER_T_ENUM(\"mood\", \"happy\", \"it's ok\") },\n"
          "        { .name = \"active\", .type = RUNNER_T_BOOLEAN, .not_null = 1, .server_default = \"false\" }));\n"
          "RUNNER_MODEL(book, .table = \"books\",\n"
          "    .columns = RUNNER_MODEL_COLUMNS(\n"

@@ -627,6 +627,94 @@ static void test_other_schema_is_explicit_in_code(void)
     schema_release(&db);
 }
 
+static void test_enum_type_is_created_first_and_dropped_last(void)
+{
+    const runner_model mood = {
+        .model = "diary",
+        .table = "diary",
+        .comment = "how it went",
+        .columns = RUNNER_MODEL_COLUMNS(
+            { .name = "id", .type = RUNNER_T_INTEGER, .primary_key = 1 },
+            { .name = "mood", .type = RUNNER_T_ENUM("mood", "good", "it's bad") },
+            { .name = "moods", .type = RUNNER_T_ARRAY(RUNNER_T_ENUM("mood", "good", "it's bad")) }),
+    };
+    const runner_model other_labels = {
+        .model = "log",
+        .table = "log",
+        .columns = RUNNER_MODEL_COLUMNS(
+            { .name = "mood", .type = RUNNER_T_ENUM("mood", "good") }),
+    };
+    struct schema m, db;
+    struct diff d = DIFF_INIT;
+    struct err e = ERR_INIT;
+    char *up = NULL, *down = NULL;
+    struct schema_enum *en;
+    const char *create_type, *create_table, *drop_type, *drop_table;
+
+    load(REGISTRY(&mood), &m);
+    CU_ASSERT_EQUAL_FATAL(m.n_enums, 1);
+    CU_ASSERT_STRING_EQUAL(schema_find_column(&m.tables[0], "mood")->type, "mood");
+    CU_ASSERT_STRING_EQUAL(schema_find_column(&m.tables[0], "moods")->type, "mood[]");
+    load(EMPTY_REGISTRY, &db);
+    CU_ASSERT_EQUAL_FATAL(diff_schemas(&m, &db, &d, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(codegen_render(&d, &up, &down, &e), 0);
+    create_type = strstr(up, "op_execute(op, \"CREATE TYPE \\\"mood\\\" AS ENUM ('good', 'it''s bad')\")");
+    create_table = strstr(up, "op_create_table(");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(create_type);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(create_table);
+    CU_ASSERT(create_type < create_table);
+    CU_ASSERT_PTR_NOT_NULL(strstr(up, "            .comment = \"how it went\",\n"));
+    drop_type = strstr(down, "op_execute(op, \"DROP TYPE \\\"mood\\\"\")");
+    drop_table = strstr(down, "op_drop_table(op, NULL, \"diary\")");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(drop_type);
+    CU_ASSERT(drop_table && drop_table < drop_type);
+    free(up);
+    free(down);
+    diff_release(&d);
+
+    /* the database has the type already: nothing to create */
+    en = schema_add_enum(&db);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(en);
+    en->schema = strdup("public");
+    en->name = strdup("mood");
+    CU_ASSERT_EQUAL_FATAL(diff_schemas(&m, &db, &d, &e), 0);
+    for (size_t i = 0; i < d.n_ops; i++)
+        CU_ASSERT_NOT_EQUAL(d.ops[i].kind, DIFF_ADD_ENUM);
+    diff_release(&d);
+    schema_release(&db);
+    schema_release(&m);
+
+    /* one type, two label lists: refused */
+    CU_ASSERT_EQUAL(models_convert(REGISTRY(&mood, &other_labels), &m, &e), -1);
+    CU_ASSERT_STRING_EQUAL(e.msg, "model 'log': column 'mood': enum 'mood' declared again with other labels");
+    CU_ASSERT_EQUAL(m.n_tables, 0);
+}
+
+static void test_table_comment_change_is_detected_and_inverted(void)
+{
+    struct schema m, db;
+    struct diff d = DIFF_INIT;
+    struct err e = ERR_INIT;
+    char *up = NULL, *down = NULL, *lines;
+
+    load(REGISTRY(&user_model), &m);
+    load(REGISTRY(&user_model), &db);
+    as_introspected(&db);
+    m.tables[0].comment = strdup("people");
+    CU_ASSERT_EQUAL_FATAL(diff_schemas(&m, &db, &d, &e), 0);
+    lines = describe_all(&d);
+    CU_ASSERT_STRING_EQUAL(lines, "Detected table comment 'users'\n");
+    CU_ASSERT_EQUAL_FATAL(codegen_render(&d, &up, &down, &e), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(up, "op_execute(op, \"COMMENT ON TABLE \\\"users\\\" IS 'people'\")"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(down, "op_execute(op, \"COMMENT ON TABLE \\\"users\\\" IS NULL\")"));
+    free(lines);
+    free(up);
+    free(down);
+    diff_release(&d);
+    schema_release(&m);
+    schema_release(&db);
+}
+
 /* ------------------------------------------------------------------ */
 /* Codegen. */
 
@@ -699,6 +787,8 @@ CU_TestInfo diff_tests[] = {
     { "index and fk changes on kept tables", test_index_and_fk_changes_on_kept_tables },
     { "removed table is recreated by downgrade", test_removed_table_is_recreated_by_downgrade },
     { "other schema is explicit in code", test_other_schema_is_explicit_in_code },
+    { "enum type is created first and dropped last", test_enum_type_is_created_first_and_dropped_last },
+    { "table comment change is detected and inverted", test_table_comment_change_is_detected_and_inverted },
     { "c string escapes everything unsafe", test_c_string_escapes_everything_unsafe },
     { "generated code compiles with hostile names", test_generated_code_compiles_with_hostile_names },
     CU_TEST_INFO_NULL,

@@ -91,7 +91,7 @@ static void test_missing_symbol_is_error(void)
 
 static void test_wrong_abi_is_error(void)
 {
-    check_bad("bad_abi_version.so", "bad_abi_version.so': built for models ABI version 99, runner has 1");
+    check_bad("bad_abi_version.so", "bad_abi_version.so': built for models ABI version 99, runner has 2");
 }
 
 static void test_bad_magic_is_error(void)

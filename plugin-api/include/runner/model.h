@@ -54,7 +54,7 @@
 extern "C" {
 #endif
 
-#define RUNNER_MODELS_ABI_VERSION 1u
+#define RUNNER_MODELS_ABI_VERSION 2u      /* 2: runner_type.values (enum labels) */
 #define RUNNER_MODELS_MAGIC 0x4c444d52u     /* "RMDL" little-endian: a models registry */
 #define RUNNER_MODELS_SYMBOL "runner_models"
 
@@ -76,7 +76,7 @@ enum runner_type_kind {
     RUNNER_TYPE_JSON,           /* json */
     RUNNER_TYPE_JSONB,          /* jsonb */
     RUNNER_TYPE_UUID,           /* uuid */
-    RUNNER_TYPE_ENUM,           /* an existing enum type, by name */
+    RUNNER_TYPE_ENUM,           /* an enum type: created from .values, or an existing one */
     RUNNER_TYPE_ARRAY,          /* item[] */
     RUNNER_TYPE_RAW,            /* a PostgreSQL type as written in .name */
     RUNNER_TYPE_MAX__           /* not a type; the first unknown value */
@@ -87,8 +87,11 @@ typedef struct runner_type {
     int length;                         /* STRING: 0 for no length; NUMERIC: precision (0: none) */
     int scale;                          /* NUMERIC */
     int timezone;                       /* DATETIME, TIME: with time zone */
-    const char *name;                   /* ENUM: the type's name; RAW: the SQL type */
+    const char *name;                   /* ENUM: the type's name ("mood", "sales.mood");
+                                           RAW: the SQL type */
     const struct runner_type *item;     /* ARRAY: the element type */
+    const char *const *values;          /* ENUM: its labels, NULL-terminated; NULL: a type
+                                           the models do not manage (it must exist) */
 } runner_type;
 
 #define RUNNER_T_INTEGER        { .kind = RUNNER_TYPE_INTEGER }
@@ -109,7 +112,14 @@ typedef struct runner_type {
 #define RUNNER_T_JSON           { .kind = RUNNER_TYPE_JSON }
 #define RUNNER_T_JSONB          { .kind = RUNNER_TYPE_JSONB }
 #define RUNNER_T_UUID           { .kind = RUNNER_TYPE_UUID }
-#define RUNNER_T_ENUM(type_name) { .kind = RUNNER_TYPE_ENUM, .name = (type_name) }
+/* RUNNER_T_ENUM("mood", "happy", "sad"): autogenerate creates the type
+ * (CREATE TYPE mood AS ENUM ...) before the first table that uses it, as
+ * SQLAlchemy's Enum does.  RUNNER_T_ENUM_TYPE("mood"): an enum type made
+ * elsewhere, used by name only. */
+#define RUNNER_T_ENUM(type_name, ...) \
+    { .kind = RUNNER_TYPE_ENUM, .name = (type_name), \
+      .values = (const char *const[]){ __VA_ARGS__, NULL } }
+#define RUNNER_T_ENUM_TYPE(type_name) { .kind = RUNNER_TYPE_ENUM, .name = (type_name) }
 /* RUNNER_T_ARRAY(RUNNER_T_INTEGER), RUNNER_T_ARRAY(RUNNER_T_VARCHAR(20)) */
 #define RUNNER_T_ARRAY(...)     { .kind = RUNNER_TYPE_ARRAY, .item = &(const runner_type)__VA_ARGS__ }
 #define RUNNER_T_RAW(sql_type)  { .kind = RUNNER_TYPE_RAW, .name = (sql_type) }
