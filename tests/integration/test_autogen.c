@@ -402,6 +402,28 @@ static void test_check_lists_differences_and_fails(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "Detected added table 'users'\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "New upgrade operations detected"));
     free(out);
+
+    /* a revision not applied yet: alembic refuses to compare */
+    CU_ASSERT_EQUAL(runner(&p, &out, "revision --autogenerate -m 'users'"), 0);
+    free(out);
+    CU_ASSERT_EQUAL_FATAL(compile_revisions(&p), 0);
+    CU_ASSERT_EQUAL(runner(&p, &out, "check"), 1);
+    CU_ASSERT_STRING_EQUAL(out, "runner: error: Target database is not up to date.\n");
+    free(out);
+    CU_ASSERT_EQUAL(runner(&p, &out, "revision --autogenerate -m 'again'"), 1);
+    CU_ASSERT_STRING_EQUAL(out, "runner: error: Target database is not up to date.\n");
+    free(out);
+    CU_ASSERT_EQUAL(run(&p, &out, "ls revisions | wc -l"), 0);
+    CU_ASSERT_STRING_EQUAL(out, "1\n");
+    free(out);
+
+    /* a database that cannot be reached: the usual connection error */
+    CU_ASSERT_EQUAL(run(&p, &out, "'%s' --dir plugins --sources revisions --models models_1.so "
+                        "--url 'postgresql:///nodb?host=/nonexistent' check", runner_bin()), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "runner: error: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "/nonexistent"));
+    CU_ASSERT_PTR_NULL(strstr(out, "Detected"));
+    free(out);
     project_close(&p);
 }
 
