@@ -208,6 +208,21 @@ static void test_non_transactional_revision_creates_index_concurrently(void)
     CU_ASSERT_EQUAL(it_tables(url, "exec_n%"), 0);
 }
 
+static void test_offline_non_transactional_revision_commits_around_it(void)
+{
+    CU_ASSERT_EQUAL(runner_ok("notx", NULL, "upgrade n1:n2 --sql"), 0);
+    CU_ASSERT_STRING_EQUAL(run.out,
+        "BEGIN;\n\n"
+        "-- Running upgrade n1 -> n2\n\n"
+        "COMMIT;\n\n"
+        "CREATE INDEX CONCURRENTLY exec_ix_a ON exec_n1 (a);\n\n"
+        "CREATE INDEX CONCURRENTLY exec_ix_id_a ON exec_n1 (id, a);\n\n"
+        "BEGIN;\n\n"
+        "UPDATE alembic_version SET version_num='n2' WHERE alembic_version.version_num = 'n1';\n\n"
+        "COMMIT;\n\n");
+    HAS(run.err, "Running upgrade n1 -> n2, Create exec_n1");
+}
+
 static void test_concurrently_in_one_script_is_refused_and_version_kept(void)
 {
     char url[IT_URL_SIZE], out[64];
@@ -471,6 +486,8 @@ CU_TestInfo migrate_tests[] = {
     { "upgrade returning non-zero is an error", test_upgrade_returning_nonzero_is_an_error },
     { "non-transactional revision creates index concurrently",
       test_non_transactional_revision_creates_index_concurrently },
+    { "offline non-transactional revision commits around it",
+      test_offline_non_transactional_revision_commits_around_it },
     { "concurrently in one script is refused and version kept",
       test_concurrently_in_one_script_is_refused_and_version_kept },
     { "stamp and purge", test_stamp_and_purge },
