@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
 #include <runner/model.h>
 
 #include "strbuf.h"
@@ -176,6 +177,31 @@ static char *type_sql(struct schema *s, const runner_type *t, const char *model,
     if (!out)
         oom(e);
     return out;
+}
+
+/* SQLAlchemy's _truncate_and_render_maxlen_name() for a conv() name
+ * longer than PostgreSQL's 63: the first 55 bytes, '_' and the last four
+ * hex digits of its md5.  Takes the buffer; NULL when out of memory.
+ * NEEDSWORK: SQLAlchemy counts characters, this counts bytes. */
+static char *index_name(struct strbuf *name)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned md_len = 0;
+    char *s;
+
+    if (strbuf_failed(name) || name->len <= 63)
+        return strbuf_detach(name);
+    if (!EVP_Digest(name->buf, name->len, md, &md_len, EVP_md5(), NULL) || md_len < 2) {
+        strbuf_release(name);
+        return NULL;
+    }
+    s = malloc(64);
+    if (s) {
+        memcpy(s, name->buf, 55);
+        snprintf(s + 55, 9, "_%02x%02x", md[md_len - 2], md[md_len - 1]);
+    }
+    strbuf_release(name);
+    return s;
 }
 
 static int is_integer_type(const char *type)
@@ -351,9 +377,13 @@ static int convert_keys(const runner_model *m, struct schema_table *t, struct er
             if (!ix)
                 goto oom;
             /* alembic: op.f('ix_<table>_<column>'), SQLAlchemy's
-             * "ix_%(column_0_label)s" convention */
-            strbuf_addf(&name, "ix_%s_%s", t->name, mc->name);
-            ix->name = strbuf_detach(&name);
+             * "ix_%(column_0_label)s" convention; the label of a column
+             * of a table with a schema starts with the schema */
+            strbuf_adds(&name, "ix_");
+            if (m->schema)
+                strbuf_addf(&name, "%s_", m->schema);
+            strbuf_addf(&name, "%s_%s", t->name, mc->name);
+            ix->name = index_name(&name);
             ix->is_expr = calloc(1, 1);
             if (!ix->name || !ix->is_expr ||
                 schema_list_add(&ix->columns, &ix->n_columns, mc->name) < 0)
@@ -412,7 +442,7 @@ static int convert_keys(const runner_model *m, struct schema_table *t, struct er
             strbuf_addf(&name, "ix_%s", t->name);
             for (size_t i = 0; i < ix->n_columns; i++)
                 strbuf_addf(&name, "_%s", ix->columns[i]);
-            ix->name = strbuf_detach(&name);
+            ix->name = index_name(&name);
             if (!ix->name)
                 goto oom;
         }

@@ -610,14 +610,14 @@ static void test_other_schema_is_explicit_in_code(void)
     CU_ASSERT_STRING_EQUAL(lines,
         "Detected added table 'sales.customers'\n"
         "Detected added table 'sales.orders'\n"
-        "Detected added index 'ix_orders_customer_id' on '['customer_id']'\n");
+        "Detected added index 'ix_sales_orders_customer_id' on '['customer_id']'\n");
     CU_ASSERT_EQUAL_FATAL(codegen_render(&d, &up, &down, &e), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(up, "            .schema = \"sales\",\n            .name = \"orders\",\n"));
     /* a uuid primary key is no serial */
     CU_ASSERT_PTR_NOT_NULL(strstr(up, "{ .name = \"id\", .type = \"uuid\", .primary_key = 1 }"));
     CU_ASSERT_PTR_NOT_NULL(strstr(up, ".ref_schema = \"sales\", .ref_table = \"customers\""));
-    CU_ASSERT_PTR_NOT_NULL(strstr(up, ".name = \"ix_orders_customer_id\", .schema = \"sales\", .table = \"orders\""));
-    CU_ASSERT_PTR_NOT_NULL(strstr(down, "op_drop_index(op, \"sales\", \"ix_orders_customer_id\")"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(up, ".name = \"ix_sales_orders_customer_id\", .schema = \"sales\", .table = \"orders\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(down, "op_drop_index(op, \"sales\", \"ix_sales_orders_customer_id\")"));
     CU_ASSERT_PTR_NOT_NULL(strstr(down, "op_drop_table(op, \"sales\", \"customers\")"));
     free(lines);
     free(up);
@@ -715,6 +715,26 @@ static void test_table_comment_change_is_detected_and_inverted(void)
     schema_release(&db);
 }
 
+/* SQLAlchemy shortens a conventional name over 63 bytes to 55 and the
+ * tail of its md5 (checked against SQLAlchemy 1.4's CreateIndex). */
+static void test_long_index_name_is_truncated_as_sqlalchemy(void)
+{
+    const runner_model long_names = {
+        .model = "long",
+        .table = "tttttttttttttttttttttttttttttttttttttttt",
+        .columns = RUNNER_MODEL_COLUMNS(
+            { .name = "id", .type = RUNNER_T_INTEGER, .primary_key = 1 },
+            { .name = "cccccccccccccccccccccccccccccc", .type = RUNNER_T_INTEGER, .index = 1 }),
+    };
+    struct schema m;
+
+    load(REGISTRY(&long_names), &m);
+    CU_ASSERT_EQUAL_FATAL(m.tables[0].n_indexes, 1);
+    CU_ASSERT_STRING_EQUAL(m.tables[0].indexes[0].name,
+                           "ix_tttttttttttttttttttttttttttttttttttttttt_ccccccccccc_910b");
+    schema_release(&m);
+}
+
 /* ------------------------------------------------------------------ */
 /* Codegen. */
 
@@ -789,6 +809,7 @@ CU_TestInfo diff_tests[] = {
     { "other schema is explicit in code", test_other_schema_is_explicit_in_code },
     { "enum type is created first and dropped last", test_enum_type_is_created_first_and_dropped_last },
     { "table comment change is detected and inverted", test_table_comment_change_is_detected_and_inverted },
+    { "long index name is truncated as sqlalchemy", test_long_index_name_is_truncated_as_sqlalchemy },
     { "c string escapes everything unsafe", test_c_string_escapes_everything_unsafe },
     { "generated code compiles with hostile names", test_generated_code_compiles_with_hostile_names },
     CU_TEST_INFO_NULL,
