@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "itest.h"
@@ -130,7 +134,38 @@ static void test_pg_sqlalchemy_url_connects(void)
     conn_close(&c);
 }
 
+/* A server that accepts the TCP connection and never answers: libpq
+ * ignores connect_timeout under PQconnectPoll, the loop's timer must not. */
+static void test_pg_connect_timeout_is_enforced_by_the_loop(void)
+{
+    struct sockaddr_in sa = { 0 };
+    socklen_t len = sizeof(sa);
+    struct conn c;
+    struct err e = ERR_INIT;
+    char url[128];
+    uint64_t t0;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    CU_ASSERT_FATAL(fd >= 0);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+    CU_ASSERT_FATAL(listen(fd, 4) == 0);
+    CU_ASSERT_FATAL(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+    snprintf(url, sizeof(url), "host=127.0.0.1 port=%d connect_timeout=1 sslmode=disable",
+             ntohs(sa.sin_port));
+    t0 = uv_hrtime();
+    CU_ASSERT_EQUAL(conn_open(&c, url, &e), -1);
+    HAS(e.msg, "timeout expired");
+    HAS(e.msg, "host '127.0.0.1'");
+    CU_ASSERT((uv_hrtime() - t0) / 1000000 >= 900);
+    CU_ASSERT((uv_hrtime() - t0) / 1000000 < 5000);
+    conn_close(&c);
+    close(fd);
+}
+
 CU_TestInfo pg_tests[] = {
+    { "connect timeout is enforced by the loop", test_pg_connect_timeout_is_enforced_by_the_loop },
     { "script runs every statement", test_pg_script_runs_every_statement },
     { "first error names statement and position", test_pg_first_error_names_statement_and_position },
     { "connect error hides the password", test_pg_connect_error_hides_password },
