@@ -8,14 +8,17 @@
 #include "cli.h"
 #include "current.h"
 #include "revfmt.h"
+#include "versions.h"
 
 static const char *const history_usage[] = {
-    "usage: runner history [-r [start]:[end]] [--verbose] [--indicate-current] [--json]",
+    "usage: runner history [-r [start]:[end]] [--verbose] [--indicate-current] [--applied] [--json]",
     "",
     "List revisions in chronological order, newest first.",
     "  -r, --rev-range RANGE   [start]:[end], [start]: or :[end]; ends may be any",
     "                          target (head, base, current, ids, label@head, ...)",
     "  -i, --indicate-current  mark the database's current revision(s) (connects)",
+    "  --applied               the history table instead: every step executed on",
+    "                          the database, oldest first (connects)",
     "  --json                  one JSON array of revision objects",
     NULL,
 };
@@ -28,7 +31,7 @@ static const char *const show_usage[] = {
     NULL,
 };
 
-enum { OPT_JSON = 256 };
+enum { OPT_JSON = 256, OPT_APPLIED };
 
 static int bad_usage(struct ctx *ctx, const char *const *usage, const char *what,
                      const char *arg)
@@ -46,6 +49,7 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
         { "rev-range", required_argument, NULL, 'r' },
         { "indicate-current", no_argument, NULL, 'i' },
         { "json", no_argument, NULL, OPT_JSON },
+        { "applied", no_argument, NULL, OPT_APPLIED },
         { NULL, 0, NULL, 0 },
     };
     struct revfmt f = { 0 };
@@ -53,7 +57,7 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
     size_t n_revs = 0;
     struct current cur = CURRENT_INIT;
     const char *range = NULL;
-    int verbose = ctx->verbose, indicate = 0, json = 0;
+    int verbose = ctx->verbose, indicate = 0, json = 0, applied = 0;
     int ret = 1;
     int c;
 
@@ -66,11 +70,14 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
         case 'r': range = optarg; break;
         case 'i': indicate = 1; break;
         case OPT_JSON: json = 1; break;
+        case OPT_APPLIED: applied = 1; break;
         default: return bad_usage(ctx, history_usage, "unknown option", argv[optind - 1]);
         }
     }
     if (optind < argc)
         return bad_usage(ctx, history_usage, "unexpected argument", argv[optind]);
+    if (applied)
+        return versions_print_history(ctx, stdout, &ctx->err) < 0 ? 1 : 0;
     if (range && !strchr(range, ':')) {
         err_set(&ctx->err, ERR_USAGE,
                 "History range requires [start]:[end], [start]:, or :[end]");

@@ -77,7 +77,7 @@ static void test_revision_write_compiles_with_hostile_message(void)
     const char *labels[] = { "accounts" };
     struct revision_spec spec = {
         .id = "1975ea83b712",
-        .message = "Add \"users\" */ table\\ with\nnewline ??= and ünïcode",
+        .message = "Add \"users\" */ table\\ with\nnewline ?\?= and ünïcode",
         .down = down, .n_down = 2,
         .labels = labels, .n_labels = 1,
         .no_transaction = 1,
