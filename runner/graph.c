@@ -60,21 +60,6 @@ static uint64_t hash_str(const char *s)
     return h;
 }
 
-static int push_rev(struct rev ***v, size_t *n, size_t *cap, struct rev *r)
-{
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 2;
-        struct rev **nv = realloc(*v, c * sizeof(*nv));
-
-        if (!nv)
-            return -1;
-        *v = nv;
-        *cap = c;
-    }
-    (*v)[(*n)++] = r;
-    return 0;
-}
-
 static int has_rev(struct rev *const *v, size_t n, const struct rev *r)
 {
     for (size_t i = 0; i < n; i++)
@@ -102,23 +87,16 @@ struct graph *graph_new(void)
 
 static void free_built(struct graph *g)
 {
-    for (size_t i = 0; g->nodes && i < g->n; i++) {
-        free(g->nodes[i].all_down);
-        free(g->nodes[i].norm_down);
-        free(g->nodes[i].all_next);
-    }
     for (size_t i = 0; i < g->n; i++) {
         struct rev *r = g->revs[i];
 
-        free(r->down);
-        free(r->deps);
-        free(r->next);
         free(r->labels);
         r->down = r->deps = r->next = NULL;
         r->labels = NULL;
         r->n_down = r->n_deps = r->n_next = r->n_labels = 0;
     }
     free(g->nodes);
+    free(g->edges);
     free(g->label_slots);
     free(g->label_names);
     free(g->label_revs);
@@ -127,6 +105,7 @@ static void free_built(struct graph *g)
     free(g->real_heads);
     free(g->bases);
     g->nodes = NULL;
+    g->edges = NULL;
     g->label_slots = NULL;
     g->label_names = NULL;
     g->label_revs = NULL;
@@ -439,12 +418,26 @@ static int add_label(struct graph *g, const char *name, struct rev *r)
     return 0;
 }
 
+/* The first eight bytes, big-endian, so that most comparisons in the
+ * sort below need no strcmp(). */
+static uint64_t key_prefix(const char *s)
+{
+    uint64_t v = 0;
+    int i = 0;
+
+    for (; i < 8 && s[i]; i++)
+        v = v << 8 | (unsigned char)s[i];
+    return v << (8 * (8 - i));
+}
+
 static int key_cmp(const void *a, const void *b)
 {
     const struct key *x = a, *y = b;
-    int c = strcmp(x->s, y->s);
+    int c;
 
-    if (c)
+    if (x->pfx != y->pfx)
+        return x->pfx < y->pfx ? -1 : 1;
+    if ((c = strcmp(x->s, y->s)) != 0)
         return c;
     return x->order < y->order ? -1 : x->order > y->order;
 }
@@ -587,9 +580,6 @@ static int normalize_deps(struct graph *g, struct rev *r, unsigned char *seen,
     const struct rev *tgt = r;
     size_t k = 0;
 
-    nd->norm_down = malloc((r->n_down + r->n_deps + 1) * sizeof(*nd->norm_down));
-    if (!nd->norm_down)
-        return err_set(e, ERR_FAIL, "out of memory");
     for (size_t i = 0; i < r->n_down; i++)
         nd->norm_down[k++] = r->down[i];
     if (r->n_deps) {
@@ -616,6 +606,8 @@ static int normalize_deps(struct graph *g, struct rev *r, unsigned char *seen,
 
 int graph_build(struct graph *g, struct err *e)
 {
+    struct rev **tmp = NULL;
+    size_t pool = 0;
     unsigned char *seen = NULL;
     struct rlist anc = { 0 };
     char fb[300];
@@ -656,11 +648,14 @@ int graph_build(struct graph *g, struct err *e)
         }
         g->nodes[i].n_orig_labels = r->n_labels;
     }
-    /* down revisions and dependencies */
+    /* down revisions and dependencies: resolved into tmp, then laid out
+     * in one pool (a malloc per edge list costs more than the rest) */
+    if (!(tmp = malloc((g->n ? g->n : 1) * 2 * RUNNER_MAX_REFS * sizeof(*tmp))))
+        goto oom;
     for (size_t i = 0; i < g->n; i++) {
         struct rev *r = g->revs[i];
         struct node *nd = &g->nodes[i];
-        size_t nd_cap = 0, dep_cap = 0, all_cap = 0;
+        struct rev **down = tmp + i * 2 * RUNNER_MAX_REFS, **deps = down + RUNNER_MAX_REFS;
 
         for (int k = 0; k < RUNNER_MAX_REFS; k++) {
             const char *d = r->meta.down_revision[k];
@@ -678,8 +673,8 @@ int graph_build(struct graph *g, struct err *e)
                         d, r->id, file_of(r, fb, sizeof(fb)));
                 goto out;
             }
-            if (!has_rev(r->down, r->n_down, t) && push_rev(&r->down, &r->n_down, &nd_cap, t) < 0)
-                goto oom;
+            if (!has_rev(down, r->n_down, t))
+                down[r->n_down++] = t;
         }
         for (int k = 0; k < RUNNER_MAX_REFS; k++) {
             const char *d = r->meta.depends_on[k];
@@ -698,30 +693,70 @@ int graph_build(struct graph *g, struct err *e)
                         d, r->id, file_of(r, fb, sizeof(fb)));
                 goto out;
             }
-            if (!has_rev(r->deps, r->n_deps, t) && push_rev(&r->deps, &r->n_deps, &dep_cap, t) < 0)
-                goto oom;
+            if (!has_rev(deps, r->n_deps, t))
+                deps[r->n_deps++] = t;
         }
-        for (size_t k = 0; k < r->n_down; k++)
-            if (push_rev(&nd->all_down, &nd->n_all_down, &all_cap, r->down[k]) < 0)
-                goto oom;
+        nd->n_all_down = r->n_down;
         for (size_t k = 0; k < r->n_deps; k++)
-            if (!has_rev(nd->all_down, nd->n_all_down, r->deps[k]) &&
-                push_rev(&nd->all_down, &nd->n_all_down, &all_cap, r->deps[k]) < 0)
-                goto oom;
+            nd->n_all_down += !has_rev(down, r->n_down, deps[k]);
+        pool += r->n_down + r->n_deps + nd->n_all_down * 2 + r->n_down + r->n_deps;
+        pool += r->n_down;      /* rev->next of the down revisions */
     }
-    for (size_t i = 0; i < g->n; i++) {
-        struct rev *r = g->revs[i];
-        const struct node *nd = &g->nodes[i];
+    if (!(g->edges = malloc((pool ? pool : 1) * sizeof(*g->edges))))
+        goto oom;
+    {
+        struct rev **p = g->edges;
 
-        for (size_t k = 0; k < nd->n_all_down; k++) {
-            struct rev *t = nd->all_down[k];
-            struct node *tn = &g->nodes[t->index];
+        for (size_t i = 0; i < g->n; i++) {
+            struct rev *r = g->revs[i];
+            struct node *nd = &g->nodes[i];
+            struct rev **down = tmp + i * 2 * RUNNER_MAX_REFS, **deps = down + RUNNER_MAX_REFS;
+            size_t k = 0;
 
-            if (push_rev(&tn->all_next, &tn->n_all_next, &tn->cap_all_next, r) < 0)
-                goto oom;
-            if (has_rev(r->down, r->n_down, t) &&
-                push_rev(&t->next, &t->n_next, &tn->cap_next, r) < 0)
-                goto oom;
+            r->down = p;
+            memcpy(p, down, r->n_down * sizeof(*p));
+            p += r->n_down;
+            r->deps = p;
+            memcpy(p, deps, r->n_deps * sizeof(*p));
+            p += r->n_deps;
+            nd->all_down = p;
+            for (size_t j = 0; j < r->n_down; j++)
+                p[k++] = down[j];
+            for (size_t j = 0; j < r->n_deps; j++)
+                if (!has_rev(down, r->n_down, deps[j]))
+                    p[k++] = deps[j];
+            p += nd->n_all_down;
+            nd->norm_down = p;          /* filled by normalize_deps() */
+            p += r->n_down + r->n_deps;
+            for (size_t j = 0; j < nd->n_all_down; j++) {
+                struct rev *t = nd->all_down[j];
+
+                g->nodes[t->index].n_all_next++;
+                t->n_next += has_rev(down, r->n_down, t);
+            }
+        }
+        for (size_t i = 0; i < g->n; i++) {
+            struct rev *r = g->revs[i];
+            struct node *nd = &g->nodes[i];
+
+            nd->all_next = p;
+            p += nd->n_all_next;
+            r->next = p;
+            p += r->n_next;
+            nd->n_all_next = r->n_next = 0;
+        }
+        for (size_t i = 0; i < g->n; i++) {
+            struct rev *r = g->revs[i];
+            const struct node *nd = &g->nodes[i];
+
+            for (size_t j = 0; j < nd->n_all_down; j++) {
+                struct rev *t = nd->all_down[j];
+                struct node *tn = &g->nodes[t->index];
+
+                tn->all_next[tn->n_all_next++] = r;
+                if (has_rev(r->down, r->n_down, t))
+                    t->next[t->n_next++] = r;
+            }
         }
     }
     if (g->n && (detect_cycles(g, 0, e) < 0 || detect_cycles(g, 1, e) < 0))
@@ -753,9 +788,11 @@ int graph_build(struct graph *g, struct err *e)
     if (!(g->keys = malloc((g->n + g->n_labels + 1) * sizeof(*g->keys))))
         goto oom;
     for (size_t i = 0; i < g->n; i++)
-        g->keys[g->n_keys++] = (struct key){ g->revs[i]->id, g->revs[i], i };
+        g->keys[g->n_keys++] = (struct key){ g->revs[i]->id, g->revs[i], i,
+                                             key_prefix(g->revs[i]->id) };
     for (size_t i = 0; i < g->n_labels; i++)
-        g->keys[g->n_keys++] = (struct key){ g->label_names[i], g->label_revs[i], g->n + i };
+        g->keys[g->n_keys++] = (struct key){ g->label_names[i], g->label_revs[i], g->n + i,
+                                             key_prefix(g->label_names[i]) };
     qsort(g->keys, g->n_keys, sizeof(*g->keys), key_cmp);
     g->built = 1;
     ret = 0;
@@ -765,6 +802,7 @@ oom:
 out:
     rlist_release(&anc);
     free(seen);
+    free(tmp);
     if (ret < 0)
         free_built(g);
     return ret;

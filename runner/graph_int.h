@@ -10,6 +10,7 @@
 #define RUNNER_GRAPH_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "graph.h"
 
@@ -22,7 +23,6 @@ struct node {
     size_t n_norm_deps;             /* how many of norm_down come from depends_on */
     struct rev **all_next;          /* children through down_revision or depends_on */
     size_t n_all_next;
-    size_t cap_next, cap_all_next;  /* growth of rev->next and all_next during build */
     size_t n_orig_labels;           /* rev->labels[0..n) are the revision's own */
 };
 
@@ -31,12 +31,14 @@ struct key {
     const char *s;
     struct rev *rev;
     size_t order;                   /* ids first in insertion order, then labels */
+    uint64_t pfx;                   /* first eight bytes, big-endian: sorts like s */
 };
 
 struct graph {
     struct rev **revs;              /* insertion order; each allocated alone */
     size_t n, cap;
     struct node *nodes;             /* by rev->index, filled by graph_build() */
+    struct rev **edges;             /* one pool behind every edge list above */
     size_t *id_slots;               /* open addressing: index + 1, 0 empty */
     size_t id_mask;
     size_t *label_slots;            /* label -> revision that declares it */
