@@ -66,6 +66,9 @@ db=$tmp/db
 
 cleanup() {
     local p
+    # the d service, should the entrypoint not have exec'd it (then it
+    # outlives the killed entrypoint)
+    [ -s "$tmp/case-d/pid" ] && bg_pids+=("$(cat "$tmp/case-d/pid")")
     for p in "${bg_pids[@]}"; do
         kill "$p" 2>/dev/null
     done
