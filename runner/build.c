@@ -1,7 +1,11 @@
 /* build.c -- compiles stale revision sources into plugins, in parallel;
  * see build.h.  Children are started with posix_spawnp() (no shell: the
  * compiler line is an argv), and reaped one by one; the rename into place
- * happens in the parent after the child exited 0. */
+ * happens in the parent after the child exited 0.
+ *
+ * NEEDSWORK: a SIGINT reaches the compilers and the runner alike and kills
+ * the runner before it can remove the temporary files; they are hidden
+ * (.<name>.so.<pid>.tmp), so the loader ignores them, but they stay. */
 #include "build.h"
 
 #include <dirent.h>
