@@ -83,6 +83,15 @@ int wait_is_permanent(const char *msg, const char *sqlstate)
     return 0;
 }
 
+/* "57P03: ": five digits or capitals, a colon and a space. */
+static int is_sqlstate_prefix(const char *s)
+{
+    for (int i = 0; i < 5; i++)
+        if (!isdigit((unsigned char)s[i]) && !isupper((unsigned char)s[i]))
+            return 0;
+    return s[5] == ':' && s[6] == ' ';
+}
+
 /* Strip a leading "FATAL:  " (or ERROR, with an optional "57P03: "). */
 static const char *skip_severity(const char *s)
 {
@@ -97,7 +106,7 @@ static const char *skip_severity(const char *s)
             s += n;
             while (*s == ' ')
                 s++;
-            if (strlen(s) > 7 && isalnum((unsigned char)s[0]) && s[5] == ':' && s[6] == ' ')
+            if (is_sqlstate_prefix(s))
                 s += 7;         /* PQERRORS_SQLSTATE verbosity: "57P03: " */
             while (*s == ' ')
                 s++;

@@ -29,6 +29,8 @@ static void test_wait_reason_strips_fatal(void)
     wait_reason("x failed: FATAL:  57P03: the database system is shutting down", buf,
                 sizeof(buf));
     CU_ASSERT_STRING_EQUAL(buf, "the database system is shutting down");
+    wait_reason("x failed: FATAL:  Peers: not a sqlstate", buf, sizeof(buf));
+    CU_ASSERT_STRING_EQUAL(buf, "peers: not a sqlstate");
 }
 
 static void test_wait_reason_without_libpq_prefix(void)
