@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "cli.h"
 #include "itest.h"
+#include "versions.h"
 
 #define HAS(hay, needle) CU_ASSERT_PTR_NOT_NULL(strstr((hay), (needle)))
 #define HAS_NOT(hay, needle) CU_ASSERT_PTR_NULL(strstr((hay), (needle)))
@@ -462,6 +464,55 @@ static void test_version_table_name_and_schema_are_configurable(void)
                  "meta.my_versions.version_num = 'l2';");
 }
 
+/* What the history command calls for --indicate-current and --applied. */
+static void test_current_and_history_for_other_commands(void)
+{
+    struct ctx ctx = { .err = ERR_INIT };
+    char url[IT_URL_SIZE];
+    char **ids = NULL;
+    size_t n = 0;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    CU_ASSERT_FATAL(it_db_create("it_history", url, sizeof(url)) == 0);
+    config_init(&ctx.cfg);
+    CU_ASSERT_FATAL(config_set(&ctx.cfg.url, url) == 0);
+
+    /* no tables yet: no heads, no history, no error */
+    CU_ASSERT_EQUAL(versions_read_current(&ctx, &ids, &n, &ctx.err), 0);
+    CU_ASSERT_EQUAL(n, 0);
+    versions_ids_free(ids, n);
+    f = open_memstream(&text, &len);
+    CU_ASSERT_EQUAL(versions_print_history(&ctx, f, &ctx.err), 0);
+    fclose(f);
+    CU_ASSERT_STRING_EQUAL(text, "no history: table 'runner_history' does not exist\n");
+    free(text);
+    text = NULL;
+
+    CU_ASSERT_EQUAL(runner_ok("branches", url, "upgrade b2"), 0);
+    CU_ASSERT_EQUAL(runner_ok("branches", url, "upgrade c3"), 0);
+    CU_ASSERT_EQUAL(it_runner(&run, "fail", url, "stamp f3"), 1);     /* unknown ids */
+    CU_ASSERT_EQUAL(versions_read_current(&ctx, &ids, &n, &ctx.err), 0);
+    CU_ASSERT_EQUAL_FATAL(n, 2);
+    CU_ASSERT((strcmp(ids[0], "b2") == 0 && strcmp(ids[1], "c3") == 0) ||
+              (strcmp(ids[0], "c3") == 0 && strcmp(ids[1], "b2") == 0));
+    versions_ids_free(ids, n);
+
+    f = open_memstream(&text, &len);
+    CU_ASSERT_EQUAL(versions_print_history(&ctx, f, &ctx.err), 0);
+    fclose(f);
+    /* oldest first: a1, b2, then c3 */
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, " UTC  upgrade   a1 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, " UTC  upgrade   c3 "));
+    CU_ASSERT(strstr(text, "upgrade   a1") < strstr(text, "upgrade   b2"));
+    CU_ASSERT(strstr(text, "upgrade   b2") < strstr(text, "upgrade   c3"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "  ok  sha256:"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "runner " RUNNER_VERSION));
+    free(text);
+    config_release(&ctx.cfg);
+}
+
 static void test_commands_answer_help(void)
 {
     static const char *const cmds[] = { "upgrade", "downgrade", "current", "stamp" };
@@ -499,6 +550,7 @@ CU_TestInfo migrate_tests[] = {
     { "foreign version table layout is refused", test_foreign_version_table_layout_is_refused },
     { "version table name and schema are configurable",
       test_version_table_name_and_schema_are_configurable },
+    { "current and history for other commands", test_current_and_history_for_other_commands },
     { "commands answer --help", test_commands_answer_help },
     CU_TEST_INFO_NULL,
 };
