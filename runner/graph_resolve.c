@@ -891,7 +891,8 @@ static int collect_upgrade(const struct graph *g, const struct spec *upper,
     }
     if (!implicit)
         for (size_t i = 0; i < cur.n; i++)
-            if (cur.v[i] && cur.v[i] != GRAPH_BASE && !req[cur.v[i]->index]) {
+            /* a walk that ended at "base" counts as outside the range too */
+            if (cur.v[i] && (cur.v[i] == GRAPH_BASE || !req[cur.v[i]->index])) {
                 ret = GR_ERANGE;
                 goto out;
             }
