@@ -83,6 +83,18 @@ static void close_brace(struct strbuf *sb)
 /* "serial" for an autoincrement integer, else the short type. */
 static char *column_type(const struct schema_column *c)
 {
+    if (c->identity) {
+        /* an identity column read from the database stays one */
+        struct strbuf sb = STRBUF_INIT;
+        char *type = schema_type_display(c->type);
+
+        if (!type)
+            return NULL;
+        strbuf_addf(&sb, "%s GENERATED %s AS IDENTITY", type,
+                    c->identity == 'a' ? "ALWAYS" : "BY DEFAULT");
+        free(type);
+        return strbuf_detach(&sb);
+    }
     if (c->autoincrement) {
         if (strcmp(c->type, "integer") == 0)
             return strdup("serial");

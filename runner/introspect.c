@@ -23,7 +23,7 @@ static const char tables_sql[] =
 static const char columns_sql[] =
     "SELECT n.nspname, t.relname, a.attname,"
     " pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-    " pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '',"
+    " pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity,"
     " pg_catalog.col_description(t.oid, a.attnum)"
     " FROM pg_catalog.pg_class t"
     " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
@@ -177,7 +177,10 @@ static int read_columns(const struct pg_rows *r, struct schema *s, struct err *e
             return oom(e);
         c->not_null = same(pg_rows_get(r, i, 4), "t");
         /* a serial is an integer column whose default is its sequence */
-        c->autoincrement = same(pg_rows_get(r, i, 6), "t") ||
+        c->identity = pg_rows_get(r, i, 6) ? pg_rows_get(r, i, 6)[0] : 0;
+        if (c->identity != 'a' && c->identity != 'd')
+            c->identity = 0;
+        c->autoincrement = c->identity ||
                            (schema_default_is_sequence(c->server_default) &&
                             (strcmp(c->type, "integer") == 0 || strcmp(c->type, "bigint") == 0 ||
                              strcmp(c->type, "smallint") == 0));

@@ -21,6 +21,7 @@ struct schema_column {
     char *type;                 /* normalised, format_type() spelling */
     int not_null;
     int autoincrement;          /* SERIAL / identity: the sequence default is not compared */
+    char identity;              /* introspected identity column: 'a' ALWAYS, 'd' BY DEFAULT, else 0 */
     char *server_default;       /* SQL as written or read; NULL: none */
     char *comment;              /* NULL: none */
 };
