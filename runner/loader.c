@@ -684,6 +684,52 @@ out:
     return ret;
 }
 
+/* Does `path` resolve to `real` only through a symlink?  Without symlinks,
+ * the absolute form of path with ".", ".." and repeated slashes removed
+ * lexically is exactly what realpath() returns. */
+static int went_through_symlink(const char *path, const char *real)
+{
+    char abs[PATH_MAX * 2], norm[PATH_MAX * 2];
+    size_t n = 0;
+    const char *p;
+
+    if (path[0] == '/') {
+        snprintf(abs, sizeof(abs), "%s", path);
+    } else {
+        char cwd[PATH_MAX];
+
+        if (!getcwd(cwd, sizeof(cwd)))
+            return 1;
+        snprintf(abs, sizeof(abs), "%s/%s", cwd, path);
+    }
+    for (p = abs; *p; ) {
+        size_t len;
+
+        while (*p == '/')
+            p++;
+        len = strcspn(p, "/");
+        if (len == 0)
+            break;
+        if (len == 1 && p[0] == '.') {
+            /* nothing */
+        } else if (len == 2 && p[0] == '.' && p[1] == '.') {
+            while (n > 0 && norm[n - 1] != '/')
+                n--;
+            if (n > 0)
+                n--;
+        } else {
+            norm[n++] = '/';
+            memcpy(norm + n, p, len);
+            n += len;
+        }
+        p += len;
+    }
+    if (n == 0)
+        norm[n++] = '/';
+    norm[n] = '\0';
+    return strcmp(norm, real) != 0;
+}
+
 /* What every file of one scan shares; read-only while workers run. */
 struct scan {
     int dfd;                        /* the open plugin directory */
@@ -858,6 +904,10 @@ int loader_scan(const char *dir, const struct loader_opts *o, struct graph *g, s
     /* fstat of the open directory is its resolved target; name it when the
      * path went through a symlink. */
     real = realpath(dir, NULL);
+    if (real && !went_through_symlink(dir, real)) {
+        free(real);
+        real = NULL;
+    }
     if (check_safe("directory", dir, real, &st, s.euid, o, e) < 0)
         goto out;
     if (list_dir(d, dir, &nm, e) < 0)
