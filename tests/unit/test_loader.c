@@ -601,6 +601,24 @@ static void test_loader_refuses_group_or_world_writable_directory(void)
     CU_ASSERT_STRING_EQUAL(e.msg, want);
     graph_free(g);
 
+    /* named as given, relative: no symlink, so no "resolves to" */
+    {
+        int here = open(".", O_RDONLY | O_DIRECTORY);
+        const char *base = strrchr(dir, '/') + 1;
+
+        CU_ASSERT_FATAL(here >= 0);
+        CU_ASSERT_EQUAL_FATAL(chdir("/tmp"), 0);
+        g = graph_new();
+        CU_ASSERT_EQUAL(loader_scan(base, &o, g, &e), -1);
+        CU_ASSERT_EQUAL(fchdir(here), 0);
+        close(here);
+        FMT(want,
+            "unsafe plugin directory '%s' (mode 0777): writable by group or others; "
+            "fix with chmod go-w or pass --allow-unsafe-plugins", base);
+        CU_ASSERT_STRING_EQUAL(e.msg, want);
+        graph_free(g);
+    }
+
     CU_ASSERT_EQUAL(chmod(dir, 0770), 0);
     g = graph_new();
     CU_ASSERT_EQUAL(loader_scan(dir, &o, g, &e), -1);
