@@ -93,7 +93,7 @@ static void free_built(struct graph *g)
         free(r->labels);
         r->down = r->deps = r->next = NULL;
         r->labels = NULL;
-        r->n_down = r->n_deps = r->n_next = r->n_labels = 0;
+        r->n_down = r->n_deps = r->n_next = r->n_labels = r->n_all_next = 0;
     }
     free(g->nodes);
     free(g->edges);
@@ -769,6 +769,8 @@ int graph_build(struct graph *g, struct err *e)
     for (size_t i = 0; i < g->n; i++)
         if (g->nodes[i].n_orig_labels && propagate_labels(g, g->revs[i], e) < 0)
             goto out;
+    for (size_t i = 0; i < g->n; i++)
+        g->revs[i]->n_all_next = g->nodes[i].n_all_next;
     /* heads, real heads, bases in revision order */
     if (!(g->heads = malloc((g->n + 1) * sizeof(*g->heads))) ||
         !(g->real_heads = malloc((g->n + 1) * sizeof(*g->real_heads))) ||
@@ -832,6 +834,13 @@ int graph_heads(const struct graph *g, const struct rev ***out, size_t *n, struc
     return copy_out(g->heads, g->n_heads, out, n, e);
 }
 
+int graph_real_heads(const struct graph *g, const struct rev ***out, size_t *n, struct err *e)
+{
+    if (!g->built)
+        return err_set(e, ERR_FAIL, "revision graph is not built");
+    return copy_out(g->real_heads, g->n_real_heads, out, n, e);
+}
+
 int graph_bases(const struct graph *g, const struct rev ***out, size_t *n, struct err *e)
 {
     if (!g->built)
@@ -861,6 +870,11 @@ int graph_branchpoints(const struct graph *g, const struct rev ***out, size_t *n
 int rev_is_head(const struct rev *r)
 {
     return r->n_next == 0;
+}
+
+int rev_is_real_head(const struct rev *r)
+{
+    return r->n_all_next == 0;
 }
 
 int rev_is_base(const struct rev *r)

@@ -32,6 +32,7 @@ struct rev {
     const char **labels;            /* own and inherited branch labels (alembic propagates them) */
     size_t n_labels;
     size_t index;                   /* insertion order, for stable output */
+    size_t n_all_next;              /* children through down_revision or depends_on */
 };
 
 /* Direction and version-table effect of one step, as alembic's
@@ -87,7 +88,11 @@ int graph_lookup(const struct graph *g, const char *id, const struct rev **out,
 
 /* Arrays below are the caller's to free() (free(*out)); the revisions are
  * the graph's. */
+/* alembic's heads: revisions no down_revision names (`heads`). */
 int graph_heads(const struct graph *g, const struct rev ***out, size_t *n, struct err *e);
+/* Revisions nothing names, depends_on included (`heads --resolve-dependencies`,
+ * and what the target "heads" means). */
+int graph_real_heads(const struct graph *g, const struct rev ***out, size_t *n, struct err *e);
 int graph_bases(const struct graph *g, const struct rev ***out, size_t *n, struct err *e);
 /* Revisions with more than one child (alembic's branchpoints). */
 int graph_branchpoints(const struct graph *g, const struct rev ***out, size_t *n,
@@ -126,7 +131,11 @@ void plan_free(struct plan *p);
 
 /* Helpers for output: "<down1>, <down2>" or "<base>", and alembic's
  * flags.  Borrowed or static strings. */
+/* rev_is_head: alembic's is_head (no child through down_revision);
+ * rev_is_real_head: no child at all.  alembic prints "(head)" for a real
+ * head and "(effective head)" for a head that is not a real one. */
 int rev_is_head(const struct rev *r);
+int rev_is_real_head(const struct rev *r);
 int rev_is_base(const struct rev *r);
 int rev_is_branchpoint(const struct rev *r);
 int rev_is_mergepoint(const struct rev *r);

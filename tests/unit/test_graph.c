@@ -798,6 +798,44 @@ static void test_graph_history_on_branches_follows_alembic_order(void)
     graph_free(g);
 }
 
+static void test_graph_dependency_makes_an_effective_head(void)
+{
+    /* alembic: b is a head through down_revision, but c depends on it, so
+     * only c is a real head: "(effective head)" against "(head)" */
+    struct graph *g = GRAPH("a:", "b: a", "c: | | b");
+    const struct rev **v = NULL;
+    size_t n = 0;
+    struct err e = ERR_INIT;
+    char b[FX_BUF];
+
+    CU_ASSERT_EQUAL(graph_heads(g, &v, &n, &e), 0);
+    CU_ASSERT_STRING_EQUAL(fx_join(b, v, n), "b c");
+    free(v);
+    CU_ASSERT_EQUAL(graph_real_heads(g, &v, &n, &e), 0);
+    CU_ASSERT_STRING_EQUAL(fx_join(b, v, n), "c");
+    free(v);
+    CU_ASSERT(rev_is_head(graph_at(g, 1)));
+    CU_ASSERT(!rev_is_real_head(graph_at(g, 1)));
+    CU_ASSERT(rev_is_real_head(graph_at(g, 2)));
+    CU_ASSERT_STRING_EQUAL(RESOLVE(g, "heads", ""), "c");
+    graph_free(g);
+}
+
+static void test_graph_history_from_a_walk_that_reaches_base_is_error(void)
+{
+    /* "-1" walks down from every head; from the base head x it reaches
+     * base, which alembic counts as outside the range */
+    struct graph *g = GRAPH("a:", "b: a", "x:");
+    const struct rev **v = NULL;
+    size_t n = 0;
+    struct err e = ERR_INIT;
+
+    CU_ASSERT_EQUAL(graph_history(g, "-1:", NULL, 0, &v, &n, &e), -1);
+    CU_ASSERT_STRING_EQUAL(e.msg, "Requested range -1:heads does not refer to "
+                                  "ancestor/descendant revisions along the same branch");
+    graph_free(g);
+}
+
 static void test_graph_queries_before_build_are_refused(void)
 {
     struct graph *g = graph_new();
@@ -877,6 +915,8 @@ CU_TestInfo graph_tests[] = {
     { "history lists newest first", test_graph_history_lists_newest_first },
     { "history range in wrong order is error", test_graph_history_range_in_wrong_order_is_error },
     { "history on branches follows alembic order", test_graph_history_on_branches_follows_alembic_order },
+    { "dependency makes an effective head", test_graph_dependency_makes_an_effective_head },
+    { "history from a walk that reaches base is error", test_graph_history_from_a_walk_that_reaches_base_is_error },
     { "queries before build are refused", test_graph_queries_before_build_are_refused },
     CU_TEST_INFO_NULL,
 };
