@@ -5,8 +5,9 @@
  * Reading metadata is a handful of system calls per file (openat, fstat,
  * three preads, close): the ELF header, the section header table together
  * with the bytes just before it (where GNU ld puts .shstrtab), and the
- * metadata section itself.  Every offset and size in the file is untrusted
- * and checked against the file size before use.  The graph (graph.c) links
+ * metadata section itself; a large directory is read on a few threads.
+ * Every offset and size in the file is untrusted and checked against the
+ * file size before use.  The graph (graph.c) links
  * and validates what this file reads; this file validates each plugin on
  * its own (bytes, strings, permissions). */
 #include "loader.h"
