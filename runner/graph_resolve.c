@@ -281,6 +281,10 @@ int graph_filter_lineage(const struct graph *g, const struct rev *const *targets
 
     if (!n)
         return 0;       /* alembic resolves check_against per target, so not at all */
+    for (size_t i = 0; i < n; i++)
+        if (!targets[i] || targets[i] == GRAPH_BASE)
+            /* a relative walk that left the graph: alembic looks "base" up */
+            return cant_locate(e, "base");
     if ((rc = resolve_number(g, check_against, &rn, e)) < 0) {
         rn_release(&rn);
         return rc;

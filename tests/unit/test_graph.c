@@ -836,6 +836,20 @@ static void test_graph_history_from_a_walk_that_reaches_base_is_error(void)
     graph_free(g);
 }
 
+static void test_graph_history_label_walk_from_a_relative_start_is_error_not_crash(void)
+{
+    /* "-2" leaves the graph from every head; alembic then looks up "base"
+     * while narrowing to the branch (found by differential testing) */
+    struct graph *g = GRAPH("a:", "b: a | L", "x:");
+    const struct rev **v = NULL;
+    size_t n = 0;
+    struct err e = ERR_INIT;
+
+    CU_ASSERT_EQUAL(graph_history(g, "-2:L@+1", NULL, 0, &v, &n, &e), -1);
+    CU_ASSERT_STRING_EQUAL(e.msg, "Can't locate revision identified by 'base'");
+    graph_free(g);
+}
+
 static void test_graph_queries_before_build_are_refused(void)
 {
     struct graph *g = graph_new();
@@ -917,6 +931,7 @@ CU_TestInfo graph_tests[] = {
     { "history on branches follows alembic order", test_graph_history_on_branches_follows_alembic_order },
     { "dependency makes an effective head", test_graph_dependency_makes_an_effective_head },
     { "history from a walk that reaches base is error", test_graph_history_from_a_walk_that_reaches_base_is_error },
+    { "history label walk from a relative start is error, not crash", test_graph_history_label_walk_from_a_relative_start_is_error_not_crash },
     { "queries before build are refused", test_graph_queries_before_build_are_refused },
     CU_TEST_INFO_NULL,
 };
