@@ -27,15 +27,18 @@ int cmd_check(int argc, char **argv, struct ctx *ctx)
     struct diff d = DIFF_INIT;
     int c;
 
-    optind = 1;
+    optind = 0;     /* GNU: a full reset, as every command does */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
         if (c == 'h')
             return cli_usage(check_usage, 0);
+        fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
         return cli_usage(check_usage, 1);
     }
-    if (optind < argc)
+    if (optind < argc) {
+        fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
         return cli_usage(check_usage, 1);
+    }
     if (autogen_compare(ctx, &model, &db, &d, &ctx->err) < 0)
         return ctx->err.code == ERR_USAGE ? 2 : 1;
     if (d.n_ops == 0) {
