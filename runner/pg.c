@@ -457,6 +457,15 @@ static int conn_lost(struct pg *db, struct err *e)
     return -1;
 }
 
+/* PQsendQuery* refused: the connection is gone, or a plugin left a
+ * query of its own unfinished on op_pgconn(). */
+static int send_failed(struct pg *db, struct err *e)
+{
+    if (PQstatus(db->conn) == CONNECTION_BAD)
+        return conn_lost(db, e);
+    return err_set(e, ERR_FAIL, "cannot send the statement: %s", PQerrorMessage(db->conn));
+}
+
 /* Push the query out: in non-blocking mode PQflush may need the socket
  * writable (and input read meanwhile, or the server may stall). */
 static int flush(struct pg *db, struct err *e)
@@ -559,7 +568,7 @@ int pg_exec(struct pg *db, const char *sql, struct err *e)
     if (!db || !db->conn)
         return err_set(e, ERR_FAIL, "not connected");
     if (!PQsendQuery(db->conn, sql))
-        return conn_lost(db, e);
+        return send_failed(db, e);
     if (flush(db, e) < 0)
         return -1;
     return collect(db, sql, NULL, NULL, e);
@@ -571,7 +580,7 @@ int pg_query(struct pg *db, const char *sql, int n_params, const char *const *pa
     if (!db || !db->conn)
         return err_set(e, ERR_FAIL, "not connected");
     if (!PQsendQueryParams(db->conn, sql, n_params, NULL, params, NULL, NULL, 0))
-        return conn_lost(db, e);
+        return send_failed(db, e);
     if (flush(db, e) < 0)
         return -1;
     return collect(db, sql, out, n_affected, e);
