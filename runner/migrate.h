@@ -9,7 +9,7 @@
  * so a failure rolls back that step only and leaves the database at the
  * last good revision (a failed attempt is then recorded in the history
  * table with success = false).  --single-transaction wraps the whole run
- * in one.  A revision with RUNNER_NO_TRANSACTION runs in autocommit mode
+ * in one; a failure then rolls back everything, history rows included.  A revision with RUNNER_NO_TRANSACTION runs in autocommit mode
  * and its version-table update is committed right after it.  PostgreSQL
  * runs a multi-statement string as one implicit transaction, so in such a
  * revision each CREATE INDEX CONCURRENTLY must be its own op_execute()
