@@ -640,11 +640,15 @@ static int parse_downgrade_target(const struct graph *g, const struct spec *curr
     }
     sym = rel.symbol;
     if (!sym) {
-        if ((rc = graph_get_revisions(g, current, &cur, e)) < 0) {
-            ret = rc;
-            goto out;
-        }
         if (rel.label) {
+            /* alembic looks each current version up as a plain id here */
+            for (size_t i = 0; i < current->n; i++) {
+                const struct rev *r;
+
+                if (revision_for_ident(g, current->v[i], NULL, &r, e) < 0 ||
+                    rlist_push(&cur, r, e) < 0)
+                    goto out;
+            }
             if ((rc = graph_filter_lineage(g, cur.v, cur.n, rel.label, 0, &list, e)) < 0) {
                 ret = rc;
                 goto out;
