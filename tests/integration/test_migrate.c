@@ -68,6 +68,12 @@ static void test_linear_upgrade_then_downgrade(void)
     check_versions(url, "l3");
     CU_ASSERT_EQUAL(it_tables(url, "exec_l_"), 3);
 
+    /* the wrong direction: alembic's error, nothing changes */
+    CU_ASSERT_EQUAL(it_runner(&run, "linear", url, "downgrade l5"), 1);
+    HAS(run.err, "runner: error: Destination l5 is not a valid downgrade target from current "
+                 "head(s)");
+    check_versions(url, "l3");
+
     CU_ASSERT_EQUAL(runner_ok("linear", url, "downgrade base"), 0);
     HAS(run.err, "Running downgrade l1 -> , Create exec_l1 (");
     check_versions(url, "");
