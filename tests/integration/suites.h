@@ -1,5 +1,6 @@
 /* suites.h -- one SUITE(<name>) line per tests/integration/test_<name>.c. */
 #define INTEGRATION_SUITES \
     SUITE(pg) \
+    SUITE(ops) \
     SUITE(migrate) \
     SUITE(autogen)
