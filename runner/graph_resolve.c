@@ -1055,10 +1055,6 @@ out:
 }
 
 /* One bit per revision: a head's ancestors in _topological_sort(). */
-struct bits {
-    uint64_t *w;
-};
-
 static int anc_bits(const struct graph *g, const struct rev *head, uint64_t *w,
                     struct rlist *stack, struct err *e)
 {
