@@ -328,6 +328,21 @@ static void test_offline_sql_equals_online_run(void)
     CU_ASSERT_STRING_EQUAL(b, "NULL");                  /* no table at all */
     check_versions(online, "");
 
+    /* stamp --sql: exactly what alembic 1.8 prints for the same graph */
+    CU_ASSERT_EQUAL(runner_ok("branches", NULL, "stamp b2:d4 --sql"), 0);
+    CU_ASSERT_STRING_EQUAL(run.out,
+        "BEGIN;\n\n"
+        "-- Running stamp_revision b2 -> d4\n\n"
+        "UPDATE alembic_version SET version_num='d4' WHERE alembic_version.version_num = 'b2';\n\n"
+        "COMMIT;\n\n");
+    CU_ASSERT_EQUAL(runner_ok("branches", NULL, "stamp heads --sql"), 0);
+    HAS(run.out, "BEGIN;\n\nCREATE TABLE alembic_version (\n");
+    HAS(run.out, "-- Running stamp_revision  -> e5\n\n"
+                 "INSERT INTO alembic_version (version_num) VALUES ('e5') "
+                 "RETURNING alembic_version.version_num;\n\nCOMMIT;\n\n");
+    CU_ASSERT_EQUAL(it_runner(&run, "branches", NULL, "stamp --purge heads --sql"), 2);
+    HAS(run.err, "Can't use --purge with --sql mode");
+
     /* a middle range: no CREATE TABLE, just the steps */
     CU_ASSERT_EQUAL(runner_ok("linear", NULL, "upgrade l2:l4 --sql"), 0);
     CU_ASSERT_STRING_EQUAL(run.out,
