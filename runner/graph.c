@@ -442,17 +442,21 @@ static int key_cmp(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* Labels are unique in a built graph, so each has one string (in its
+ * declaring revision's metadata) and pointers compare. */
 static int add_label_to(struct rev *r, const char *label)
 {
     const char **v;
 
     for (size_t i = 0; i < r->n_labels; i++)
-        if (strcmp(r->labels[i], label) == 0)
+        if (r->labels[i] == label)
             return 0;
-    v = realloc(r->labels, (r->n_labels + 1) * sizeof(*v));
-    if (!v)
-        return -1;
-    r->labels = v;
+    if ((r->n_labels & (r->n_labels - 1)) == 0) {     /* 0, 1, 2, 4, ...: grow */
+        v = realloc(r->labels, (r->n_labels ? r->n_labels * 2 : 1) * sizeof(*v));
+        if (!v)
+            return -1;
+        r->labels = v;
+    }
     r->labels[r->n_labels++] = label;
     return 0;
 }
