@@ -577,16 +577,27 @@ out:
 
 /* alembic's _normalize_depends_on(): drop the dependencies an ancestor
  * (through down_revision) already declares. */
-static int normalize_deps(struct graph *g, struct rev *r, unsigned char *seen,
-                          struct rlist *anc, struct err *e)
+static int normalize_deps(struct graph *g, struct rev *r, const size_t *declarers,
+                          unsigned char *seen, struct rlist *anc, struct err *e)
 {
     struct node *nd = &g->nodes[r->index];
     const struct rev *tgt = r;
     size_t k = 0;
+    int shared = 0;
 
     for (size_t i = 0; i < r->n_down; i++)
         nd->norm_down[k++] = r->down[i];
-    if (r->n_deps) {
+    /* a dependency no other revision declares cannot be implied: the usual
+     * case needs no walk over the ancestors */
+    for (size_t i = 0; i < r->n_deps; i++)
+        shared |= declarers[r->deps[i]->index] > 1;
+    if (r->n_deps && !shared) {
+        for (size_t i = 0; i < r->n_deps; i++)
+            if (!has_rev(nd->norm_down, k, r->deps[i])) {
+                nd->norm_down[k++] = r->deps[i];
+                nd->n_norm_deps++;
+            }
+    } else if (r->n_deps) {
         anc->n = 0;
         if (graph_related(g, GD_DOWN, &tgt, 1, seen, anc, 0, e) < 0)
             return -1;
@@ -611,7 +622,7 @@ static int normalize_deps(struct graph *g, struct rev *r, unsigned char *seen,
 int graph_build(struct graph *g, struct err *e)
 {
     struct rev **tmp = NULL;
-    size_t pool = 0;
+    size_t pool = 0, *declarers = NULL;
     unsigned char *seen = NULL;
     struct rlist anc = { 0 };
     char fb[300];
@@ -765,10 +776,14 @@ int graph_build(struct graph *g, struct err *e)
     }
     if (g->n && (detect_cycles(g, 0, e) < 0 || detect_cycles(g, 1, e) < 0))
         goto out;
-    if (!(seen = calloc(g->n ? g->n : 1, 1)))
+    if (!(seen = calloc(g->n ? g->n : 1, 1)) ||
+        !(declarers = calloc(g->n ? g->n : 1, sizeof(*declarers))))
         goto oom;
     for (size_t i = 0; i < g->n; i++)
-        if (normalize_deps(g, g->revs[i], seen, &anc, e) < 0)
+        for (size_t k = 0; k < g->revs[i]->n_deps; k++)
+            declarers[g->revs[i]->deps[k]->index]++;
+    for (size_t i = 0; i < g->n; i++)
+        if (normalize_deps(g, g->revs[i], declarers, seen, &anc, e) < 0)
             goto out;
     for (size_t i = 0; i < g->n; i++)
         if (g->nodes[i].n_orig_labels && propagate_labels(g, g->revs[i], e) < 0)
@@ -809,6 +824,7 @@ out:
     rlist_release(&anc);
     free(seen);
     free(tmp);
+    free(declarers);
     if (ret < 0)
         free_built(g);
     return ret;
