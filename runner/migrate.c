@@ -150,7 +150,7 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
     }
     h.duration_ms = (long long)((uv_hrtime() - t0) / 1000000);
     h.success = 1;
-    if (versions_apply(v, db, s, e) < 0 || versions_record(v, db, &h, e) < 0) {
+    if (versions_step_done(v, db, s, &h, e) < 0) {
         err_prefix(e, "revision %s (%s)", r->id, rev_file(r));
         goto fail;
     }

@@ -429,37 +429,97 @@ int versions_purge(const struct versions *v, struct pg *db, struct err *e)
     return ret;
 }
 
+/* The history row's eight parameters, in the order of HISTORY_VALUES. */
+struct history_params {
+    char host[256];
+    char started[64];
+    char duration[32];
+    const char *p[8];
+};
+
+#define HISTORY_COLUMNS                                                          \
+    "(revision, direction, checksum, started_at, duration_ms, db_user, hostname, " \
+    "runner_version, success)"
+/* $n placeholders from `base` on: base+1 revision ... base+8 success */
+#define HISTORY_VALUES(a, b, c, d, e, f, g, h)                                    \
+    "($" #a ", $" #b ", $" #c ", to_timestamp($" #d "::double precision), $" #e    \
+    ", current_user, $" #f ", $" #g ", $" #h ")"
+
+static void history_params(const struct history_row *h, struct history_params *hp)
+{
+    if (gethostname(hp->host, sizeof(hp->host) - 1) < 0)
+        hp->host[0] = '\0';
+    hp->host[sizeof(hp->host) - 1] = '\0';
+    snprintf(hp->started, sizeof(hp->started), "%.6f", h->started_at);
+    snprintf(hp->duration, sizeof(hp->duration), "%lld", h->duration_ms);
+    hp->p[0] = h->revision;
+    hp->p[1] = h->direction;
+    hp->p[2] = h->checksum && *h->checksum ? h->checksum : NULL;
+    hp->p[3] = hp->started;
+    hp->p[4] = hp->duration;
+    hp->p[5] = hp->host[0] ? hp->host : NULL;
+    hp->p[6] = RUNNER_VERSION;
+    hp->p[7] = h->success ? "true" : "false";
+}
+
 int versions_record(const struct versions *v, struct pg *db, const struct history_row *h,
                     struct err *e)
 {
-    char host[256] = "";
-    char started[64], duration[32];
-    const char *params[8];
+    struct history_params hp;
     char *sql = NULL;
     int ret;
 
-    if (gethostname(host, sizeof(host) - 1) < 0)
-        host[0] = '\0';
-    snprintf(started, sizeof(started), "%.6f", h->started_at);
-    snprintf(duration, sizeof(duration), "%lld", h->duration_ms);
-    params[0] = h->revision;
-    params[1] = h->direction;
-    params[2] = h->checksum && *h->checksum ? h->checksum : NULL;
-    params[3] = started;
-    params[4] = duration;
-    params[5] = host[0] ? host : NULL;
-    params[6] = RUNNER_VERSION;
-    params[7] = h->success ? "true" : "false";
-    if (asprintf(&sql,
-                 "INSERT INTO %s (revision, direction, checksum, started_at, duration_ms, "
-                 "db_user, hostname, runner_version, success) VALUES ($1, $2, $3, "
-                 "to_timestamp($4::double precision), $5, current_user, $6, $7, $8)",
-                 v->history) < 0)
+    history_params(h, &hp);
+    if (asprintf(&sql, "INSERT INTO %s " HISTORY_COLUMNS " VALUES "
+                 HISTORY_VALUES(1, 2, 3, 4, 5, 6, 7, 8), v->history) < 0)
         return err_set(e, ERR_FAIL, "out of memory");
-    ret = pg_exec_params(db, sql, 8, params, e);
+    ret = pg_exec_params(db, sql, 8, hp.p, e);
     free(sql);
     if (ret < 0)
         err_prefix(e, "cannot record history in '%s'", v->hlabel);
+    return ret;
+}
+
+int versions_step_done(const struct versions *v, struct pg *db, const struct step *s,
+                       const struct history_row *h, struct err *e)
+{
+    struct history_params hp;
+    const char *params[10];
+    struct pg_rows r = PG_ROWS_INIT;
+    char *sql = NULL;
+    int ret = -1;
+
+    if (s->vt != VT_UPDATE) {
+        if (versions_apply(v, db, s, e) < 0)
+            return -1;
+        return versions_record(v, db, h, e);
+    }
+    /* The common step, one round trip: both rows in one statement; the
+     * count of moved rows is checked as alembic checks its rowcount. */
+    history_params(h, &hp);
+    params[0] = s->to;
+    params[1] = s->from;
+    memcpy(params + 2, hp.p, sizeof(hp.p));
+    if (asprintf(&sql,
+                 "WITH moved AS (UPDATE %s SET version_num = $1 WHERE %s.version_num = $2 "
+                 "RETURNING 1), logged AS (INSERT INTO %s " HISTORY_COLUMNS " VALUES "
+                 HISTORY_VALUES(3, 4, 5, 6, 7, 8, 9, 10) " RETURNING 1) "
+                 "SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM logged)",
+                 v->table, v->table, v->history) < 0)
+        return err_set(e, ERR_FAIL, "out of memory");
+    if (pg_query(db, sql, 10, params, &r, NULL, e) < 0)
+        goto out;
+    if (!pg_rows_get(&r, 0, 0) || strcmp(pg_rows_get(&r, 0, 0), "1") != 0) {
+        err_set(e, ERR_FAIL,
+                "Online migration expected to match one row when updating '%s' to '%s' "
+                "in '%s'; %s found",
+                s->from, s->to, v->label, pg_rows_get(&r, 0, 0) ? pg_rows_get(&r, 0, 0) : "0");
+        goto out;
+    }
+    ret = 0;
+out:
+    pg_rows_release(&r);
+    free(sql);
     return ret;
 }
 

@@ -80,6 +80,11 @@ struct history_row {
 int versions_record(const struct versions *v, struct pg *db, const struct history_row *h,
                     struct err *e);
 
+/* versions_apply() and versions_record() together; a plain update (the
+ * usual step) takes one round trip instead of two. */
+int versions_step_done(const struct versions *v, struct pg *db, const struct step *s,
+                       const struct history_row *h, struct err *e);
+
 /* Offline (--sql) rendering, as Alembic's offline mode writes it. */
 void versions_render_create(const struct versions *v, FILE *out);
 void versions_render_drop(const struct versions *v, FILE *out);

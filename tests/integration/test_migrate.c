@@ -194,6 +194,19 @@ static void test_upgrade_returning_nonzero_is_an_error(void)
     check_versions(url, "r1");
 }
 
+/* alembic's HeadMaintainer checks the rowcount of each version update */
+static void test_version_update_matching_no_row_is_rolled_back(void)
+{
+    char url[IT_URL_SIZE];
+
+    CU_ASSERT_FATAL(it_db_create("it_tamper", url, sizeof(url)) == 0);
+    CU_ASSERT_EQUAL(it_runner(&run, "tamper", url, "upgrade head"), 1);
+    HAS(run.err, "runner: error: revision t2 (");
+    HAS(run.err, "t2_exec_t2.so): Online migration expected to match one row when updating "
+                 "'t1' to 't2' in 'alembic_version'; 0 found\n");
+    check_versions(url, "t1");
+}
+
 static void test_non_transactional_revision_creates_index_concurrently(void)
 {
     char url[IT_URL_SIZE], out[256];
@@ -556,6 +569,8 @@ CU_TestInfo migrate_tests[] = {
     { "failure in the middle leaves revision two", test_failure_in_the_middle_leaves_revision_two },
     { "single transaction failure applies nothing", test_single_transaction_failure_applies_nothing },
     { "upgrade returning non-zero is an error", test_upgrade_returning_nonzero_is_an_error },
+    { "version update matching no row is rolled back",
+      test_version_update_matching_no_row_is_rolled_back },
     { "non-transactional revision creates index concurrently",
       test_non_transactional_revision_creates_index_concurrently },
     { "offline non-transactional revision commits around it",
