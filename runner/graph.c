@@ -307,17 +307,25 @@ int graph_related(const struct graph *g, enum gdir d, const struct rev *const *t
                   size_t n_targets, unsigned char *seen, struct rlist *out, int check,
                   struct err *e)
 {
-    struct rlist stack = { 0 };
+    struct rlist stack = { 0 }, overlaps = { 0 };
     size_t *stamp = NULL;       /* check: target number + 1 that last popped it */
+    size_t *tpos = NULL;        /* check: place in targets + 1, 0 for others */
     int ret = -1;
 
-    if (check && !(stamp = calloc(g->n ? g->n : 1, sizeof(*stamp))))
-        return err_set(e, ERR_FAIL, "out of memory");
+    if (check && (!(stamp = calloc(g->n ? g->n : 1, sizeof(*stamp))) ||
+                  !(tpos = calloc(g->n ? g->n : 1, sizeof(*tpos))))) {
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    for (size_t t = 0; check && t < n_targets; t++)
+        if (targets[t] && targets[t] != GRAPH_BASE && !tpos[targets[t]->index])
+            tpos[targets[t]->index] = t + 1;
     for (size_t t = 0; t < n_targets; t++) {
         const struct rev *target = targets[t];
 
         if (!target || target == GRAPH_BASE)
             continue;
+        overlaps.n = 0;
         if (rlist_push(&stack, target, e) < 0)
             goto out;
         while (stack.n) {
@@ -325,8 +333,13 @@ int graph_related(const struct graph *g, enum gdir d, const struct rev *const *t
             struct rev *const *nv;
             size_t nn;
 
-            if (check)
+            /* alembic notes every revision popped for this target, seen
+             * before or not, and complains of the other targets among them */
+            if (check && stamp[r->index] != t + 1) {
                 stamp[r->index] = t + 1;
+                if (tpos[r->index] && r != target && rlist_push(&overlaps, r, e) < 0)
+                    goto out;
+            }
             if (seen[r->index])
                 continue;
             seen[r->index] = 1;
@@ -337,35 +350,34 @@ int graph_related(const struct graph *g, enum gdir d, const struct rev *const *t
             if (out && rlist_push(out, r, e) < 0)
                 goto out;
         }
-        if (check) {
+        if (overlaps.n) {
             char list[ERR_MSG_SIZE] = "";
             size_t len = 0;
 
-            for (size_t k = 0; k < n_targets; k++) {
-                const struct rev *o = targets[k];
+            /* listed in the order they were requested */
+            for (size_t i = 1; i < overlaps.n; i++)
+                for (size_t k = i; k > 0 && tpos[overlaps.v[k - 1]->index] >
+                                                tpos[overlaps.v[k]->index]; k--) {
+                    const struct rev *x = overlaps.v[k];
 
-                if (!o || o == GRAPH_BASE || o == target || stamp[o->index] != t + 1)
-                    continue;
-                /* the same revision listed twice is tolerated by alembic */
-                if (len && strstr(list, o->id))
-                    continue;
-                len += (size_t)snprintf(list + len, len < sizeof(list) ? sizeof(list) - len : 0,
-                                        "%s%s", len ? ", " : "", o->id);
-                if (len >= sizeof(list))
-                    len = sizeof(list) - 1;
-            }
-            if (len) {
-                err_set(e, ERR_FAIL,
-                        "Requested revision %s overlaps with other requested revisions %s",
-                        target->id, list);
-                goto out;
-            }
+                    overlaps.v[k] = overlaps.v[k - 1];
+                    overlaps.v[k - 1] = x;
+                }
+            for (size_t i = 0; i < overlaps.n && len < sizeof(list); i++)
+                len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
+                                        overlaps.v[i]->id);
+            err_set(e, ERR_FAIL,
+                    "Requested revision %s overlaps with other requested revisions %s",
+                    target->id, list);
+            goto out;
         }
     }
     ret = 0;
 out:
     rlist_release(&stack);
+    rlist_release(&overlaps);
     free(stamp);
+    free(tpos);
     return ret;
 }
 

@@ -1082,63 +1082,88 @@ static int bit(const uint64_t *w, size_t i)
     return !!(w[i / 64] & (1ull << (i % 64)));
 }
 
+/* Adds delta to cnt[] for every revision in the bit set. */
+static void count_bits(const uint64_t *w, size_t words, size_t *cnt, int delta)
+{
+    for (size_t i = 0; i < words; i++)
+        for (uint64_t x = w[i]; x; x &= x - 1)
+            cnt[i * 64 + (size_t)__builtin_ctzll(x)] += (size_t)delta;
+}
+
+#define NO_SLOT ((size_t)-1)
+
 /* alembic's _topological_sort(): depth first along each branch, but a
- * revision that another pending head still needs waits for that head. */
+ * revision that another pending head still needs waits for that head.
+ *
+ * alembic keeps a list of heads, each with its full ancestor set, and
+ * scans them all at every step.  Here the heads are a linked list of slots
+ * in the same order, each with an ancestor bit set, and cnt[] counts for
+ * every revision the sets holding it, so that the scan runs only when
+ * some other head does need the candidate: linear on a chain, and no
+ * quadratic blow-up on a root with thousands of branches. */
 static int topo_sort(const struct graph *g, unsigned char *todo, const struct rlist *heads,
                      struct rlist *out, struct err *e)
 {
-    const struct rev **cur = NULL;
-    uint64_t **anc = NULL;
-    size_t n = 0, cap = 0, idx = 0, words = (g->n + 63) / 64, left = 0;
+    const struct rev **cur = NULL;      /* by slot */
+    uint64_t **anc = NULL;              /* by slot: ancestors, itself included */
+    size_t *prev = NULL, *next = NULL;  /* by slot: the list in alembic's order */
+    size_t *cnt = NULL;                 /* by revision: live sets holding it */
+    unsigned char *is_cur = NULL;       /* by revision: some slot is at it */
+    size_t n_slots = 0, cap = 0, first = NO_SLOT, last = NO_SLOT, at;
+    size_t words = (g->n + 63) / 64, left = 0;
     struct rlist stack = { 0 };
     int ret = -1;
 
     for (size_t i = 0; i < g->n; i++)
         left += todo[i] != 0;
+    if (!(cnt = calloc(g->n ? g->n : 1, sizeof(*cnt))) ||
+        !(is_cur = calloc(g->n ? g->n : 1, 1)))
+        goto oom;
+    for (size_t i = 0; i < heads->n; i++)
+        if (heads->v[i] && heads->v[i] != GRAPH_BASE && todo[heads->v[i]->index])
+            is_cur[heads->v[i]->index] = 1;
+    for (size_t i = 0; i < g->n; i++)
+        cap += is_cur[i];
+    cap += 8;
+    if (!(cur = malloc(cap * sizeof(*cur))) || !(anc = calloc(cap, sizeof(*anc))) ||
+        !(prev = malloc(cap * sizeof(*prev))) || !(next = malloc(cap * sizeof(*next))))
+        goto oom;
     /* the heads that are to be emitted, in revision order */
-    {
-        unsigned char *is_head = calloc(g->n ? g->n : 1, 1);
-
-        if (!is_head)
+    for (size_t i = 0; i < g->n; i++) {
+        if (!is_cur[i])
+            continue;
+        cur[n_slots] = g->revs[i];
+        if (!(anc[n_slots] = malloc((words ? words : 1) * sizeof(uint64_t))))
             goto oom;
-        for (size_t i = 0; i < heads->n; i++)
-            if (heads->v[i] && heads->v[i] != GRAPH_BASE && todo[heads->v[i]->index])
-                is_head[heads->v[i]->index] = 1;
-        for (size_t i = 0; i < g->n; i++)
-            n += is_head[i];
-        cap = n + 8;
-        cur = malloc(cap * sizeof(*cur));
-        anc = calloc(cap, sizeof(*anc));
-        if (!cur || !anc) {
-            free(is_head);
-            goto oom;
-        }
-        n = 0;
-        for (size_t i = 0; i < g->n; i++)
-            if (is_head[i]) {
-                cur[n] = g->revs[i];
-                if (!(anc[n] = malloc((words ? words : 1) * sizeof(uint64_t))) ||
-                    anc_bits(g, cur[n], anc[n], &stack, e) < 0) {
-                    n++;
-                    free(is_head);
-                    goto oom;
-                }
-                n++;
-            }
-        free(is_head);
+        if (anc_bits(g, g->revs[i], anc[n_slots], &stack, e) < 0)
+            goto out;
+        count_bits(anc[n_slots], words, cnt, 1);
+        prev[n_slots] = last;
+        next[n_slots] = NO_SLOT;
+        if (last != NO_SLOT)
+            next[last] = n_slots;
+        else
+            first = n_slots;
+        last = n_slots++;
     }
-    while (n) {
-        const struct rev *cand = cur[idx];
+    at = first;
+    while (first != NO_SLOT) {
+        const struct rev *cand = cur[at];
         const struct node *nd;
         const struct rev *add[RUNNER_MAX_REFS * 2 + 1];
-        size_t n_add = 0, j;
+        size_t n_add = 0, own = (size_t)bit(anc[at], cand->index);
 
-        for (j = 0; j < n; j++)
-            if (j != idx && bit(anc[j], cand->index))
-                break;
-        if (j < n) {
-            idx = j;    /* another head needs us: finish it first */
-            continue;
+        if (cnt[cand->index] > own) {
+            size_t j;
+
+            /* another head needs us: finish it first */
+            for (j = first; j != NO_SLOT; j = next[j])
+                if (j != at && bit(anc[j], cand->index))
+                    break;
+            if (j != NO_SLOT) {
+                at = j;
+                continue;
+            }
         }
         if (todo[cand->index]) {
             if (rlist_push(out, cand, e) < 0)
@@ -1149,47 +1174,75 @@ static int topo_sort(const struct graph *g, unsigned char *todo, const struct rl
         nd = graph_node(g, cand);
         for (size_t k = 0; k < nd->n_norm_down; k++) {
             const struct rev *d = nd->norm_down[k];
-            int in_cur = 0;
 
-            for (size_t h = 0; h < n && !in_cur; h++)
-                in_cur = cur[h] == d;
-            if (todo[d->index] && !in_cur)
+            if (todo[d->index] && !is_cur[d->index])
                 add[n_add++] = d;
         }
+        is_cur[cand->index] = 0;
         if (!n_add) {
-            free(anc[idx]);
-            memmove(&cur[idx], &cur[idx + 1], (n - idx - 1) * sizeof(*cur));
-            memmove(&anc[idx], &anc[idx + 1], (n - idx - 1) * sizeof(*anc));
-            n--;
-            idx = idx ? idx - 1 : 0;
-        } else if (nd->n_norm_deps == 0 && cand->n_down == 1) {
-            cur[idx] = add[0];
-            anc[idx][cand->index / 64] &= ~(1ull << (cand->index % 64));
-        } else {
-            if (n + n_add > cap) {
-                size_t ncap = (n + n_add) * 2;
-                const struct rev **nc = realloc(cur, ncap * sizeof(*nc));
-                uint64_t **na;
+            size_t p = prev[at], q = next[at];
 
-                if (!nc)
-                    goto oom;
-                cur = nc;
-                if (!(na = realloc(anc, ncap * sizeof(*na))))
-                    goto oom;
-                anc = na;
-                cap = ncap;
+            count_bits(anc[at], words, cnt, -1);
+            free(anc[at]);
+            anc[at] = NULL;
+            if (p != NO_SLOT)
+                next[p] = q;
+            else
+                first = q;
+            if (q != NO_SLOT)
+                prev[q] = p;
+            else
+                last = p;
+            at = p != NO_SLOT ? p : first;
+            continue;
+        }
+        cur[at] = add[0];
+        is_cur[add[0]->index] = 1;
+        if (nd->n_norm_deps == 0 && cand->n_down == 1) {
+            if (own) {
+                anc[at][cand->index / 64] &= ~(1ull << (cand->index % 64));
+                cnt[cand->index]--;
             }
-            cur[idx] = add[0];
-            if (anc_bits(g, add[0], anc[idx], &stack, e) < 0)
+            continue;
+        }
+        count_bits(anc[at], words, cnt, -1);
+        if (anc_bits(g, add[0], anc[at], &stack, e) < 0)
+            goto out;
+        count_bits(anc[at], words, cnt, 1);
+        if (n_slots + n_add > cap) {
+            size_t ncap = (n_slots + n_add) * 2;
+            const struct rev **nc;
+            uint64_t **na;
+            size_t *np, *nn;
+
+            if (!(nc = realloc(cur, ncap * sizeof(*nc))))
+                goto oom;
+            cur = nc;
+            if (!(na = realloc(anc, ncap * sizeof(*na))))
+                goto oom;
+            anc = na;
+            for (size_t k = n_slots; k < ncap; k++)
+                anc[k] = NULL;
+            if (!(np = realloc(prev, ncap * sizeof(*np))))
+                goto oom;
+            prev = np;
+            if (!(nn = realloc(next, ncap * sizeof(*nn))))
+                goto oom;
+            next = nn;
+            cap = ncap;
+        }
+        for (size_t k = 1; k < n_add; k++) {
+            cur[n_slots] = add[k];
+            is_cur[add[k]->index] = 1;
+            if (!(anc[n_slots] = malloc((words ? words : 1) * sizeof(uint64_t))))
+                goto oom;
+            if (anc_bits(g, add[k], anc[n_slots], &stack, e) < 0)
                 goto out;
-            for (size_t k = 1; k < n_add; k++) {
-                cur[n] = add[k];
-                if (!(anc[n] = malloc((words ? words : 1) * sizeof(uint64_t))))
-                    goto oom;
-                n++;
-                if (anc_bits(g, add[k], anc[n - 1], &stack, e) < 0)
-                    goto out;
-            }
+            count_bits(anc[n_slots], words, cnt, 1);
+            prev[n_slots] = last;
+            next[n_slots] = NO_SLOT;
+            next[last] = n_slots;
+            last = n_slots++;
         }
     }
     if (left) {
@@ -1203,10 +1256,14 @@ static int topo_sort(const struct graph *g, unsigned char *todo, const struct rl
 oom:
     err_set(e, ERR_FAIL, "out of memory");
 out:
-    for (size_t i = 0; anc && i < n; i++)
+    for (size_t i = 0; anc && i < n_slots; i++)
         free(anc[i]);
     free(anc);
     free((void *)cur);
+    free(prev);
+    free(next);
+    free(cnt);
+    free(is_cur);
     rlist_release(&stack);
     return ret;
 }
