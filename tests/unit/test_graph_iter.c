@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "graph_fixture.h"
 
@@ -357,6 +358,55 @@ static void test_graph_iter_large_map_respects_every_edge(void)
     graph_free(g);
 }
 
+/* A root with thousands of branches (and a ladder of merges over part of
+ * them) is ordered without the quadratic scans alembic does. */
+static void test_graph_iter_wide_graph_orders_every_branch_once(void)
+{
+    enum { B = 3000 };
+    struct graph *g = graph_new();
+    struct runner_revision m;
+    struct err e = ERR_INIT;
+    const struct rev **v = NULL;
+    struct plan p = { 0 };
+    size_t n = 0;
+    char id[16], down[16], down2[16];
+    struct timespec t0, t1;
+
+    fx_fill(&m, "root", "", "", "");
+    CU_ASSERT_EQUAL_FATAL(graph_add(g, &m, NULL, &e), 0);
+    for (int i = 0; i < B; i++) {
+        snprintf(id, sizeof(id), "leaf%04d", i);
+        fx_fill(&m, id, "root", "", "");
+        CU_ASSERT_EQUAL_FATAL(graph_add(g, &m, NULL, &e), 0);
+    }
+    for (int i = 1; i < 50; i++) {
+        char downs[40];
+
+        snprintf(id, sizeof(id), "merge%02d", i);
+        snprintf(down, sizeof(down), i == 1 ? "leaf%04d" : "merge%02d", i == 1 ? 0 : i - 1);
+        snprintf(down2, sizeof(down2), "leaf%04d", i);
+        snprintf(downs, sizeof(downs), "%s %s", down, down2);
+        fx_fill(&m, id, downs, "", "");
+        CU_ASSERT_EQUAL_FATAL(graph_add(g, &m, NULL, &e), 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(graph_build(g, &e), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CU_ASSERT_EQUAL_FATAL(graph_history(g, NULL, NULL, 0, &v, &n, &e), 0);
+    CU_ASSERT_EQUAL(n, 1 + B + 49);
+    CU_ASSERT_STRING_EQUAL(v[n - 1]->id, "root");
+    free(v);
+    CU_ASSERT_EQUAL_FATAL(graph_plan_upgrade(g, NULL, 0, "heads", &p, &e), 0);
+    CU_ASSERT_EQUAL(p.n_steps, 1 + B + 49);
+    CU_ASSERT_EQUAL(p.steps[0].vt, VT_INSERT);
+    CU_ASSERT_STRING_EQUAL(p.steps[0].rev->id, "root");
+    plan_free(&p);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    /* milliseconds in a normal build; generous for ASan and a busy CI box */
+    CU_ASSERT((double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6 <
+              3000.0);
+    graph_free(g);
+}
+
 CU_TestInfo graph_iter_tests[] = {
     { "iterate tolerates duplicate targets", test_graph_iter_tolerates_duplicate_targets },
     { "diamond visits both sides before the base", test_graph_iter_diamond_visits_both_sides_before_the_base },
@@ -375,5 +425,6 @@ CU_TestInfo graph_iter_tests[] = {
     { "cross dependency three: dep without parent", test_graph_iter_cross_dependency_three_dep_without_parent },
     { "normalized down revisions", test_graph_iter_normalized_down_revisions },
     { "large map respects every edge", test_graph_iter_large_map_respects_every_edge },
+    { "wide graph orders every branch once", test_graph_iter_wide_graph_orders_every_branch_once },
     CU_TEST_INFO_NULL,
 };
