@@ -244,13 +244,15 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
     }
     r->index = g->n;
     g->revs[g->n++] = r;
-    if ((g->n * 2 > g->id_mask || !g->id_slots) && id_rehash(g, g->n * 2) < 0) {
-        g->n--;
-        free(r->path);
-        free(r);
-        return err_set(e, ERR_FAIL, "out of memory");
-    }
-    if (g->id_slots && graph_find_id(g, r->id) != r) {
+    if (!g->id_slots || g->n * 2 > g->id_mask) {
+        /* keep the table at most half full; the rehash indexes r too */
+        if (id_rehash(g, g->n * 2) < 0) {
+            g->n--;
+            free(r->path);
+            free(r);
+            return err_set(e, ERR_FAIL, "out of memory");
+        }
+    } else {
         size_t i = hash_str(r->id) & g->id_mask;
 
         while (g->id_slots[i])

@@ -176,6 +176,27 @@ static void test_graph_illegal_characters_in_id_are_refused(void)
                            "Character(s) '-' not allowed in revision identifier 'a-1'");
 }
 
+static void test_graph_unterminated_or_empty_id_is_refused(void)
+{
+    struct graph *g = graph_new();
+    struct runner_revision m;
+    struct err e = ERR_INIT;
+
+    fx_fill(&m, "", "", "", "");
+    CU_ASSERT_EQUAL(graph_add(g, &m, "plugins/x.so", &e), -1);
+    CU_ASSERT_STRING_EQUAL(e.msg, "empty or unterminated revision id (file 'plugins/x.so')");
+    fx_fill(&m, "abc", "", "", "");
+    memset(m.revision, 'a', sizeof(m.revision));
+    CU_ASSERT_EQUAL(graph_add(g, &m, NULL, &e), -1);
+    CU_ASSERT_STRING_EQUAL(e.msg, "empty or unterminated revision id");
+    fx_fill(&m, "abc", "", "", "");
+    memset(m.depends_on[3], 'x', sizeof(m.depends_on[3]));
+    CU_ASSERT_EQUAL(graph_add(g, &m, NULL, &e), -1);
+    CU_ASSERT_STRING_EQUAL(e.msg, "unterminated reference in revision 'abc'");
+    CU_ASSERT_EQUAL(graph_count(g), 0);
+    graph_free(g);
+}
+
 static void test_graph_self_loop_is_detected(void)
 {
     char b[FX_BUF];
@@ -890,6 +911,7 @@ CU_TestInfo graph_tests[] = {
     { "duplicate branch label is error", test_graph_duplicate_branch_label_is_error },
     { "branch label equal to an id is error", test_graph_branch_label_equal_to_an_id_is_error },
     { "illegal characters in id are refused", test_graph_illegal_characters_in_id_are_refused },
+    { "unterminated or empty id is refused", test_graph_unterminated_or_empty_id_is_refused },
     { "self-loop is detected", test_graph_self_loop_is_detected },
     { "dependency self-loop is detected", test_graph_dependency_self_loop_is_detected },
     { "cycle is detected and lists revisions", test_graph_cycle_is_detected_and_lists_revisions },
