@@ -101,6 +101,8 @@ static void test_graph_plan_relative_downgrade_past_base_is_error(void)
     char b[FX_BUF];
 
     CU_ASSERT_STRING_EQUAL(DOWN(g, "b", "-5"), "ERR: Relative revision -5 didn't produce 5 migrations");
+    CU_ASSERT_STRING_EQUAL(DOWN(g, "b", "-3"), "ERR: Relative revision -3 didn't produce 3 migrations");
+    CU_ASSERT_STRING_EQUAL(DOWN(g, "b", "-2"), "-b -a |");
     CU_ASSERT_STRING_EQUAL(DOWN(g, "e", "-3"), "-e -d -c | b");
     CU_ASSERT_STRING_EQUAL(DOWN(g, "b", "+2"), "ERR: Relative revision +2 didn't produce 2 migrations");
     CU_ASSERT_STRING_EQUAL(DOWN(g, "b", "a-3"), "ERR: Walked too far");
