@@ -7,7 +7,7 @@
 #include "migrate.h"
 
 static const char *const upgrade_usage[] = {
-    "usage: runner upgrade [--sql] [--single-transaction] <target>",
+    "usage: runner upgrade [--sql] [--single-transaction] [--ignore-checksums] <target>",
     "",
     "Upgrade the database to a later revision: head, heads, an id or unique",
     "prefix, a branch label, label@head, +N, <rev>+N.",
@@ -15,6 +15,8 @@ static const char *const upgrade_usage[] = {
     "                          <target> may be <from>:<to>, default from base",
     "  --single-transaction    run every revision in one transaction",
     "                          (default: one transaction per revision)",
+    "  --ignore-checksums      upgrade even when an applied revision was edited",
+    "                          (see `runner validate`)",
     NULL,
 };
 
@@ -65,6 +67,8 @@ static int run(int argc, char **argv, struct ctx *ctx, enum migrate_kind kind,
             o.sql = 1;
         } else if (!dashdash && strcmp(a, "--single-transaction") == 0) {
             o.single_transaction = 1;
+        } else if (!dashdash && kind == MIGRATE_UPGRADE && strcmp(a, "--ignore-checksums") == 0) {
+            o.ignore_checksums = 1;
         } else if (!dashdash && a[0] == '-' && !is_relative(a)) {
             return bad_usage(usage, "unknown option", a);
         } else if (o.target) {

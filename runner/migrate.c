@@ -10,6 +10,7 @@
 #include "loader.h"
 #include "ops.h"
 #include "pg.h"
+#include "validate.h"
 #include "versions.h"
 
 static double now_epoch(void)
@@ -393,6 +394,9 @@ static int run_online(struct ctx *ctx, const struct versions *v, const struct mi
         if (versions_read(v, &db, &heads, &n, e) < 0)
             goto out;
         if (versions_check_known(ctx->graph, heads, n, e) < 0)
+            goto out;
+        if (o->kind == MIGRATE_UPGRADE && !o->ignore_checksums &&
+            validate_before_upgrade(&db, v, ctx->graph, heads, n, e) < 0)
             goto out;
     }
     if (plan_for(ctx->graph, o, (const char *const *)heads, n, o->target, &p, e) < 0)

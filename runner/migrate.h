@@ -47,6 +47,7 @@ struct migrate_opts {
     int sql;                    /* --sql: render to `out`, never connect */
     int single_transaction;     /* --single-transaction */
     int purge;                  /* stamp --purge: empty the version table first */
+    int ignore_checksums;       /* upgrade --ignore-checksums: skip validate.c's check */
     FILE *out;                  /* --sql output; stdout when NULL */
     FILE *log;                  /* "Running upgrade ..." lines; NULL: silent */
 };

@@ -1,0 +1,371 @@
+/* validate.c -- checksums of applied revisions; see validate.h. */
+#include "validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include "cli.h"
+#include "pg.h"
+#include "versions.h"
+
+void validate_report_release(struct validate_report *r)
+{
+    free(r->items);
+    *r = (struct validate_report)VALIDATE_REPORT_INIT;
+}
+
+static const struct rev *find_exact(const struct graph *g, const char *id)
+{
+    for (size_t k = 0; k < graph_count(g); k++)
+        if (strcmp(graph_at(g, k)->id, id) == 0)
+            return graph_at(g, k);
+    return NULL;
+}
+
+/* Mark every revision at or below the heads (down revisions and
+ * depends_on) in applied[], iteratively. */
+static int mark_applied(const struct graph *g, char *const *heads, size_t n_heads,
+                        unsigned char *applied, struct err *e)
+{
+    size_t cap = graph_count(g) + 1, top = 0;
+    const struct rev **stack = calloc(cap, sizeof(*stack));
+
+    if (!stack)
+        return err_set(e, ERR_FAIL, "out of memory");
+    for (size_t i = 0; i < n_heads; i++) {
+        const struct rev *r = find_exact(g, heads[i]);
+
+        if (r && !applied[r->index]) {
+            applied[r->index] = 1;
+            stack[top++] = r;
+        }
+    }
+    while (top > 0) {
+        const struct rev *r = stack[--top];
+
+        /* each revision is pushed once, so the stack never exceeds the count */
+        for (size_t k = 0; k < r->n_down + r->n_deps; k++) {
+            const struct rev *d = k < r->n_down ? r->down[k] : r->deps[k - r->n_down];
+
+            if (!applied[d->index]) {
+                applied[d->index] = 1;
+                stack[top++] = d;
+            }
+        }
+    }
+    free(stack);
+    return 0;
+}
+
+static int history_exists(struct pg *db, const struct versions *v, struct err *e)
+{
+    struct pg_rows r = PG_ROWS_INIT;
+    const char *params[] = { v->history };
+    int ret;
+
+    if (pg_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, &r, NULL, e) < 0)
+        return -1;
+    ret = pg_rows_get(&r, 0, 0) && strcmp(pg_rows_get(&r, 0, 0), "t") == 0;
+    pg_rows_release(&r);
+    return ret;
+}
+
+/* Recorded checksums: revision, checksum of the latest successful
+ * upgrade or repair row of each revision (checksum may be NULL). */
+static int read_recorded(struct pg *db, const struct versions *v, struct pg_rows *rows,
+                         struct err *e)
+{
+    char *sql = NULL;
+    int exists = history_exists(db, v, e);
+    int ret;
+
+    if (exists <= 0)
+        return exists;
+    if (asprintf(&sql,
+                 "SELECT DISTINCT ON (revision) revision, checksum FROM %s "
+                 "WHERE success AND direction IN ('upgrade', 'repair') "
+                 "ORDER BY revision, id DESC",
+                 v->history) < 0)
+        return err_set(e, ERR_FAIL, "out of memory");
+    ret = pg_query(db, sql, 0, NULL, rows, NULL, e);
+    free(sql);
+    if (ret < 0)
+        err_prefix(e, "cannot read history table '%s'", v->hlabel);
+    return ret;
+}
+
+static const char *recorded_for(const struct pg_rows *rows, const char *id)
+{
+    for (size_t i = 0; i < rows->n_rows; i++) {
+        const char *rev = pg_rows_get(rows, i, 0);
+
+        if (rev && strcmp(rev, id) == 0) {
+            const char *sum = pg_rows_get(rows, i, 1);
+
+            return sum ? sum : "";
+        }
+    }
+    return "";
+}
+
+static void add_item(struct validate_report *out, const char *id, const struct rev *r,
+                     const char *recorded)
+{
+    struct validate_item *it = &out->items[out->n++];
+
+    memset(it, 0, sizeof(*it));
+    snprintf(it->id, sizeof(it->id), "%s", id);
+    snprintf(it->recorded, sizeof(it->recorded), "%s", recorded);
+    if (!r) {
+        it->state = VALIDATE_MISSING;
+    } else {
+        it->path = r->path;
+        snprintf(it->now, sizeof(it->now), "%s", r->meta.source_sha256);
+        if (!it->now[0])
+            it->state = VALIDATE_NO_CHECKSUM;
+        else if (!it->recorded[0])
+            it->state = VALIDATE_UNRECORDED;
+        else if (strcmp(it->recorded, it->now) != 0)
+            it->state = VALIDATE_EDITED;
+        else
+            it->state = VALIDATE_OK;
+    }
+    out->count[it->state]++;
+}
+
+int validate_collect(struct pg *db, const struct versions *v, const struct graph *g,
+                     char *const *heads, size_t n_heads, struct validate_report *out,
+                     struct err *e)
+{
+    struct pg_rows rows = PG_ROWS_INIT;
+    size_t n = graph_count(g);
+    unsigned char *applied = calloc(n + 1, 1);
+    int ret = -1;
+
+    *out = (struct validate_report)VALIDATE_REPORT_INIT;
+    out->items = calloc(n + n_heads + 1, sizeof(*out->items));
+    if (!applied || !out->items) {
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    if (mark_applied(g, heads, n_heads, applied, e) < 0)
+        goto out;
+    if (read_recorded(db, v, &rows, e) < 0)
+        goto out;
+    for (size_t i = 0; i < n_heads; i++)
+        if (!find_exact(g, heads[i]))
+            add_item(out, heads[i], NULL, recorded_for(&rows, heads[i]));
+    for (size_t k = 0; k < n; k++) {
+        const struct rev *r = graph_at(g, k);
+
+        if (applied[r->index])
+            add_item(out, r->id, r, recorded_for(&rows, r->id));
+    }
+    ret = 0;
+out:
+    if (ret < 0)
+        validate_report_release(out);
+    pg_rows_release(&rows);
+    free(applied);
+    return ret;
+}
+
+static const char *file_of(const struct validate_item *it)
+{
+    return it->path && *it->path ? it->path : "(no file)";
+}
+
+void validate_print(const struct validate_report *r, int verbose, FILE *out)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const struct validate_item *it = &r->items[i];
+
+        switch (it->state) {
+        case VALIDATE_OK:
+            if (verbose)
+                fprintf(out, "ok: revision %s (%s): sha256 %.12s\n", it->id, file_of(it),
+                        it->now);
+            break;
+        case VALIDATE_EDITED:
+            fprintf(out,
+                    "edited: revision %s (%s): source checksum changed since it was applied "
+                    "(recorded %.12s\u2026, now %.12s\u2026)\n",
+                    it->id, file_of(it), it->recorded, it->now);
+            break;
+        case VALIDATE_MISSING:
+            fprintf(out, "missing: revision %s: applied, but no plugin in the directory\n",
+                    it->id);
+            break;
+        case VALIDATE_UNRECORDED:
+            fprintf(out,
+                    "unrecorded: revision %s (%s): no checksum was recorded when it was "
+                    "applied (stamped, or applied by alembic or an older runner)\n",
+                    it->id, file_of(it));
+            break;
+        case VALIDATE_NO_CHECKSUM:
+            fprintf(out,
+                    "no checksum: revision %s (%s): the plugin was built without "
+                    "RUNNER_SOURCE_SHA256\n",
+                    it->id, file_of(it));
+            break;
+        }
+    }
+    fprintf(out, "%zu applied revision%s: %zu ok, %zu edited, %zu missing, %zu unrecorded, "
+            "%zu without checksum\n",
+            r->n, r->n == 1 ? "" : "s", r->count[VALIDATE_OK], r->count[VALIDATE_EDITED],
+            r->count[VALIDATE_MISSING], r->count[VALIDATE_UNRECORDED],
+            r->count[VALIDATE_NO_CHECKSUM]);
+}
+
+int validate_refuse_edited(const struct validate_report *r, struct err *e)
+{
+    size_t more = r->count[VALIDATE_EDITED];
+    char others[64] = "";
+
+    if (more == 0)
+        return 0;
+    if (more > 1)
+        snprintf(others, sizeof(others), " (and %zu more edited revision%s)", more - 1,
+                 more > 2 ? "s" : "");
+    for (size_t i = 0; i < r->n; i++) {
+        const struct validate_item *it = &r->items[i];
+
+        if (it->state != VALIDATE_EDITED)
+            continue;
+        return err_set(e, ERR_FAIL,
+                       "revision %s (%s): source checksum changed since it was applied "
+                       "(recorded %.12s\u2026, now %.12s\u2026)%s; revert the edit, or run "
+                       "`runner repair` after a deliberate change; --ignore-checksums to skip",
+                       it->id, file_of(it), it->recorded, it->now, others);
+    }
+    return 0;
+}
+
+int validate_before_upgrade(struct pg *db, const struct versions *v, const struct graph *g,
+                            char *const *heads, size_t n_heads, struct err *e)
+{
+    struct validate_report r = VALIDATE_REPORT_INIT;
+    int ret;
+
+    if (validate_collect(db, v, g, heads, n_heads, &r, e) < 0)
+        return -1;
+    ret = validate_refuse_edited(&r, e);
+    validate_report_release(&r);
+    return ret;
+}
+
+static double now_epoch(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int validate_repair(struct pg *db, const struct versions *v, const struct validate_report *r,
+                    size_t *n_recorded, struct err *e)
+{
+    struct err ignored = ERR_INIT;
+    size_t n = 0;
+
+    *n_recorded = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->items[i].state == VALIDATE_EDITED || r->items[i].state == VALIDATE_UNRECORDED)
+            n++;
+    if (n == 0)
+        return 0;
+    if (pg_exec(db, "BEGIN", e) < 0)
+        return -1;
+    if (versions_ensure(v, db, e) < 0)
+        goto fail;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct validate_item *it = &r->items[i];
+        struct history_row h = { it->id, "repair", it->now, now_epoch(), 0, 1 };
+
+        if (it->state != VALIDATE_EDITED && it->state != VALIDATE_UNRECORDED)
+            continue;
+        if (versions_record(v, db, &h, e) < 0)
+            goto fail;
+    }
+    if (pg_exec(db, "COMMIT", e) < 0)
+        return -1;
+    *n_recorded = n;
+    return 0;
+fail:
+    pg_exec(db, "ROLLBACK", &ignored);
+    return -1;
+}
+
+/* Print what repair recorded: the edited and unrecorded items. */
+static void print_repaired(const struct validate_report *r, FILE *out)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const struct validate_item *it = &r->items[i];
+
+        if (it->state == VALIDATE_EDITED)
+            fprintf(out, "repaired: revision %s (%s): recorded sha256 %.12s\u2026 (was "
+                    "%.12s\u2026)\n", it->id, file_of(it), it->now, it->recorded);
+        else if (it->state == VALIDATE_UNRECORDED)
+            fprintf(out, "repaired: revision %s (%s): recorded sha256 %.12s\u2026 (none "
+                    "before)\n", it->id, file_of(it), it->now);
+    }
+}
+
+int validate_run(struct ctx *ctx, int repair, int verbose, FILE *out, struct err *e)
+{
+    uv_loop_t loop;
+    struct pg db = PG_INIT;
+    struct versions v = VERSIONS_INIT;
+    struct validate_report r = VALIDATE_REPORT_INIT;
+    char **heads = NULL;
+    size_t n_heads = 0, n_recorded = 0;
+    int ret = -1;
+    int rc = uv_loop_init(&loop);
+
+    if (rc < 0)
+        return err_set(e, ERR_FAIL, "cannot start the event loop: %s", uv_strerror(rc));
+    if (!ctx->graph) {
+        err_set(e, ERR_FAIL, "no revision graph");
+        goto out;
+    }
+    if (versions_init(&v, &ctx->cfg, e) < 0)
+        goto out;
+    if (pg_open(&db, &loop, ctx->cfg.url, e) < 0)
+        goto out;
+    if (versions_read(&v, &db, &heads, &n_heads, e) < 0)
+        goto out;
+    if (validate_collect(&db, &v, ctx->graph, heads, n_heads, &r, e) < 0)
+        goto out;
+    if (repair) {
+        if (validate_repair(&db, &v, &r, &n_recorded, e) < 0)
+            goto out;
+        print_repaired(&r, out);
+        fprintf(out, "%zu checksum%s recorded\n", n_recorded, n_recorded == 1 ? "" : "s");
+        if (r.count[VALIDATE_MISSING]) {
+            validate_print(&r, 0, out);
+            err_set(e, ERR_FAIL, "%zu applied revision%s missing from '%s': restore %s",
+                    r.count[VALIDATE_MISSING], r.count[VALIDATE_MISSING] == 1 ? "" : "s",
+                    ctx->cfg.dir ? ctx->cfg.dir : "plugins",
+                    r.count[VALIDATE_MISSING] == 1 ? "its plugin" : "their plugins");
+            goto out;
+        }
+    } else {
+        validate_print(&r, verbose, out);
+        if (r.count[VALIDATE_EDITED] || r.count[VALIDATE_MISSING]) {
+            err_set(e, ERR_FAIL, "validation failed: %zu edited, %zu missing",
+                    r.count[VALIDATE_EDITED], r.count[VALIDATE_MISSING]);
+            goto out;
+        }
+    }
+    ret = 0;
+out:
+    fflush(out);
+    validate_report_release(&r);
+    versions_ids_free(heads, n_heads);
+    pg_close(&db);
+    versions_release(&v);
+    uv_loop_close(&loop);
+    return ret;
+}
