@@ -201,7 +201,8 @@ static int revision_step(const struct graph *g, struct hset *heads, struct step 
                 not_applicable(r, "nothing to merge", e);
                 goto out;
             }
-            s->vt = VT_MERGE;
+            /* a merge that deletes nothing is a plain update */
+            s->vt = to.n > 1 ? VT_MERGE : VT_UPDATE;
             s->from = to.v[to.n - 1]->id;
             s->to = r->id;
             s->n_del = to.n - 1;
@@ -236,7 +237,8 @@ static int revision_step(const struct graph *g, struct hset *heads, struct step 
             goto out;
         }
         if (nd->n_norm_down > 1) {
-            s->vt = VT_UNMERGE;
+            /* an unmerge that inserts nothing is a plain update */
+            s->vt = to.n > 1 ? VT_UNMERGE : VT_UPDATE;
             s->from = r->id;
             s->to = to.v[to.n - 1]->id;
             s->n_ins = to.n - 1;
