@@ -25,7 +25,6 @@ int cmd_current(int argc, char **argv, struct ctx *ctx)
         { "verbose", no_argument, NULL, 'v' },
         { NULL, 0, NULL, 0 },
     };
-    struct revfmt f = { 0 };
     char **ids = NULL;
     size_t n = 0;
     int verbose = ctx->verbose;
@@ -51,8 +50,6 @@ int cmd_current(int argc, char **argv, struct ctx *ctx)
         goto out;
     if (versions_check_known(ctx->graph, ids, n, &ctx->err) < 0)
         goto out;
-    if (revfmt_init(&f, ctx->graph, &ctx->err) < 0)
-        goto out;
     if (verbose) {
         char url[512];
 
@@ -65,15 +62,14 @@ int cmd_current(int argc, char **argv, struct ctx *ctx)
             if (strcmp(graph_at(ctx->graph, k)->id, ids[i]) == 0)
                 r = graph_at(ctx->graph, k);
         if (verbose) {
-            revfmt_entry(stdout, &f, r, 0);
+            revfmt_entry(stdout, r, 0);
         } else {
-            revfmt_line(stdout, &f, r, REVFMT_TREE | REVFMT_HEADS, 0);
+            revfmt_line(stdout, r, REVFMT_TREE | REVFMT_HEADS, 0);
             putchar('\n');
         }
     }
     ret = 0;
 out:
-    revfmt_release(&f);
     versions_ids_free(ids, n);
     return ret;
 }

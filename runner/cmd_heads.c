@@ -77,7 +77,6 @@ static int parse_read(int argc, char **argv, const char *const *usage, int allow
 int cmd_heads(int argc, char **argv, struct ctx *ctx)
 {
     struct read_opts o = { 0 };
-    struct revfmt f = { 0 };
     const struct rev **heads = NULL;    /* the array is ours; revisions are the graph's */
     size_t n_heads = 0;
     int ret = 1;
@@ -85,8 +84,7 @@ int cmd_heads(int argc, char **argv, struct ctx *ctx)
 
     if (r < 0)
         return r == -1 ? 0 : 2;
-    if (revfmt_init(&f, ctx->graph, &ctx->err) < 0 ||
-        graph_heads(ctx->graph, &heads, &n_heads, &ctx->err) < 0)
+    if (graph_heads(ctx->graph, &heads, &n_heads, &ctx->err) < 0)
         goto out;
     if (o.json)
         fputc('[', stdout);
@@ -94,16 +92,16 @@ int cmd_heads(int argc, char **argv, struct ctx *ctx)
         /* alembic: plain `heads` lists every revision without versioned
          * children; --resolve-dependencies drops those that others
          * depend on (the "heads" target, _real_heads). */
-        if (o.resolve && f.depended_on[heads[i]->index])
+        if (o.resolve && !rev_is_real_head(heads[i]))
             continue;
         if (o.json) {
             if (shown++)
                 fputc(',', stdout);
-            revfmt_json(stdout, &f, heads[i], 0);
+            revfmt_json(stdout, heads[i], 0);
         } else if (o.verbose) {
-            revfmt_entry(stdout, &f, heads[i], 0);
+            revfmt_entry(stdout, heads[i], 0);
         } else {
-            revfmt_line(stdout, &f, heads[i], REVFMT_BRANCHES | REVFMT_HEADS, 0);
+            revfmt_line(stdout, heads[i], REVFMT_BRANCHES | REVFMT_HEADS, 0);
             fputc('\n', stdout);
         }
     }
@@ -112,14 +110,12 @@ int cmd_heads(int argc, char **argv, struct ctx *ctx)
     ret = 0;
 out:
     free(heads);
-    revfmt_release(&f);
     return ret;
 }
 
 int cmd_branches(int argc, char **argv, struct ctx *ctx)
 {
     struct read_opts o = { 0 };
-    struct revfmt f = { 0 };
     const struct rev **bps = NULL;
     size_t n_bps = 0;
     int ret = 1;
@@ -127,8 +123,7 @@ int cmd_branches(int argc, char **argv, struct ctx *ctx)
 
     if (r < 0)
         return r == -1 ? 0 : 2;
-    if (revfmt_init(&f, ctx->graph, &ctx->err) < 0 ||
-        graph_branchpoints(ctx->graph, &bps, &n_bps, &ctx->err) < 0)
+    if (graph_branchpoints(ctx->graph, &bps, &n_bps, &ctx->err) < 0)
         goto out;
     if (o.json)
         fputc('[', stdout);
@@ -138,17 +133,17 @@ int cmd_branches(int argc, char **argv, struct ctx *ctx)
         if (o.json) {
             if (i)
                 fputc(',', stdout);
-            revfmt_json(stdout, &f, bp, 0);
+            revfmt_json(stdout, bp, 0);
             continue;
         }
         if (o.verbose)
-            revfmt_entry(stdout, &f, bp, 0);
+            revfmt_entry(stdout, bp, 0);
         else
-            revfmt_line(stdout, &f, bp, REVFMT_BRANCHES | REVFMT_HEADS | REVFMT_TREE, 0);
+            revfmt_line(stdout, bp, REVFMT_BRANCHES | REVFMT_HEADS | REVFMT_TREE, 0);
         fputc('\n', stdout);
         for (size_t k = 0; k < bp->n_next; k++) {
             printf("%*s -> ", (int)strlen(bp->id), "");
-            revfmt_line(stdout, &f, bp->next[k],
+            revfmt_line(stdout, bp->next[k],
                         REVFMT_BRANCHES | REVFMT_HEADS | REVFMT_TREE |
                             (o.verbose ? REVFMT_DOC : 0),
                         0);
@@ -161,6 +156,5 @@ int cmd_branches(int argc, char **argv, struct ctx *ctx)
     ret = 0;
 out:
     free(bps);
-    revfmt_release(&f);
     return ret;
 }

@@ -52,7 +52,6 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
         { "applied", no_argument, NULL, OPT_APPLIED },
         { NULL, 0, NULL, 0 },
     };
-    struct revfmt f = { 0 };
     const struct rev **revs = NULL;
     size_t n_revs = 0;
     struct current cur = CURRENT_INIT;
@@ -88,8 +87,7 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
     if ((indicate || (range && strstr(range, "current"))) &&
         current_read(ctx, &cur, &ctx->err) < 0)
         goto out;
-    if (revfmt_init(&f, ctx->graph, &ctx->err) < 0 ||
-        graph_history(ctx->graph, range, (const char *const *)cur.ids, cur.n, &revs, &n_revs,
+    if (graph_history(ctx->graph, range, (const char *const *)cur.ids, cur.n, &revs, &n_revs,
                       &ctx->err) < 0)
         goto out;
     if (json)
@@ -100,11 +98,11 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
         if (json) {
             if (i)
                 fputc(',', stdout);
-            revfmt_json(stdout, &f, revs[i], is_current);
+            revfmt_json(stdout, revs[i], is_current);
         } else if (verbose) {
-            revfmt_entry(stdout, &f, revs[i], is_current);
+            revfmt_entry(stdout, revs[i], is_current);
         } else {
-            revfmt_line(stdout, &f, revs[i],
+            revfmt_line(stdout, revs[i],
                         REVFMT_BRANCHES | REVFMT_DOC | REVFMT_PARENTS | REVFMT_HEADS |
                             REVFMT_TREE,
                         is_current);
@@ -117,7 +115,6 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
 out:
     free(revs);
     current_release(&cur);
-    revfmt_release(&f);
     return ret;
 }
 
@@ -128,7 +125,6 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
         { "json", no_argument, NULL, OPT_JSON },
         { NULL, 0, NULL, 0 },
     };
-    struct revfmt f = { 0 };
     const struct rev **revs = NULL;
     size_t n_revs = 0;
     struct current cur = CURRENT_INIT;
@@ -151,8 +147,7 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
     }
     if (strcmp(argv[optind], "current") == 0 && current_read(ctx, &cur, &ctx->err) < 0)
         goto out;
-    if (revfmt_init(&f, ctx->graph, &ctx->err) < 0 ||
-        graph_resolve(ctx->graph, argv[optind], (const char *const *)cur.ids, cur.n, &revs,
+    if (graph_resolve(ctx->graph, argv[optind], (const char *const *)cur.ids, cur.n, &revs,
                       &n_revs, &ctx->err) < 0)
         goto out;
     if (json)
@@ -161,9 +156,9 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
         if (json) {
             if (i)
                 fputc(',', stdout);
-            revfmt_json(stdout, &f, revs[i], 0);
+            revfmt_json(stdout, revs[i], 0);
         } else {
-            revfmt_entry(stdout, &f, revs[i], 0);
+            revfmt_entry(stdout, revs[i], 0);
         }
     }
     if (json)
@@ -172,6 +167,5 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
 out:
     free(revs);
     current_release(&cur);
-    revfmt_release(&f);
     return ret;
 }

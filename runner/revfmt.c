@@ -1,33 +1,9 @@
 /* revfmt.c -- printing revisions as alembic does; see revfmt.h. */
 #include "revfmt.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
-
-int revfmt_init(struct revfmt *f, const struct graph *g, struct err *e)
-{
-    size_t n = graph_count(g);
-
-    f->g = g;
-    f->depended_on = calloc(n ? n : 1, 1);
-    if (!f->depended_on)
-        return err_set(e, ERR_FAIL, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        const struct rev *r = graph_at(g, i);
-
-        for (size_t k = 0; k < r->n_deps; k++)
-            f->depended_on[r->deps[k]->index] = 1;
-    }
-    return 0;
-}
-
-void revfmt_release(struct revfmt *f)
-{
-    free(f->depended_on);
-    f->depended_on = NULL;
-}
 
 static void comma_list(FILE *out, struct rev *const *revs, size_t n)
 {
@@ -49,14 +25,7 @@ void revfmt_down(FILE *out, const struct rev *r)
         comma_list(out, r->down, r->n_down);
 }
 
-/* alembic: a head with dependents is only an "effective head". */
-static int real_head(const struct revfmt *f, const struct rev *r)
-{
-    return rev_is_head(r) && !f->depended_on[r->index];
-}
-
-void revfmt_line(FILE *out, const struct revfmt *f, const struct rev *r, unsigned flags,
-                 int is_current)
+void revfmt_line(FILE *out, const struct rev *r, unsigned flags, int is_current)
 {
     if (flags & REVFMT_PARENTS) {
         revfmt_down(out, r);
@@ -74,7 +43,7 @@ void revfmt_line(FILE *out, const struct revfmt *f, const struct rev *r, unsigne
         fputc(')', out);
     }
     if (flags & (REVFMT_HEADS | REVFMT_TREE)) {
-        if (real_head(f, r))
+        if (rev_is_real_head(r))
             fputs(" (head)", out);
         else if (rev_is_head(r))
             fputs(" (effective head)", out);
@@ -91,9 +60,8 @@ void revfmt_line(FILE *out, const struct revfmt *f, const struct rev *r, unsigne
         fprintf(out, ", %s", r->meta.message);
 }
 
-void revfmt_entry(FILE *out, const struct revfmt *f, const struct rev *r, int is_current)
+void revfmt_entry(FILE *out, const struct rev *r, int is_current)
 {
-    (void)f;
     fprintf(out, "Rev: %s%s%s%s%s\n", r->id, rev_is_head(r) ? " (head)" : "",
             rev_is_branchpoint(r) ? " (branchpoint)" : "",
             rev_is_mergepoint(r) ? " (mergepoint)" : "", is_current ? " (current)" : "");
@@ -142,7 +110,7 @@ static void json_revs(FILE *out, struct rev *const *revs, size_t n)
     fputc(']', out);
 }
 
-void revfmt_json(FILE *out, const struct revfmt *f, const struct rev *r, int is_current)
+void revfmt_json(FILE *out, const struct rev *r, int is_current)
 {
     fputs("{\"revision\":", out);
     json_str(out, r->id);
@@ -169,7 +137,7 @@ void revfmt_json(FILE *out, const struct revfmt *f, const struct rev *r, int is_
     fprintf(out, ",\"transactional\":%s,\"is_head\":%s,\"is_real_head\":%s,\"is_base\":%s,"
                  "\"is_branch_point\":%s,\"is_merge_point\":%s,\"is_current\":%s}",
             (r->meta.flags & RUNNER_NO_TRANSACTION) ? "false" : "true",
-            rev_is_head(r) ? "true" : "false", real_head(f, r) ? "true" : "false",
+            rev_is_head(r) ? "true" : "false", rev_is_real_head(r) ? "true" : "false",
             rev_is_base(r) ? "true" : "false", rev_is_branchpoint(r) ? "true" : "false",
             rev_is_mergepoint(r) ? "true" : "false", is_current ? "true" : "false");
 }

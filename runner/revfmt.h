@@ -14,24 +14,13 @@
 #define REVFMT_TREE       (1u << 3)   /* " (branchpoint)", " (mergepoint)" */
 #define REVFMT_HEADS      (1u << 4)   /* " (head)", " (effective head)", " (current)" */
 
-/* Facts that need the whole graph (which revisions something depends on).
- * revfmt_init allocates; revfmt_release frees. */
-struct revfmt {
-    const struct graph *g;          /* borrowed */
-    unsigned char *depended_on;     /* by rev->index: some revision depends_on it */
-};
-
-int revfmt_init(struct revfmt *f, const struct graph *g, struct err *e);
-void revfmt_release(struct revfmt *f);
-
 /* One line, no newline. */
-void revfmt_line(FILE *out, const struct revfmt *f, const struct rev *r, unsigned flags,
-                 int is_current);
+void revfmt_line(FILE *out, const struct rev *r, unsigned flags, int is_current);
 /* alembic's verbose entry: "Rev: ...", "Parent: ...", ..., "Path: ...",
  * the indented docstring, ending with a blank line. */
-void revfmt_entry(FILE *out, const struct revfmt *f, const struct rev *r, int is_current);
+void revfmt_entry(FILE *out, const struct rev *r, int is_current);
 /* A JSON object, no newline. */
-void revfmt_json(FILE *out, const struct revfmt *f, const struct rev *r, int is_current);
+void revfmt_json(FILE *out, const struct rev *r, int is_current);
 
 /* "a, b" of the down revisions, or "<base>". */
 void revfmt_down(FILE *out, const struct rev *r);
