@@ -98,6 +98,21 @@ static const struct global_opt global_opts[] = {
 };
 #undef CFG
 
+/* Append a copy of url to cfg->urls (fan-out); 0 or -1 on OOM. */
+static int cli_add_url(struct config *cfg, const char *url)
+{
+    char **grown = realloc(cfg->urls, (cfg->n_urls + 1) * sizeof(*grown));
+
+    if (!grown)
+        return -1;
+    cfg->urls = grown;
+    grown[cfg->n_urls] = strdup(url);
+    if (!grown[cfg->n_urls])
+        return -1;
+    cfg->n_urls++;
+    return 0;
+}
+
 /* Does argv[*i] name a global option with a value?  Handles "--x v",
  * "--x=v" and "-c v".  Returns 1 (consumed, *i advanced past the value),
  * 0 (not ours) or -1 (missing value). */
@@ -123,6 +138,12 @@ static int take_global(struct ctx *ctx, int argc, char **argv, int *i)
         } else {
             continue;
         }
+        if (strcmp(o->long_name, "--url") == 0 && cli_add_url(&ctx->cfg, value) < 0) {
+            err_set(&ctx->err, ERR_FAIL, "out of memory");
+            return -1;
+        }
+        if (slot == &ctx->cfg.url && ctx->cfg.n_urls > 1)
+            return 1;           /* a repeated --url: url stays the first */
         if (config_set(slot, value) < 0) {
             err_set(&ctx->err, ERR_FAIL, "out of memory");
             return -1;

@@ -1,9 +1,12 @@
 /* cmd_upgrade.c -- `upgrade` and `downgrade`: argument parsing; the work
  * is migrate.c's. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "fanout.h"
 #include "migrate.h"
 
 static const char *const upgrade_usage[] = {
@@ -17,6 +20,18 @@ static const char *const upgrade_usage[] = {
     "                          (default: one transaction per revision)",
     "  --ignore-checksums      upgrade even when an applied revision was edited",
     "                          (see `runner validate`)",
+    "",
+    "runtime (online):",
+    "  --wait S                wait up to S seconds for the server first",
+    "  --connect-timeout S     give up connecting after S seconds",
+    "  --statement-timeout S   SET statement_timeout (and cancel after S + 2 s)",
+    "  --lock-timeout S        SET lock_timeout: DDL does not queue behind others",
+    "  --lock-timeout-retries N  retry a revision failing with 55P03 N times",
+    "  --lock-wait S           wait at most S seconds for the migration lock (600)",
+    "  --lock-mode session|none  none: no migration lock (PgBouncer transaction",
+    "                          pooling; a warning is printed)",
+    "  --url URL (repeated), --targets FILE, --jobs N",
+    "                          migrate several databases, N at a time",
     NULL,
 };
 
@@ -28,6 +43,18 @@ static const char *const downgrade_usage[] = {
     "  --sql                   print the SQL instead of running it (offline);",
     "                          <target> must be <from>:<to>",
     "  --single-transaction    run every revision in one transaction",
+    "",
+    "runtime (online):",
+    "  --wait S                wait up to S seconds for the server first",
+    "  --connect-timeout S     give up connecting after S seconds",
+    "  --statement-timeout S   SET statement_timeout (and cancel after S + 2 s)",
+    "  --lock-timeout S        SET lock_timeout: DDL does not queue behind others",
+    "  --lock-timeout-retries N  retry a revision failing with 55P03 N times",
+    "  --lock-wait S           wait at most S seconds for the migration lock (600)",
+    "  --lock-mode session|none  none: no migration lock (PgBouncer transaction",
+    "                          pooling; a warning is printed)",
+    "  --url URL (repeated), --targets FILE, --jobs N",
+    "                          migrate several databases, N at a time",
     NULL,
 };
 
@@ -48,13 +75,168 @@ static int is_relative(const char *a)
     return 1;
 }
 
+/* "--name V" or "--name=V": 1 and *value set (i advanced), 0 not this
+ * option, -1 missing value. */
+static int opt_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    size_t len = strlen(name);
+    const char *a = argv[*i];
+
+    if (strncmp(a, name, len) != 0)
+        return 0;
+    if (a[len] == '=') {
+        *value = a + len + 1;
+        return 1;
+    }
+    if (a[len] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *value = argv[++*i];
+    return 1;
+}
+
+/* A number of seconds >= 0. */
+static int parse_secs(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+
+    if (end == s || *end || v < 0 || v > 1e7)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_count(const char *s, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+
+    if (end == s || *end || v < 0 || v > 100000)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* The runtime options; 1 consumed, 0 not one, -1 bad (message printed). */
+static int runtime_opt(int argc, char **argv, int *i, struct migrate_opts *o,
+                       const char **targets, int *jobs)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } secs[] = {
+        { "--wait", offsetof(struct migrate_opts, wait_s) },
+        { "--connect-timeout", offsetof(struct migrate_opts, connect_timeout_s) },
+        { "--statement-timeout", offsetof(struct migrate_opts, statement_timeout_s) },
+        { "--lock-timeout", offsetof(struct migrate_opts, lock_timeout_s) },
+        { "--lock-wait", offsetof(struct migrate_opts, lock_wait_s) },
+    };
+    const char *v = NULL;
+    const char *a = argv[*i];
+    int r;
+
+    for (size_t k = 0; k < sizeof(secs) / sizeof(secs[0]); k++) {
+        r = opt_value(argc, argv, i, secs[k].name, &v);
+        if (r == 0)
+            continue;
+        if (r < 0 || parse_secs(v, (double *)((char *)o + secs[k].off)) < 0) {
+            fprintf(stderr, "runner: error: %s needs a number of seconds, got '%s'\n",
+                    secs[k].name, r < 0 ? "" : v);
+            return -1;
+        }
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "--lock-timeout-retries", &v)) != 0) {
+        if (r < 0 || parse_count(v, &o->lock_timeout_retries) < 0) {
+            fprintf(stderr, "runner: error: --lock-timeout-retries needs a count, got '%s'\n",
+                    r < 0 ? "" : v);
+            return -1;
+        }
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "--jobs", &v)) != 0) {
+        if (r < 0 || parse_count(v, jobs) < 0 || *jobs < 1) {
+            fprintf(stderr, "runner: error: --jobs needs a positive count, got '%s'\n",
+                    r < 0 ? "" : v);
+            return -1;
+        }
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "--targets", &v)) != 0) {
+        if (r < 0) {
+            fprintf(stderr, "runner: error: --targets needs a file\n");
+            return -1;
+        }
+        *targets = v;
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "--lock-mode", &v)) != 0) {
+        if (r > 0 && strcmp(v, "session") == 0)
+            o->lock_mode = MIGRATE_LOCK_SESSION;
+        else if (r > 0 && strcmp(v, "none") == 0)
+            o->lock_mode = MIGRATE_LOCK_NONE;
+        else {
+            fprintf(stderr, "runner: error: --lock-mode must be session or none, got '%s'\n",
+                    r < 0 ? "" : v);
+            return -1;
+        }
+        return 1;
+    }
+    (void)a;
+    return 0;
+}
+
+/* --targets and repeated --url: every database, concurrently. */
+static int run_fanout(struct ctx *ctx, const struct migrate_opts *o, const char *targets,
+                      int jobs)
+{
+    char **urls = NULL;
+    size_t n = 0;
+    int signum = 0;
+    int status = 1;
+
+    for (size_t i = 0; i < ctx->cfg.n_urls; i++) {
+        char **grown = realloc(urls, (n + 1) * sizeof(*grown));
+
+        if (!grown || !(grown[n] = strdup(ctx->cfg.urls[i]))) {
+            if (grown)
+                urls = grown;
+            err_set(&ctx->err, ERR_FAIL, "out of memory");
+            goto out;
+        }
+        urls = grown;
+        n++;
+    }
+    if (targets && fanout_read_targets(targets, &urls, &n, &ctx->err) < 0)
+        goto out;
+    if (jobs <= 0)
+        jobs = ctx->cfg.jobs > 0 ? ctx->cfg.jobs : 4;
+    if (fanout_run(ctx, o, urls, n, jobs, stdout, &signum, &ctx->err) == 0)
+        status = 0;
+    else if (signum)
+        status = 128 + signum;
+    else
+        status = ctx->err.code == ERR_USAGE ? 2 : 1;
+out:
+    for (size_t i = 0; i < n; i++)
+        free(urls[i]);
+    free(urls);
+    return status;
+}
+
 /* Options may stand before or after the target (alembic's argparse
  * accepts both); getopt would take "-1" for an option, so parse by hand. */
 static int run(int argc, char **argv, struct ctx *ctx, enum migrate_kind kind,
                const char *const *usage)
 {
     struct migrate_opts o = { .kind = kind };
+    struct migrate_result res = { 0 };
+    const char *targets = NULL;
+    int jobs = 0;
     int dashdash = 0;
+    int r;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -69,6 +251,9 @@ static int run(int argc, char **argv, struct ctx *ctx, enum migrate_kind kind,
             o.single_transaction = 1;
         } else if (!dashdash && kind == MIGRATE_UPGRADE && strcmp(a, "--ignore-checksums") == 0) {
             o.ignore_checksums = 1;
+        } else if (!dashdash && (r = runtime_opt(argc, argv, &i, &o, &targets, &jobs)) != 0) {
+            if (r < 0)
+                return cli_usage(usage, 1);
         } else if (!dashdash && a[0] == '-' && !is_relative(a)) {
             return bad_usage(usage, "unknown option", a);
         } else if (o.target) {
@@ -83,8 +268,15 @@ static int run(int argc, char **argv, struct ctx *ctx, enum migrate_kind kind,
     }
     o.out = stdout;
     o.log = ctx->quiet ? NULL : stderr;
-    if (migrate(ctx, &o, &ctx->err) < 0)
+    o.result = &res;
+    o.progress = !ctx->quiet && isatty(STDERR_FILENO);
+    if (!o.sql && (targets || ctx->cfg.n_urls > 1))
+        return run_fanout(ctx, &o, targets, jobs);
+    if (migrate(ctx, &o, &ctx->err) < 0) {
+        if (res.signum)
+            return 128 + res.signum;
         return ctx->err.code == ERR_USAGE ? 2 : 1;
+    }
     return 0;
 }
 

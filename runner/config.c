@@ -154,6 +154,9 @@ void config_release(struct config *c)
     free(c->dir);
     free(c->sources);
     free(c->url);
+    for (size_t i = 0; i < c->n_urls; i++)
+        free(c->urls[i]);
+    free(c->urls);
     free(c->version_table);
     free(c->version_schema);
     free(c->history_table);

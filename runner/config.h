@@ -14,6 +14,8 @@ struct config {
     char *dir;              /* plugin directory: --dir, dir =, else "plugins" */
     char *sources;          /* revision sources: --sources, sources =, else "revisions" */
     char *url;              /* --url, else $DATABASE_URL, else url =, else NULL (libpq's PG* env) */
+    char **urls;            /* every --url in order (fan-out); url is the first */
+    size_t n_urls;
     char *version_table;    /* alembic_version */
     char *version_schema;   /* NULL: the search_path's first schema, as alembic */
     char *history_table;    /* runner_history */

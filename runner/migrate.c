@@ -1,17 +1,28 @@
 /* migrate.c -- the executor; see migrate.h. */
 #include "migrate.h"
 
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "cli.h"
 #include "loader.h"
+#include "mlock.h"
 #include "ops.h"
 #include "pg.h"
+#include "url.h"
+#include "wait.h"
 #include "validate.h"
 #include "versions.h"
+
+#define RETRY_FIRST_MS 250      /* --lock-timeout-retries: first backoff delay */
+#define RETRY_MAX_MS 10000      /* its ceiling */
+#define BACKSTOP_GRACE_MS 2000  /* the uv backstop fires this long after statement_timeout */
 
 static double now_epoch(void)
 {
@@ -73,7 +84,9 @@ static void log_step(const struct migrate_opts *o, const struct step_words *w, l
 {
     if (!o->log)
         return;
-    fprintf(o->log, "Running %s %s -> %s%s%s", w->name, w->from, w->to, *w->doc ? ", " : "",
+    if (o->progress)
+        fputs("\r\033[K", o->log);      /* erase the status line */
+    fprintf(o->log, "%sRunning %s %s -> %s%s%s", o->prefix ? o->prefix : "", w->name, w->from, w->to, *w->doc ? ", " : "",
             w->doc);
     if (ms >= 0)
         fprintf(o->log, " (%lld ms)", ms);
@@ -134,6 +147,9 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
     ops_init(&st, db, r->id, rev_file(r));
     rc = s->upgrade ? pl.upgrade(&st.head) : pl.downgrade(&st.head);
     plugin_close(&pl);
+    /* a signal during plugin code is acted on here: no commit */
+    if (pg_poll_interrupt(db))
+        goto fail;
     if (st.err.code != ERR_OK) {
         *e = st.err;                /* already "revision <id> (<file>): op_x: ..." */
         goto fail;
@@ -168,19 +184,102 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
 fail:
     h.duration_ms = (long long)((uv_hrtime() - t0) / 1000000);
     h.success = 0;
+    if (db->interrupted) {
+        int sig = db->interrupted;
+
+        /* the rollback itself must run: pg_exec refuses while interrupted */
+        db->interrupted = 0;
+        after_failure(db, v, open_tx, !in_tx, &h);
+        db->interrupted = sig;
+        if (in_tx)
+            return err_set(e, ERR_FAIL, "interrupted during revision %s (%s): the whole "
+                           "--single-transaction run is rolled back", r->id, rev_file(r));
+        if (autocommit)
+            return err_set(e, ERR_FAIL, "interrupted during revision %s (%s), which runs "
+                           "outside a transaction: statements before the interruption stay "
+                           "applied, the version table is unchanged", r->id, rev_file(r));
+        return err_set(e, ERR_FAIL, "interrupted: rolled back revision %s (%s)", r->id,
+                       rev_file(r));
+    }
     if (autocommit && !in_tx)
         err_note(e, "the revision runs outside a transaction: statements before the failure "
                     "stay applied, the version table is unchanged");
+    if (PQstatus(pg_conn(db)) == CONNECTION_BAD)
+        err_note(e, "connection lost: the revision was not committed; rerun to continue");
     after_failure(db, v, open_tx, !in_tx, &h);
     return -1;
+}
+
+/* xorshift64*: uniform in [0, 1); the state is the caller's */
+static double uniform(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return (double)((*s * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+/* A step that failed on lock_timeout (55P03) in its own transaction is
+ * retried; a non-transactional one may have applied statements. */
+static int retryable(struct pg *db, const struct step *s, const struct migrate_opts *o,
+                     int attempt, const struct err *e)
+{
+    return strcmp(e->sqlstate, "55P03") == 0 && attempt < o->lock_timeout_retries &&
+           !o->single_transaction && !db->interrupted &&
+           !(s->rev->meta.flags & RUNNER_NO_TRANSACTION);
+}
+
+static void show_progress(const struct migrate_opts *o, const struct step *s, size_t i,
+                          size_t n)
+{
+    struct step_words w;
+
+    if (!o->progress || !o->log)
+        return;
+    step_describe(s, 0, &w);
+    fprintf(o->log, "\r\033[K%s[%zu/%zu] running %s %s -> %s, %zu left",
+            o->prefix ? o->prefix : "", i + 1, n, w.name, w.from, w.to, n - i - 1);
+    fflush(o->log);
 }
 
 int migrate_steps(struct pg *db, const struct versions *v, const struct plan *p,
                   const struct migrate_opts *o, struct err *e)
 {
-    for (size_t i = 0; i < p->n_steps; i++)
-        if (run_step(db, v, &p->steps[i], o, o->single_transaction, e) < 0)
-            return -1;
+    uint64_t seed = uv_hrtime() ^ ((uint64_t)getpid() << 20) ^ (uint64_t)(uintptr_t)db;
+
+    for (size_t i = 0; i < p->n_steps; i++) {
+        const struct step *s = &p->steps[i];
+
+        if (pg_poll_interrupt(db))
+            return err_set(e, ERR_FAIL, "interrupted: stopped before revision %s, nothing "
+                           "to roll back", s->rev->id);
+        show_progress(o, s, i, p->n_steps);
+        for (int attempt = 0;; attempt++) {
+            double ms = RETRY_FIRST_MS;
+
+            if (run_step(db, v, s, o, o->single_transaction, e) == 0)
+                break;
+            if (!retryable(db, s, o, attempt, e))
+                return -1;
+            for (int k = 0; k < attempt && ms < RETRY_MAX_MS; k++)
+                ms *= 2;
+            if (ms > RETRY_MAX_MS)
+                ms = RETRY_MAX_MS;
+            ms *= 1.0 + 0.25 * (2.0 * uniform(&seed) - 1.0);
+            if (o->log) {
+                fprintf(o->log, "%srevision %s: lock not available (SQLSTATE 55P03), rolled "
+                        "back; retry %d of %d in %.0f ms\n", o->prefix ? o->prefix : "",
+                        s->rev->id, attempt + 1, o->lock_timeout_retries, ms);
+                fflush(o->log);
+            }
+            if (mlock_sleep(db, (uint64_t)ms) < 0)
+                return err_set(e, ERR_FAIL, "interrupted: revision %s rolled back, no retry",
+                               s->rev->id);
+            err_clear(e);
+        }
+        if (o->result)
+            o->result->applied++;
+    }
     return 0;
 }
 
@@ -371,9 +470,173 @@ static int has_autocommit(const struct plan *p, const struct rev **which)
     return 0;
 }
 
+/* ---- runtime: signals, session settings, the migration lock ---- */
+
+/* SIGINT/SIGTERM watchers on the run's loop; the callbacks only set
+ * db->interrupted and send a cancel request. */
+struct msig {
+    uv_signal_t sigint;
+    uv_signal_t sigterm;
+    int open;                   /* handles initialised and not yet closed */
+    int closing;                /* close callbacks still to run */
+    int signum;                 /* the first signal received, else 0 */
+    struct pg *db;              /* borrowed: the run's connection */
+    const char *prefix;
+};
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct msig *s = h->data;
+    struct err ignored = ERR_INIT;
+    const char *name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+
+    if (s->signum) {
+        fprintf(stderr, "%srunner: second %s: exiting at once\n", s->prefix, name);
+        _exit(128 + signum);
+    }
+    s->signum = signum;
+    s->db->interrupted = signum;
+    fprintf(stderr, "%srunner: %s: cancelling and rolling back the current revision "
+            "(send it again to exit at once)\n", s->prefix, name);
+    if (pg_conn(s->db) && PQtransactionStatus(pg_conn(s->db)) == PQTRANS_ACTIVE)
+        pg_cancel(s->db, &ignored);
+}
+
+static int msig_start(struct msig *s, uv_loop_t *loop, struct pg *db, const char *prefix,
+                      struct err *e)
+{
+    int rc;
+
+    s->db = db;
+    s->prefix = prefix ? prefix : "";
+    if ((rc = uv_signal_init(loop, &s->sigint)) < 0 ||
+        (rc = uv_signal_init(loop, &s->sigterm)) < 0)
+        return err_set(e, ERR_FAIL, "cannot watch signals: %s", uv_strerror(rc));
+    s->open = 1;
+    s->sigint.data = s->sigterm.data = s;
+    if ((rc = uv_signal_start(&s->sigint, on_signal, SIGINT)) < 0 ||
+        (rc = uv_signal_start(&s->sigterm, on_signal, SIGTERM)) < 0)
+        return err_set(e, ERR_FAIL, "cannot watch signals: %s", uv_strerror(rc));
+    return 0;
+}
+
+static void msig_closed(uv_handle_t *h)
+{
+    struct msig *s = h->data;
+
+    s->closing--;
+}
+
+static void msig_stop(struct msig *s, uv_loop_t *loop)
+{
+    if (!s->open)
+        return;
+    s->open = 0;
+    s->closing = 2;
+    uv_close((uv_handle_t *)&s->sigint, msig_closed);
+    uv_close((uv_handle_t *)&s->sigterm, msig_closed);
+    while (s->closing > 0)
+        uv_run(loop, UV_RUN_NOWAIT);
+}
+
+/* url with connect_timeout=N appended (caller frees), NULL on OOM. */
+static char *url_with_timeout(const char *url, double secs)
+{
+    long n = (long)secs + (secs > (double)(long)secs ? 1 : 0);
+    size_t len = url ? strlen(url) : 0;
+    char *out = malloc(len + 40);
+
+    if (!out)
+        return NULL;
+    if (!url || !*url)
+        snprintf(out, len + 40, "connect_timeout=%ld", n);
+    else if (url_is_uri(url))
+        snprintf(out, len + 40, "%s%cconnect_timeout=%ld", url, strchr(url, '?') ? '&' : '?', n);
+    else
+        snprintf(out, len + 40, "%s connect_timeout=%ld", url, n);
+    return out;
+}
+
+/* --wait, connect, session settings. */
+static int session_open(struct ctx *ctx, const struct migrate_opts *o, struct pg *db,
+                        uv_loop_t *loop, struct err *e)
+{
+    const char *url = o->url ? o->url : ctx->cfg.url;
+    char *timed = NULL;
+    char sql[96];
+    int rc;
+
+    if (o->wait_s > 0 && wait_for_db(loop, url, o->wait_s, ctx->quiet, e) < 0)
+        return -1;
+    if (o->connect_timeout_s > 0) {
+        timed = url_with_timeout(url, o->connect_timeout_s);
+        if (!timed)
+            return err_set(e, ERR_FAIL, "out of memory");
+    }
+    rc = pg_open(db, loop, timed ? timed : url, e);
+    free(timed);
+    if (rc < 0)
+        return -1;
+    db->show_notices = ctx->verbose > 0;
+    if (o->statement_timeout_s > 0) {
+        long ms = (long)(o->statement_timeout_s * 1000.0);
+
+        snprintf(sql, sizeof(sql), "SET statement_timeout = '%ldms'", ms > 0 ? ms : 1);
+        if (pg_exec(db, sql, e) < 0)
+            return err_prefix(e, "--statement-timeout");
+        db->backstop_ms = (uint64_t)(ms > 0 ? ms : 1) + BACKSTOP_GRACE_MS;
+    }
+    if (o->lock_timeout_s > 0) {
+        long ms = (long)(o->lock_timeout_s * 1000.0);
+
+        snprintf(sql, sizeof(sql), "SET lock_timeout = '%ldms'", ms > 0 ? ms : 1);
+        if (pg_exec(db, sql, e) < 0)
+            return err_prefix(e, "--lock-timeout");
+    }
+    return 0;
+}
+
+/* Take the migration lock, then read the version table again and plan
+ * again: another runner may have done some or all of the work. */
+static int lock_and_replan(struct ctx *ctx, const struct versions *v,
+                           const struct migrate_opts *o, struct pg *db, char ***heads,
+                           size_t *n, struct plan *p, int64_t *key, int *locked, struct err *e)
+{
+    struct mlock_opts mo = { o->lock_wait_s, o->log, o->prefix };
+    char name[512];
+
+    if (o->lock_mode == MIGRATE_LOCK_NONE) {
+        fprintf(stderr, "%srunner: warning: --lock-mode none: running without the migration "
+                "lock; concurrent runners may apply a revision twice\n",
+                o->prefix ? o->prefix : "");
+        return 0;
+    }
+    if (mlock_name(db, ctx->cfg.version_schema, ctx->cfg.version_table, name, sizeof(name),
+                   e) < 0)
+        return -1;
+    *key = mlock_key(name);
+    if (mlock_take(db, *key, name, &mo, e) < 0)
+        return -1;
+    *locked = 1;
+    if (o->kind == MIGRATE_STAMP && o->purge)
+        return 0;
+    versions_ids_free(*heads, *n);
+    *heads = NULL;
+    *n = 0;
+    if (versions_read(v, db, heads, n, e) < 0)
+        return -1;
+    if (versions_check_known(ctx->graph, *heads, *n, e) < 0)
+        return -1;
+    plan_free(p);
+    return plan_for(ctx->graph, o, (const char *const *)*heads, *n, o->target, p, e);
+}
+
 static int run_online(struct ctx *ctx, const struct versions *v, const struct migrate_opts *o,
                       struct err *e)
 {
+    struct msig sig = { 0 };
+    int64_t key = 0;
+    int locked = 0;
     uv_loop_t loop;
     struct pg db = PG_INIT;
     char **heads = NULL;
@@ -387,9 +650,10 @@ static int run_online(struct ctx *ctx, const struct versions *v, const struct mi
 
     if (rc < 0)
         return err_set(e, ERR_FAIL, "cannot start the event loop: %s", uv_strerror(rc));
-    if (pg_open(&db, &loop, ctx->cfg.url, e) < 0)
+    if (session_open(ctx, o, &db, &loop, e) < 0)
         goto out;
-    db.show_notices = ctx->verbose > 0;
+    if (msig_start(&sig, &loop, &db, o->prefix, e) < 0)
+        goto out;
     if (!(o->kind == MIGRATE_STAMP && o->purge)) {
         if (versions_read(v, &db, &heads, &n, e) < 0)
             goto out;
@@ -400,6 +664,19 @@ static int run_online(struct ctx *ctx, const struct versions *v, const struct mi
             goto out;
     }
     if (plan_for(ctx->graph, o, (const char *const *)heads, n, o->target, &p, e) < 0)
+        goto out;
+    /* checked without the lock: idle replicas never queue behind a long run */
+    if (p.n_steps == 0 && n > 0 && !(o->kind == MIGRATE_STAMP && o->purge)) {
+        if (o->result)
+            o->result->nothing_to_do = 1;
+        if (o->log && !ctx->quiet) {
+            fprintf(o->log, "%snothing to do\n", o->prefix ? o->prefix : "");
+            fflush(o->log);
+        }
+        ret = 0;
+        goto out;
+    }
+    if (lock_and_replan(ctx, v, o, &db, &heads, &n, &p, &key, &locked, e) < 0)
         goto out;
     if (o->single_transaction && o->kind != MIGRATE_STAMP && has_autocommit(&p, &r)) {
         err_set(e, ERR_USAGE,
@@ -428,8 +705,15 @@ static int run_online(struct ctx *ctx, const struct versions *v, const struct mi
     }
     ret = 0;
 out:
+    /* a signal after the last commit changes nothing: the run succeeded */
+    if (sig.signum && ret < 0 && o->result)
+        o->result->signum = sig.signum;
+    db.interrupted = 0;             /* the cleanup below must run */
     if (in_tx)
         pg_exec(&db, "ROLLBACK", &ignored);
+    if (locked && PQstatus(pg_conn(&db)) == CONNECTION_OK)
+        mlock_release(&db, key, &ignored);
+    msig_stop(&sig, &loop);
     plan_free(&p);
     versions_ids_free(heads, n);
     pg_close(&db);

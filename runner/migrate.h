@@ -50,11 +50,48 @@ struct migrate_opts {
     int ignore_checksums;       /* upgrade --ignore-checksums: skip validate.c's check */
     FILE *out;                  /* --sql output; stdout when NULL */
     FILE *log;                  /* "Running upgrade ..." lines; NULL: silent */
+    /* runtime (online only; zero is the default everywhere) */
+    const char *url;            /* NULL: ctx->cfg.url (fan-out: one per database) */
+    const char *prefix;         /* before every log line (fan-out); NULL: none */
+    int progress;               /* a "[3/20] running ..." status line (a terminal) */
+    double wait_s;              /* --wait: wait_for_db() first; 0: no */
+    double connect_timeout_s;   /* --connect-timeout; 0: the url's */
+    double statement_timeout_s; /* --statement-timeout: SET statement_timeout + a uv
+                                 * timer backstop that cancels; 0: the server's */
+    double lock_timeout_s;      /* --lock-timeout: SET lock_timeout; 0: the server's */
+    int lock_timeout_retries;   /* --lock-timeout-retries: a step failing with 55P03 is
+                                 * rolled back and retried (jittered backoff) */
+    int lock_mode;              /* MIGRATE_LOCK_SESSION (0) or MIGRATE_LOCK_NONE */
+    double lock_wait_s;         /* --lock-wait; 0: MLOCK_WAIT_DEFAULT */
+    struct migrate_result *result; /* optional out */
+};
+
+enum migrate_lock_mode {
+    MIGRATE_LOCK_SESSION = 0,   /* the session advisory lock of mlock.h */
+    MIGRATE_LOCK_NONE,          /* no lock (with a warning): PgBouncer transaction pooling */
+};
+
+/* What a run did, for the caller's exit status and fan-out summary. */
+struct migrate_result {
+    int signum;                 /* SIGINT/SIGTERM that interrupted it, else 0 */
+    size_t applied;             /* steps committed */
+    int nothing_to_do;          /* the unlocked pre-check found an empty plan */
 };
 
 /* The whole command: connect to ctx->cfg.url (unless sql), read the
  * current heads (unknown ids: "Can't locate revision identified by ..."),
- * plan with graph.c and run or render.  ctx->graph must be built. */
+ * plan with graph.c and run or render.  ctx->graph must be built.
+ *
+ * Online runtime: the run has its own uv loop.  An empty plan (with a
+ * version table) returns at once, without the lock.  Otherwise the run
+ * takes the migration lock (mlock.h), re-reads the version table and
+ * re-plans, so it does only what another runner left.  SIGINT/SIGTERM
+ * (uv_signal on the loop) cancel the statement in flight (PQcancel), or
+ * are noted while plugin code runs and acted on at its next op call or
+ * at the end of the step; the step is rolled back and the run fails with
+ * "interrupted: rolled back revision X" and result->signum set.  A
+ * second signal exits at once with 128 + signum.  Thread-safe for
+ * distinct `o` and `e` on the same ctx (fan-out): ctx is only read. */
 int migrate(struct ctx *ctx, const struct migrate_opts *o, struct err *e);
 
 /* Run the steps of an upgrade/downgrade plan on db (version and history

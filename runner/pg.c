@@ -183,6 +183,7 @@ int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
     db->poll_fd = -1;
     db->poll_open = db->timer_open = db->closing = 0;
     db->ready = db->timed_out = 0;
+    db->interrupted = db->backstop_fired = 0;
     norm = url_normalize(url, e);
     if (!norm)
         goto out;
@@ -563,27 +564,90 @@ static int collect(struct pg *db, const char *sql, struct pg_rows *out, long *n_
     return failed ? -1 : 0;
 }
 
-int pg_exec(struct pg *db, const char *sql, struct err *e)
+int pg_cancel(struct pg *db, struct err *e)
+{
+    char buf[256];
+    PGcancel *c;
+    int ok;
+
+    if (!db || !db->conn)
+        return 0;
+    c = PQgetCancel(db->conn);
+    if (!c)
+        return err_set(e, ERR_FAIL, "cannot cancel: no connection");
+    ok = PQcancel(c, buf, sizeof(buf));
+    PQfreeCancel(c);
+    if (!ok)
+        return err_set(e, ERR_FAIL, "cannot cancel the statement: %s", buf);
+    return 0;
+}
+
+int pg_poll_interrupt(struct pg *db)
+{
+    if (!db || !db->loop)
+        return 0;
+    uv_run(db->loop, UV_RUN_NOWAIT);
+    return db->interrupted;
+}
+
+static void on_backstop(uv_timer_t *t)
+{
+    struct pg *db = t->data;
+    struct err ignored = ERR_INIT;
+
+    db->backstop_fired = 1;
+    pg_cancel(db, &ignored);
+}
+
+/* Before sending: refuse when interrupted; arm the backstop timer. */
+static int stmt_begin(struct pg *db, struct err *e)
 {
     if (!db || !db->conn)
         return err_set(e, ERR_FAIL, "not connected");
-    if (!PQsendQuery(db->conn, sql))
-        return send_failed(db, e);
-    if (flush(db, e) < 0)
+    if (pg_poll_interrupt(db)) {
+        err_set(e, ERR_FAIL, "interrupted");
+        err_sqlstate(e, "57014");
         return -1;
-    return collect(db, sql, NULL, NULL, e);
+    }
+    db->backstop_fired = 0;
+    if (db->backstop_ms > 0 && db->timer_open) {
+        db->timer.data = db;
+        uv_timer_start(&db->timer, on_backstop, db->backstop_ms, 0);
+    }
+    return 0;
+}
+
+static int stmt_end(struct pg *db, int rc, struct err *e)
+{
+    if (db->backstop_ms > 0 && db->timer_open)
+        uv_timer_stop(&db->timer);
+    if (rc < 0 && db->backstop_fired)
+        err_prefix(e, "statement timeout (cancelled by runner after %.1f s)",
+                   (double)db->backstop_ms / 1000.0);
+    return rc;
+}
+
+int pg_exec(struct pg *db, const char *sql, struct err *e)
+{
+    if (stmt_begin(db, e) < 0)
+        return -1;
+    if (!PQsendQuery(db->conn, sql))
+        return stmt_end(db, send_failed(db, e), e);
+    if (flush(db, e) < 0)
+        return stmt_end(db, -1, e);
+    return stmt_end(db, collect(db, sql, NULL, NULL, e), e);
 }
 
 int pg_query(struct pg *db, const char *sql, int n_params, const char *const *params,
              struct pg_rows *out, long *n_affected, struct err *e)
 {
-    if (!db || !db->conn)
-        return err_set(e, ERR_FAIL, "not connected");
-    if (!PQsendQueryParams(db->conn, sql, n_params, NULL, params, NULL, NULL, 0))
-        return send_failed(db, e);
-    if (flush(db, e) < 0)
+    if (stmt_begin(db, e) < 0)
         return -1;
-    return collect(db, sql, out, n_affected, e);
+    if (!PQsendQueryParams(db->conn, sql, n_params, NULL, params, NULL, NULL, 0))
+        return stmt_end(db, send_failed(db, e), e);
+    if (flush(db, e) < 0)
+        return stmt_end(db, -1, e);
+    return stmt_end(db, collect(db, sql, out, n_affected, e), e);
 }
 
 int pg_exec_params(struct pg *db, const char *sql, int n_params, const char *const *params,

@@ -19,6 +19,7 @@
 
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "err.h"
@@ -37,9 +38,15 @@ struct pg {
     int timed_out;              /* set by the timer callback */
     int closing;                /* handles whose close callback has not run yet */
     int show_notices;           /* print NOTICE/WARNING to stderr (default: silent, as psycopg2) */
+    int interrupted;            /* set by the caller's signal watcher (a loop callback):
+                                 * pg_exec/pg_query refuse new statements with SQLSTATE
+                                 * 57014 until the caller clears it */
+    uint64_t backstop_ms;       /* > 0: a uv timer cancels a statement still running
+                                 * after this long (backstop of statement_timeout) */
+    int backstop_fired;         /* the backstop cancelled the last statement */
 };
 
-#define PG_INIT { NULL, NULL, { 0 }, { 0 }, -1, 0, 0, 0, 0, 0, 0 }
+#define PG_INIT { NULL, NULL, { 0 }, { 0 }, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /* Rows of a read.  cells is row-major, n_rows * n_cols entries, NULL for
  * SQL NULL.  Owned by the struct: pg_rows_release() frees them. */
@@ -86,6 +93,15 @@ int pg_query(struct pg *db, const char *sql, int n_params, const char *const *pa
 /* Cell (row, col), NULL for SQL NULL; borrowed from *r. */
 const char *pg_rows_get(const struct pg_rows *r, size_t row, size_t col);
 void pg_rows_release(struct pg_rows *r);
+
+/* Ask the server to cancel the statement in flight, if any (PQcancel: a
+ * short blocking call on a separate connection; allowed in a loop
+ * callback).  The statement then fails with SQLSTATE 57014. */
+int pg_cancel(struct pg *db, struct err *e);
+
+/* Deliver what is pending on the loop (signals) without waiting; then 1
+ * when db->interrupted is set. */
+int pg_poll_interrupt(struct pg *db);
 
 /* "host 'h' port 5432 database 'd'" (or "socket '/dir' ...") of the open
  * or failed connection, for messages; never the password. */

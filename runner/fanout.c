@@ -1,0 +1,215 @@
+/* fanout.c -- many databases, one process; see fanout.h. */
+#include "fanout.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "cli.h"
+#include "migrate.h"
+#include "url.h"
+
+/* One database: written by the worker that runs it, read by the main
+ * thread after pthread_join. */
+struct target {
+    const char *url;            /* borrowed from the caller's list */
+    char prefix[48];            /* "[3/20] " */
+    char shown[256];            /* the url, password masked */
+    struct migrate_result res;
+    struct err err;
+    int failed;
+    double secs;
+};
+
+/* Shared by the workers: the next target to start, under `mu`. */
+struct pool {
+    pthread_mutex_t mu;
+    size_t next;
+    size_t n;
+    struct target *targets;
+    struct ctx *ctx;            /* read only */
+    const struct migrate_opts *base;
+};
+
+static void *worker(void *arg)
+{
+    struct pool *pl = arg;
+
+    for (;;) {
+        struct target *t;
+        struct migrate_opts o;
+        uint64_t t0;
+
+        pthread_mutex_lock(&pl->mu);
+        t = pl->next < pl->n ? &pl->targets[pl->next++] : NULL;
+        pthread_mutex_unlock(&pl->mu);
+        if (!t)
+            return NULL;
+        o = *pl->base;
+        o.url = t->url;
+        o.prefix = t->prefix;
+        o.progress = 0;             /* interleaved status lines: plain lines only */
+        o.result = &t->res;
+        if (o.log) {
+            fprintf(o.log, "%sstart %s\n", t->prefix, t->shown);
+            fflush(o.log);
+        }
+        t0 = uv_hrtime();
+        t->failed = migrate(pl->ctx, &o, &t->err) < 0;
+        t->secs = (double)(uv_hrtime() - t0) / 1e9;
+        if (o.log) {
+            if (t->failed)
+                fprintf(o.log, "%sfailed after %.1f s: %s\n", t->prefix, t->secs, t->err.msg);
+            else
+                fprintf(o.log, "%sok: %zu revisions in %.1f s\n", t->prefix, t->res.applied,
+                        t->secs);
+            fflush(o.log);
+        }
+    }
+}
+
+static char *trim(char *s)
+{
+    char *end;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    end = s + strlen(s);
+    while (end > s && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    return s;
+}
+
+int fanout_read_targets(const char *path, char ***urls, size_t *n, struct err *e)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    size_t lineno = 0;
+    int ret = -1;
+
+    if (!f)
+        return err_set(e, ERR_FAIL, "cannot read targets file '%s': %m", path);
+    while (getline(&line, &cap, f) >= 0) {
+        char *u = trim(line);
+        char **grown;
+
+        lineno++;
+        if (!*u || *u == '#')
+            continue;
+        grown = realloc(*urls, (*n + 1) * sizeof(*grown));
+        if (!grown) {
+            err_set(e, ERR_FAIL, "out of memory");
+            goto out;
+        }
+        *urls = grown;
+        grown[*n] = strdup(u);
+        if (!grown[*n]) {
+            err_set(e, ERR_FAIL, "out of memory");
+            goto out;
+        }
+        (*n)++;
+    }
+    if (ferror(f)) {
+        err_set(e, ERR_FAIL, "cannot read targets file '%s' after line %zu", path, lineno);
+        goto out;
+    }
+    ret = 0;
+out:
+    free(line);
+    fclose(f);
+    return ret;
+}
+
+static void summary(FILE *out, const struct target *t, size_t n)
+{
+    int w = 8;
+
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(t[i].shown) > w)
+            w = (int)strlen(t[i].shown);
+    if (w > 60)
+        w = 60;
+    fprintf(out, "%-8s %-*s  %-11s %7s %9s  %s\n", "#", w, "database", "status", "applied",
+            "duration", "error");
+    for (size_t i = 0; i < n; i++) {
+        const char *status = t[i].failed ? (t[i].res.signum ? "interrupted" : "failed")
+                                         : t[i].res.nothing_to_do ? "up to date" : "ok";
+
+        fprintf(out, "%-8.*s %-*.*s  %-11s %7zu %8.1fs  %s\n",
+                (int)(strlen(t[i].prefix) ? strlen(t[i].prefix) - 1 : 0), t[i].prefix, w, w,
+                t[i].shown, status, t[i].res.applied, t[i].secs,
+                t[i].failed ? t[i].err.msg : "");
+    }
+    fflush(out);
+}
+
+int fanout_run(struct ctx *ctx, const struct migrate_opts *base, char *const *urls, size_t n,
+               int jobs, FILE *out, int *signum, struct err *e)
+{
+    struct pool pl = { .n = n, .ctx = ctx, .base = base };
+    pthread_t *threads = NULL;
+    size_t n_threads = 0, n_failed = 0, len = 0;
+    int ret = -1;
+
+    *signum = 0;
+    if (n == 0)
+        return err_set(e, ERR_USAGE, "no target databases");
+    if (jobs < 1)
+        jobs = 1;
+    pl.targets = calloc(n, sizeof(*pl.targets));
+    threads = calloc((size_t)jobs < n ? (size_t)jobs : n, sizeof(*threads));
+    if (!pl.targets || !threads) {
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pl.targets[i].url = urls[i];
+        snprintf(pl.targets[i].prefix, sizeof(pl.targets[i].prefix), "[%zu/%zu] ", i + 1, n);
+        url_mask(urls[i], pl.targets[i].shown, sizeof(pl.targets[i].shown));
+    }
+    if (pthread_mutex_init(&pl.mu, NULL) != 0) {
+        err_set(e, ERR_FAIL, "cannot create a mutex");
+        goto out;
+    }
+    for (size_t i = 0; i < (size_t)jobs && i < n; i++) {
+        if (pthread_create(&threads[i], NULL, worker, &pl) != 0)
+            break;
+        n_threads++;
+    }
+    /* without any thread, run them here */
+    if (n_threads == 0)
+        worker(&pl);
+    for (size_t i = 0; i < n_threads; i++)
+        pthread_join(threads[i], NULL);
+    pthread_mutex_destroy(&pl.mu);
+    summary(out, pl.targets, n);
+    for (size_t i = 0; i < n; i++) {
+        if (!pl.targets[i].failed)
+            continue;
+        if (pl.targets[i].res.signum && !*signum)
+            *signum = pl.targets[i].res.signum;
+        n_failed++;
+    }
+    if (n_failed == 0) {
+        ret = 0;
+        goto out;
+    }
+    err_set(e, ERR_FAIL, "%zu of %zu databases failed:", n_failed, n);
+    len = strlen(e->msg);
+    for (size_t i = 0; i < n && len + 8 < sizeof(e->msg); i++) {
+        if (!pl.targets[i].failed)
+            continue;
+        snprintf(e->msg + len, sizeof(e->msg) - len, " %s%s (%.200s);", pl.targets[i].prefix,
+                 pl.targets[i].shown, pl.targets[i].err.msg);
+        len = strlen(e->msg);
+    }
+    if (len > 0 && e->msg[len - 1] == ';')
+        e->msg[len - 1] = '\0';
+out:
+    free(threads);
+    free(pl.targets);
+    return ret;
+}

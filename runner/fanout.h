@@ -1,0 +1,35 @@
+/* fanout.h -- one upgrade/downgrade across many databases from one
+ * process: `--url` given more than once, or `--targets FILE`.
+ *
+ * At most `jobs` databases are migrated at a time, each by its own worker
+ * thread running a whole migrate() (its own uv loop, connection and
+ * migration lock: pg.c's synchronous API runs a loop per call, so one
+ * loop per thread is the simple correct shape).  Workers share ctx read
+ * only; each writes only its own target's slot, which the main thread
+ * reads after joining.  Lines of a database are prefixed "[n/total] ";
+ * the summary table (database with its password masked, status,
+ * revisions applied, duration, error) goes to `out` at the end. */
+#ifndef RUNNER_FANOUT_H
+#define RUNNER_FANOUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+
+struct ctx;
+struct migrate_opts;
+
+/* Read a targets file: one URL per line, blank lines and '#' comments
+ * skipped, surrounding whitespace trimmed.  Appends copies to *urls
+ * (realloc'd; caller frees each and the array). */
+int fanout_read_targets(const char *path, char ***urls, size_t *n, struct err *e);
+
+/* Migrate every url with `base` (its url, prefix, progress and result
+ * are set per database).  Returns 0 when all succeeded; else -1 with *e
+ * naming the failed databases and why ("2 of 20 databases failed: ...").
+ * *signum receives a signal that interrupted any of them (else 0). */
+int fanout_run(struct ctx *ctx, const struct migrate_opts *base, char *const *urls, size_t n,
+               int jobs, FILE *out, int *signum, struct err *e);
+
+#endif
