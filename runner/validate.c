@@ -24,20 +24,37 @@ static const struct rev *find_exact(const struct graph *g, const char *id)
     return NULL;
 }
 
+/* The latest successful history row of a revision says it is applied
+ * (upgrade or repair, not downgrade or stamp). */
+static int history_says_applied(const struct pg_rows *rows, const char *id);
+
 /* Mark every revision at or below the heads (down revisions and
- * depends_on) in applied[], iteratively. */
+ * depends_on) in applied[], iteratively.  When a head has no plugin its
+ * ancestors are unknown; then every revision the history table says is
+ * applied is a start too. */
 static int mark_applied(const struct graph *g, char *const *heads, size_t n_heads,
-                        unsigned char *applied, struct err *e)
+                        const struct pg_rows *rows, unsigned char *applied, struct err *e)
 {
     size_t cap = graph_count(g) + 1, top = 0;
     const struct rev **stack = calloc(cap, sizeof(*stack));
+    int head_missing = 0;
 
     if (!stack)
         return err_set(e, ERR_FAIL, "out of memory");
     for (size_t i = 0; i < n_heads; i++) {
         const struct rev *r = find_exact(g, heads[i]);
 
+        if (!r)
+            head_missing = 1;
         if (r && !applied[r->index]) {
+            applied[r->index] = 1;
+            stack[top++] = r;
+        }
+    }
+    for (size_t k = 0; head_missing && k < graph_count(g); k++) {
+        const struct rev *r = graph_at(g, k);
+
+        if (!applied[r->index] && history_says_applied(rows, r->id)) {
             applied[r->index] = 1;
             stack[top++] = r;
         }
@@ -72,8 +89,9 @@ static int history_exists(struct pg *db, const struct versions *v, struct err *e
     return ret;
 }
 
-/* Recorded checksums: revision, checksum of the latest successful
- * upgrade or repair row of each revision (checksum may be NULL). */
+/* Per revision with a successful history row: revision, the checksum of
+ * its latest upgrade or repair row (NULL: none), the direction of its
+ * latest row. */
 static int read_recorded(struct pg *db, const struct versions *v, struct pg_rows *rows,
                          struct err *e)
 {
@@ -84,9 +102,10 @@ static int read_recorded(struct pg *db, const struct versions *v, struct pg_rows
     if (exists <= 0)
         return exists;
     if (asprintf(&sql,
-                 "SELECT DISTINCT ON (revision) revision, checksum FROM %s "
-                 "WHERE success AND direction IN ('upgrade', 'repair') "
-                 "ORDER BY revision, id DESC",
+                 "SELECT revision, (array_agg(checksum ORDER BY id DESC) FILTER "
+                 "(WHERE direction IN ('upgrade', 'repair')))[1], "
+                 "(array_agg(direction ORDER BY id DESC))[1] "
+                 "FROM %s WHERE success GROUP BY revision",
                  v->history) < 0)
         return err_set(e, ERR_FAIL, "out of memory");
     ret = pg_query(db, sql, 0, NULL, rows, NULL, e);
@@ -96,18 +115,29 @@ static int read_recorded(struct pg *db, const struct versions *v, struct pg_rows
     return ret;
 }
 
-static const char *recorded_for(const struct pg_rows *rows, const char *id)
+static const char *row_cell(const struct pg_rows *rows, const char *id, size_t col)
 {
     for (size_t i = 0; i < rows->n_rows; i++) {
         const char *rev = pg_rows_get(rows, i, 0);
 
-        if (rev && strcmp(rev, id) == 0) {
-            const char *sum = pg_rows_get(rows, i, 1);
-
-            return sum ? sum : "";
-        }
+        if (rev && strcmp(rev, id) == 0)
+            return pg_rows_get(rows, i, col);
     }
-    return "";
+    return NULL;
+}
+
+static const char *recorded_for(const struct pg_rows *rows, const char *id)
+{
+    const char *sum = row_cell(rows, id, 1);
+
+    return sum ? sum : "";
+}
+
+static int history_says_applied(const struct pg_rows *rows, const char *id)
+{
+    const char *dir = row_cell(rows, id, 2);
+
+    return dir && (strcmp(dir, "upgrade") == 0 || strcmp(dir, "repair") == 0);
 }
 
 static void add_item(struct validate_report *out, const char *id, const struct rev *r,
@@ -150,9 +180,9 @@ int validate_collect(struct pg *db, const struct versions *v, const struct graph
         err_set(e, ERR_FAIL, "out of memory");
         goto out;
     }
-    if (mark_applied(g, heads, n_heads, applied, e) < 0)
-        goto out;
     if (read_recorded(db, v, &rows, e) < 0)
+        goto out;
+    if (mark_applied(g, heads, n_heads, &rows, applied, e) < 0)
         goto out;
     for (size_t i = 0; i < n_heads; i++)
         if (!find_exact(g, heads[i]))

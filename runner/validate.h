@@ -3,6 +3,9 @@
  *
  * An applied revision is one in the current version path: a row of the
  * version table or an ancestor of one (down revisions and depends_on).
+ * When a row names a revision without a plugin, its ancestors cannot be
+ * walked; then the revisions whose latest successful history row is an
+ * upgrade or repair count as applied too.
  * Its recorded checksum is the one of its latest successful 'upgrade' or
  * 'repair' row in the history table (a later downgrade and re-upgrade
  * records the source that ran then).  It is compared with the

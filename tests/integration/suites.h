@@ -3,4 +3,5 @@
     SUITE(pg) \
     SUITE(ops) \
     SUITE(migrate) \
-    SUITE(autogen)
+    SUITE(autogen) \
+    SUITE(validate)
