@@ -2,7 +2,6 @@
  * Alembic's command.current() prints them. */
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "revfmt.h"
@@ -10,11 +9,12 @@
 #include "versions.h"
 
 static const char *const current_usage[] = {
-    "usage: runner current [--verbose]",
+    "usage: runner current [--verbose] [--json]",
     "",
     "Display the current revision(s) of the database: one line per row of",
     "the version table, e.g. \"ae1027a6acf (head)\".",
     "  -v, --verbose   the full entry of each revision",
+    "  --json          one JSON array of revision objects",
     NULL,
 };
 
@@ -23,11 +23,12 @@ int cmd_current(int argc, char **argv, struct ctx *ctx)
     static const struct option opts[] = {
         { "help", no_argument, NULL, 'h' },
         { "verbose", no_argument, NULL, 'v' },
+        { "json", no_argument, NULL, 'j' },
         { NULL, 0, NULL, 0 },
     };
     char **ids = NULL;
     size_t n = 0;
-    int verbose = ctx->verbose;
+    int verbose = ctx->verbose, json = 0;
     int ret = 1;
     int c;
 
@@ -37,6 +38,7 @@ int cmd_current(int argc, char **argv, struct ctx *ctx)
         switch (c) {
         case 'h': return cli_usage(current_usage, 0);
         case 'v': verbose = 1; break;
+        case 'j': json = 1; break;
         default:
             fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
             return cli_usage(current_usage, 1);
@@ -50,24 +52,32 @@ int cmd_current(int argc, char **argv, struct ctx *ctx)
         goto out;
     if (versions_check_known(ctx->graph, ids, n, &ctx->err) < 0)
         goto out;
-    if (verbose) {
+    if (verbose && !json) {
         char url[512];
 
         printf("Current revision(s) for %s:\n", url_mask(ctx->cfg.url, url, sizeof(url)));
     }
+    if (json)
+        putchar('[');
     for (size_t i = 0; i < n; i++) {
         const struct rev *r = NULL;
 
-        for (size_t k = 0; !r && k < graph_count(ctx->graph); k++)
-            if (strcmp(graph_at(ctx->graph, k)->id, ids[i]) == 0)
-                r = graph_at(ctx->graph, k);
-        if (verbose) {
+        /* versions_check_known() made sure every id is in the graph */
+        if (graph_lookup(ctx->graph, ids[i], &r, &ctx->err) < 0)
+            goto out;
+        if (json) {
+            if (i)
+                putchar(',');
+            revfmt_json(stdout, r, 1);
+        } else if (verbose) {
             revfmt_entry(stdout, r, 0);
         } else {
             revfmt_line(stdout, r, REVFMT_TREE | REVFMT_HEADS, 0);
             putchar('\n');
         }
     }
+    if (json)
+        puts("]");
     ret = 0;
 out:
     versions_ids_free(ids, n);
