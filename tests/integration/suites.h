@@ -4,4 +4,5 @@
     SUITE(ops) \
     SUITE(migrate) \
     SUITE(autogen) \
-    SUITE(validate)
+    SUITE(validate) \
+    SUITE(hostile)
