@@ -138,8 +138,8 @@ static void summary(FILE *out, const struct target *t, size_t n)
         const char *status = t[i].failed ? (t[i].res.signum ? "interrupted" : "failed")
                                          : t[i].res.nothing_to_do ? "up to date" : "ok";
 
-        fprintf(out, "%-8.*s %-*.*s  %-11s %7zu %8.1fs  %s\n",
-                (int)(strlen(t[i].prefix) ? strlen(t[i].prefix) - 1 : 0), t[i].prefix, w, w,
+        fprintf(out, "%-8.*s %-*s  %-11s %7zu %8.1fs  %s\n",
+                (int)(strlen(t[i].prefix) ? strlen(t[i].prefix) - 1 : 0), t[i].prefix, w,
                 t[i].shown, status, t[i].res.applied, t[i].secs,
                 t[i].failed ? t[i].err.msg : "");
     }

@@ -4,5 +4,6 @@
     SUITE(ops) \
     SUITE(migrate) \
     SUITE(autogen) \
+    SUITE(runtime) \
     SUITE(validate) \
     SUITE(hostile)

@@ -1,0 +1,552 @@
+/* test_runtime.c -- the libuv runtime against a real PostgreSQL: signals,
+ * timeouts and lock_timeout retries, the migration lock (concurrent
+ * runners, CREATE INDEX CONCURRENTLY, a killed holder, --lock-wait),
+ * fan-out over 20 databases, --wait, a server restarted mid-run and kill
+ * -9 of the runner.  Runners run in the background here (spawn/reap);
+ * scenarios are tests/plugins/runtime (rt.c). */
+#include <CUnit/CUnit.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "itest.h"
+#include "mlock.h"
+
+#define HAS(hay, needle) CU_ASSERT_PTR_NOT_NULL(strstr((hay), (needle)))
+
+static struct it_run run;       /* big buffers: static, reused by each test in turn */
+
+/* A background runner: output in <tmp>/<tag>.out and .err. */
+struct bg {
+    pid_t pid;
+    char out[512];
+    char err[512];
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void nap(double s)
+{
+    struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+
+    nanosleep(&ts, NULL);
+}
+
+/* Start RUNNER_BIN --dir <scenario> --url <url> <args> with `env`
+ * ("NAME=value" or NULL) added to its environment. */
+static void spawn(struct bg *b, const char *tag, const char *scenario, const char *url,
+                  const char *env, const char *args)
+{
+    char dir[512];
+    char *copy = strdup(args);
+    char *argv[64];
+    int argc = 0;
+
+    snprintf(b->out, sizeof(b->out), "%s/%s.out", it_tmpdir(), tag);
+    snprintf(b->err, sizeof(b->err), "%s/%s.err", it_tmpdir(), tag);
+    argv[argc++] = RUNNER_BIN;
+    argv[argc++] = "--dir";
+    argv[argc++] = (char *)it_scenario(scenario, dir, sizeof(dir));
+    if (url) {
+        argv[argc++] = "--url";
+        argv[argc++] = (char *)url;
+    }
+    for (char *t = strtok(copy, " "); t && argc < 62; t = strtok(NULL, " "))
+        argv[argc++] = t;
+    argv[argc] = NULL;
+    fflush(NULL);
+    b->pid = fork();
+    if (b->pid == 0) {
+        FILE *o = freopen(b->out, "w", stdout);
+        FILE *e = freopen(b->err, "w", stderr);
+
+        (void)o;
+        (void)e;
+        if (env)
+            putenv((char *)env);
+        execv(RUNNER_BIN, argv);
+        _exit(127);
+    }
+    free(copy);
+}
+
+/* Exit status (128 + n when killed by signal n); -2 after timeout_s (the
+ * process is then killed). */
+static int reap(struct bg *b, double timeout_s)
+{
+    double end = now_s() + timeout_s;
+    int st;
+
+    for (;;) {
+        pid_t r = waitpid(b->pid, &st, WNOHANG);
+
+        if (r == b->pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        if (r < 0)
+            return -1;
+        if (now_s() > end) {
+            kill(b->pid, SIGKILL);
+            waitpid(b->pid, &st, 0);
+            fprintf(stderr, "\nrunner pid %d did not finish in %.0f s\n", (int)b->pid,
+                    timeout_s);
+            return -2;
+        }
+        nap(0.02);
+    }
+}
+
+static void slurp(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+
+    buf[0] = '\0';
+    if (!f)
+        return;
+    n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+/* Wait until `sql` (one boolean) is true on url; 0, or -1 after timeout_s. */
+static int wait_until(const char *url, const char *sql, double timeout_s)
+{
+    double end = now_s() + timeout_s;
+    char out[64];
+
+    while (now_s() < end) {
+        if (it_query(url, sql, out, sizeof(out)) == 0 && strcmp(out, "t") == 0)
+            return 0;
+        nap(0.05);
+    }
+    return -1;
+}
+
+/* Wait until the file holds `needle`. */
+static int wait_file(const char *path, const char *needle, double timeout_s)
+{
+    double end = now_s() + timeout_s;
+    char buf[8192];
+
+    while (now_s() < end) {
+        slurp(path, buf, sizeof(buf));
+        if (strstr(buf, needle))
+            return 0;
+        nap(0.05);
+    }
+    return -1;
+}
+
+static void check_versions(const char *url, const char *want)
+{
+    char got[512];
+
+    it_versions(url, got, sizeof(got));
+    CU_ASSERT_STRING_EQUAL(got, want);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "\nversion table: got '%s', want '%s'\n", got, want);
+}
+
+static int query_int(const char *url, const char *sql)
+{
+    char out[64];
+
+    if (it_query(url, sql, out, sizeof(out)) < 0)
+        return -1;
+    return atoi(out);
+}
+
+#define SLEEPING(db) "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = '" db \
+                     "' AND query LIKE 'SELECT pg_sleep%' AND state = 'active'"
+
+/* ---- signals ---- */
+
+static void test_sigterm_during_statement(void)
+{
+    char url[IT_URL_SIZE], buf[8192];
+    struct bg b;
+    double t0;
+
+    CU_ASSERT_FATAL(it_db_create("rt_sig", url, sizeof(url)) == 0);
+    spawn(&b, "sig", "rt_slow", url, "RT_SLEEP=60", "upgrade head");
+    CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_sig"), 20) == 0);
+    t0 = now_s();
+    kill(b.pid, SIGTERM);
+    CU_ASSERT_EQUAL(reap(&b, 20), 143);
+    CU_ASSERT(now_s() - t0 < 5);            /* cancelled, not waited out */
+    slurp(b.err, buf, sizeof(buf));
+    HAS(buf, "interrupted: rolled back revision s2");
+    check_versions(url, "s1");
+    CU_ASSERT_EQUAL(it_tables(url, "rt_s2"), 0);
+    /* the rerun completes */
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head"), 0);
+    check_versions(url, "s3");
+}
+
+static void test_sigint_during_plugin_code(void)
+{
+    char url[IT_URL_SIZE], buf[8192];
+    struct bg b;
+
+    CU_ASSERT_FATAL(it_db_create("rt_sigc", url, sizeof(url)) == 0);
+    spawn(&b, "sigc", "rt_cslow", url, "RT_CSLEEP=3", "upgrade head");
+    /* c2 created its table and sleeps in C with its transaction open */
+    CU_ASSERT_FATAL(wait_until(url, "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = "
+                                    "'rt_sigc' AND query LIKE 'CREATE TABLE rt_c2%'", 20) == 0);
+    kill(b.pid, SIGINT);
+    CU_ASSERT_EQUAL(reap(&b, 20), 130);
+    slurp(b.err, buf, sizeof(buf));
+    HAS(buf, "interrupted: rolled back revision c2");
+    check_versions(url, "c1");
+    CU_ASSERT_EQUAL(it_tables(url, "rt_c2"), 0);
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_cslow", url, "upgrade head"), 0);
+    check_versions(url, "c3");
+}
+
+/* ---- timeouts ---- */
+
+static void test_statement_timeout(void)
+{
+    char url[IT_URL_SIZE];
+
+    CU_ASSERT_FATAL(it_db_create("rt_stmt", url, sizeof(url)) == 0);
+    setenv("RT_SLEEP", "10", 1);
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head --statement-timeout 0.3"), 1);
+    unsetenv("RT_SLEEP");
+    HAS(run.err, "revision s2");
+    HAS(run.err, "57014");
+    check_versions(url, "s1");
+}
+
+static void test_lock_timeout_retries(void)
+{
+    char url[IT_URL_SIZE], buf[8192];
+    PGconn *blocker;
+    struct bg b;
+
+    CU_ASSERT_FATAL(it_db_create("rt_lockto", url, sizeof(url)) == 0);
+    CU_ASSERT_FATAL(it_exec(url, "CREATE TABLE rt_blocked (id integer)") == 0);
+    blocker = PQconnectdb(url);
+    CU_ASSERT_FATAL(PQstatus(blocker) == CONNECTION_OK);
+    PQclear(PQexec(blocker, "BEGIN"));
+    PQclear(PQexec(blocker, "LOCK TABLE rt_blocked IN ACCESS SHARE MODE"));
+
+    /* three tries, all blocked: a clean failure */
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_lock", url,
+                              "upgrade head --lock-timeout 0.2 --lock-timeout-retries 2"), 1);
+    HAS(run.err, "retry 1 of 2");
+    HAS(run.err, "retry 2 of 2");
+    HAS(run.err, "55P03");
+    CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM runner_history WHERE revision = 'k1' "
+                                   "AND NOT success"), 3);
+    CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM alembic_version"), 0);
+
+    /* the blocker goes away during the retries: success */
+    spawn(&b, "lockto", "rt_lock", url, NULL,
+          "upgrade head --lock-timeout 0.2 --lock-timeout-retries 5");
+    CU_ASSERT(wait_file(b.err, "retry 1 of 5", 20) == 0);
+    PQfinish(blocker);
+    CU_ASSERT_EQUAL(reap(&b, 30), 0);
+    slurp(b.err, buf, sizeof(buf));
+    HAS(buf, "Running upgrade  -> k1");
+    check_versions(url, "k1");
+}
+
+/* ---- migration lock ---- */
+
+static void test_ten_runners(void)
+{
+    char url[IT_URL_SIZE], tag[32];
+    struct bg b[10];
+
+    CU_ASSERT_FATAL(it_db_create("rt_ten", url, sizeof(url)) == 0);
+    for (int i = 0; i < 10; i++) {
+        snprintf(tag, sizeof(tag), "ten%d", i);
+        spawn(&b[i], tag, "rt_trace20", url, "RT_TRACE_SLEEP=0.02", "upgrade head");
+    }
+    for (int i = 0; i < 10; i++)
+        CU_ASSERT_EQUAL(reap(&b[i], 60), 0);
+    check_versions(url, "t20");
+    /* each revision's upgrade executed exactly once */
+    CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM rt_trace"), 20);
+    CU_ASSERT_EQUAL(query_int(url, "SELECT count(DISTINCT rev) FROM rt_trace"), 20);
+    CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM runner_history WHERE direction = "
+                                   "'upgrade' AND success"), 20);
+    CU_ASSERT_EQUAL(query_int(url, "SELECT count(DISTINCT revision) FROM runner_history"), 20);
+    CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM runner_history WHERE NOT success"), 0);
+}
+
+static void test_nothing_to_do_without_lock(void)
+{
+    char url[IT_URL_SIZE], url2[IT_URL_SIZE], sql[128];
+    PGconn *holder;
+    PGresult *res;
+    double t0;
+
+    CU_ASSERT_FATAL(it_db_create("rt_idle", url, sizeof(url)) == 0);
+    CU_ASSERT_FATAL(it_db_create("rt_idle2", url2, sizeof(url2)) == 0);
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head"), 0);
+    /* another session holds the migration lock (the documented key) */
+    holder = PQconnectdb(url);
+    CU_ASSERT_FATAL(PQstatus(holder) == CONNECTION_OK);
+    snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%lld)",
+             (long long)mlock_key("public.alembic_version"));
+    res = PQexec(holder, sql);
+    CU_ASSERT(PQresultStatus(res) == PGRES_TUPLES_OK);
+    PQclear(res);
+    /* up to date: exit 0 at once, without queueing */
+    t0 = now_s();
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head --lock-wait 5"), 0);
+    CU_ASSERT(now_s() - t0 < 3);
+    HAS(run.err, "nothing to do");
+    /* work to do: it queues, names the holder, gives up after --lock-wait */
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "downgrade base --lock-wait 0.3"), 1);
+    HAS(run.err, "still held by pid");
+    check_versions(url, "s3");
+    /* advisory locks are per database: another database is not blocked */
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url2, "upgrade head --lock-wait 0.3"), 0);
+    PQfinish(holder);
+}
+
+static void test_waiter_and_concurrent_index(void)
+{
+    char url[IT_URL_SIZE], buf[8192];
+    struct bg holder, waiter;
+
+    CU_ASSERT_FATAL(it_db_create("rt_cic", url, sizeof(url)) == 0);
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_cic", url, "upgrade i1"), 0);
+    CU_ASSERT_FATAL(it_exec(url, "INSERT INTO rt_i1 SELECT generate_series(1, 20000)") == 0);
+    spawn(&holder, "cic_h", "rt_cic", url, "RT_SLEEP=1.5", "upgrade head");
+    CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_cic"), 20) == 0);
+    spawn(&waiter, "cic_w", "rt_cic", url, "RT_SLEEP=0", "upgrade head");
+    CU_ASSERT(wait_file(waiter.err, "waiting for the migration lock", 10) == 0);
+    /* a blocked pg_advisory_lock() would hold a snapshot that CREATE INDEX
+     * CONCURRENTLY waits for: both would hang */
+    CU_ASSERT_EQUAL(reap(&holder, 30), 0);
+    CU_ASSERT_EQUAL(reap(&waiter, 30), 0);
+    check_versions(url, "i2");
+    CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM pg_index i JOIN pg_class c ON "
+                                   "c.oid = i.indexrelid WHERE c.relname = 'rt_cic_i2' AND "
+                                   "i.indisvalid"), 1);
+    slurp(waiter.err, buf, sizeof(buf));
+    HAS(buf, "application_name 'runner'");
+    CU_ASSERT_PTR_NULL(strstr(buf, "Running upgrade"));     /* nothing left for it */
+}
+
+static void test_holder_killed(void)
+{
+    char url[IT_URL_SIZE], buf[8192];
+    struct bg holder, waiter;
+
+    CU_ASSERT_FATAL(it_db_create("rt_kill", url, sizeof(url)) == 0);
+    spawn(&holder, "kill_h", "rt_slow", url, "RT_SLEEP=60", "upgrade head");
+    CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_kill"), 20) == 0);
+    spawn(&waiter, "kill_w", "rt_slow", url, "RT_SLEEP=0", "upgrade head");
+    CU_ASSERT(wait_file(waiter.err, "waiting for the migration lock", 10) == 0);
+    /* the holder's session dies (the server's side of a crashed runner) */
+    CU_ASSERT(it_exec(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                           "datname = 'rt_kill' AND query LIKE 'SELECT pg_sleep%'") == 0);
+    CU_ASSERT_EQUAL(reap(&holder, 20), 1);
+    slurp(holder.err, buf, sizeof(buf));
+    HAS(buf, "revision s2");
+    HAS(buf, "connection lost");
+    CU_ASSERT_EQUAL(reap(&waiter, 20), 0);
+    slurp(waiter.err, buf, sizeof(buf));
+    HAS(buf, "Running upgrade s1 -> s2");
+    check_versions(url, "s3");
+}
+
+static void test_lock_wait_expiry(void)
+{
+    char url[IT_URL_SIZE], buf[8192];
+    struct bg holder, waiter;
+
+    CU_ASSERT_FATAL(it_db_create("rt_lwait", url, sizeof(url)) == 0);
+    spawn(&holder, "lw_h", "rt_slow", url, "RT_SLEEP=3", "upgrade head");
+    CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_lwait"), 20) == 0);
+    spawn(&waiter, "lw_w", "rt_slow", url, NULL, "upgrade head --lock-wait 0.5");
+    CU_ASSERT_EQUAL(reap(&waiter, 20), 1);
+    slurp(waiter.err, buf, sizeof(buf));
+    HAS(buf, "migration lock on public.alembic_version still held by pid");
+    HAS(buf, "--lock-wait");
+    CU_ASSERT_EQUAL(reap(&holder, 20), 0);
+    check_versions(url, "s3");
+}
+
+static void test_lock_mode_none(void)
+{
+    char url[IT_URL_SIZE];
+
+    CU_ASSERT_FATAL(it_db_create("rt_nolock", url, sizeof(url)) == 0);
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head --lock-mode none"), 0);
+    HAS(run.err, "warning: --lock-mode none");
+    check_versions(url, "s3");
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head --lock-mode bogus"), 2);
+}
+
+/* ---- fan-out ---- */
+
+static void test_fanout_twenty(void)
+{
+    char urls[20][IT_URL_SIZE], name[32], path[512], got[64];
+    FILE *f;
+    int at_head = 0;
+
+    snprintf(path, sizeof(path), "%s/targets", it_tmpdir());
+    f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fprintf(f, "# twenty databases\n\n");
+    for (int i = 0; i < 20; i++) {
+        snprintf(name, sizeof(name), "rt_fo%d", i + 1);
+        CU_ASSERT_FATAL(it_db_create(name, urls[i], sizeof(urls[i])) == 0);
+        fprintf(f, "  %s\n", urls[i]);
+    }
+    fclose(f);
+    /* the seventh already has the table the first revision creates */
+    CU_ASSERT_FATAL(it_exec(urls[6], "CREATE TABLE exec_l1 (id integer)") == 0);
+    {
+        char args[600];
+
+        snprintf(args, sizeof(args), "upgrade head --targets %s/targets --jobs 4", it_tmpdir());
+        CU_ASSERT_EQUAL(it_runner(&run, "linear", NULL, args), 1);
+    }
+    for (int i = 0; i < 20; i++) {
+        it_versions(urls[i], got, sizeof(got));
+        at_head += strcmp(got, "l5") == 0;
+    }
+    CU_ASSERT_EQUAL(at_head, 19);
+    check_versions(urls[6], "");        /* created under the lock, then l1 failed */
+    HAS(run.out, "[7/20]");
+    HAS(run.out, "failed");
+    HAS(run.out, "dbname='rt_fo7'");
+    HAS(run.err, "1 of 20 databases failed: [7/20]");
+    HAS(run.err, "already exists");
+    HAS(run.err, "[3/20] Running upgrade l4 -> l5");
+    /* a rerun after the fix: all at head, the others had nothing to do */
+    CU_ASSERT_FATAL(it_exec(urls[6], "DROP TABLE exec_l1") == 0);
+    {
+        char args[600];
+
+        snprintf(args, sizeof(args), "upgrade head --targets %s/targets --jobs 8", it_tmpdir());
+        CU_ASSERT_EQUAL(it_runner(&run, "linear", NULL, args), 0);
+    }
+    HAS(run.out, "up to date");
+    at_head = 0;
+    for (int i = 0; i < 20; i++) {
+        it_versions(urls[i], got, sizeof(got));
+        at_head += strcmp(got, "l5") == 0;
+    }
+    CU_ASSERT_EQUAL(at_head, 20);
+}
+
+/* ---- faults ---- */
+
+static int dev_db(const char *verb)
+{
+    char cmd[1024];
+
+    snprintf(cmd, sizeof(cmd), "%s/../scripts/dev-db %s %s/db >/dev/null 2>&1", TEST_SOURCE_DIR,
+             verb, it_tmpdir());
+    return system(cmd);
+}
+
+static void test_server_restart_and_wait(void)
+{
+    char url[IT_URL_SIZE], buf[8192];
+    struct bg b, w;
+
+    CU_ASSERT_FATAL(it_db_create("rt_restart", url, sizeof(url)) == 0);
+    spawn(&b, "restart", "rt_slow", url, "RT_SLEEP=60", "upgrade head");
+    CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_restart"), 20) == 0);
+    CU_ASSERT_EQUAL(dev_db("stop"), 0);
+    CU_ASSERT_EQUAL(reap(&b, 30), 1);
+    slurp(b.err, buf, sizeof(buf));
+    HAS(buf, "revision s2");
+    HAS(buf, "connection lost");
+    /* --wait: the runner waits for the server to come back */
+    spawn(&w, "restart_w", "rt_slow", url, "RT_SLEEP=0", "upgrade head --wait 30");
+    nap(0.5);
+    CU_ASSERT_EQUAL(dev_db("start"), 0);
+    CU_ASSERT_EQUAL(reap(&w, 40), 0);
+    slurp(w.err, buf, sizeof(buf));
+    HAS(buf, "Running upgrade s1 -> s2");
+    check_versions(url, "s3");
+}
+
+static void test_kill9_runner(void)
+{
+    char url[IT_URL_SIZE], sql[256];
+    struct bg b;
+    int n;
+
+    /* during a statement: the server rolls back when it notices */
+    CU_ASSERT_FATAL(it_db_create("rt_k9a", url, sizeof(url)) == 0);
+    spawn(&b, "k9a", "rt_slow", url, "RT_SLEEP=2", "upgrade head");
+    CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_k9a"), 20) == 0);
+    kill(b.pid, SIGKILL);
+    reap(&b, 5);
+    check_versions(url, "s1");
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head --lock-wait 30"), 0);
+    check_versions(url, "s3");
+    CU_ASSERT_EQUAL(it_tables(url, "rt_s_"), 3);
+
+    /* at an arbitrary point of a run of short revisions (often between two) */
+    CU_ASSERT_FATAL(it_db_create("rt_k9b", url, sizeof(url)) == 0);
+    spawn(&b, "k9b", "rt_trace20", url, "RT_TRACE_SLEEP=0.05", "upgrade head");
+    CU_ASSERT_FATAL(wait_until(url, "SELECT to_regclass('alembic_version') IS NOT NULL AND "
+                                    "(SELECT count(*) FROM alembic_version) > 0", 20) == 0);
+    nap(0.23);
+    kill(b.pid, SIGKILL);
+    reap(&b, 5);
+    /* consistent: the trace rows are exactly the revisions up to the version */
+    n = query_int(url, "SELECT count(*) FROM rt_trace");
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM alembic_version WHERE version_num = 't%02d'",
+             n);
+    CU_ASSERT(n > 0 && n < 20);
+    CU_ASSERT_EQUAL(query_int(url, sql), 1);
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_trace20", url, "upgrade head --lock-wait 30"), 0);
+    check_versions(url, "t20");
+    CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM rt_trace"), 20);
+    CU_ASSERT_EQUAL(query_int(url, "SELECT count(DISTINCT rev) FROM rt_trace"), 20);
+}
+
+static void test_plain_output_not_tty(void)
+{
+    char url[IT_URL_SIZE];
+
+    CU_ASSERT_FATAL(it_db_create("rt_plain", url, sizeof(url)) == 0);
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_trace20", url, "upgrade head"), 0);
+    CU_ASSERT_PTR_NULL(strchr(run.err, '\r'));
+    CU_ASSERT_PTR_NULL(strchr(run.err, '\033'));
+    HAS(run.err, "Running upgrade t19 -> t20");
+}
+
+CU_TestInfo runtime_tests[] = {
+    { "SIGTERM during a statement: rolled back, 143, rerun completes",
+      test_sigterm_during_statement },
+    { "SIGINT during plugin code: acted on at the next op, 130", test_sigint_during_plugin_code },
+    { "--statement-timeout", test_statement_timeout },
+    { "--lock-timeout with retries", test_lock_timeout_retries },
+    { "ten runners at once: each revision once", test_ten_runners },
+    { "up to date: nothing to do without the lock", test_nothing_to_do_without_lock },
+    { "a waiter and CREATE INDEX CONCURRENTLY do not deadlock", test_waiter_and_concurrent_index },
+    { "lock holder killed: the waiter proceeds", test_holder_killed },
+    { "--lock-wait expiry", test_lock_wait_expiry },
+    { "--lock-mode none", test_lock_mode_none },
+    { "fan-out over twenty databases, one failing", test_fanout_twenty },
+    { "server restarted mid-run, then --wait", test_server_restart_and_wait },
+    { "kill -9 of the runner", test_kill9_runner },
+    { "non-tty output stays line-oriented", test_plain_output_not_tty },
+    CU_TEST_INFO_NULL,
+};
