@@ -12,32 +12,12 @@
 
 #include "pg.h"
 
-static int run_stmts(struct op_state *st, const char *op_name, struct ops_stmts *s)
+/* Rendered statements go one at a time through the extended protocol,
+ * which refuses a second statement smuggled into a fragment. */
+static int online_emit(struct op_state *st, const char *sql, struct err *e)
 {
-    struct err e = ERR_INIT;
-    int ret = 0;
-
-    for (size_t i = 0; i < s->n; i++) {
-        if (pg_exec_params(st->db, s->sql[i], 0, NULL, &e) < 0) {
-            ret = ops_fail(st, op_name, &e);
-            break;
-        }
-    }
-    ops_stmts_release(s);
-    return ret;
+    return pg_exec_params(st->db, sql, 0, NULL, e);
 }
-
-/* The common shape: refuse after a failure, render, run. */
-#define OPS_RUN(st, op_name, render_call)                       \
-    do {                                                        \
-        struct ops_stmts s_ = OPS_STMTS_INIT;                   \
-        struct err e_ = ERR_INIT;                               \
-        if (ops_check(st) < 0)                                  \
-            return -1;                                          \
-        if ((render_call) < 0)                                  \
-            return ops_fail(st, op_name, &e_);                  \
-        return run_stmts(st, op_name, &s_);                     \
-    } while (0)
 
 static int online_execute(runner_op *op, const char *sql)
 {
@@ -85,67 +65,6 @@ static void *online_pgconn(runner_op *op)
     return pg_conn(ops_state(op)->db);
 }
 
-static int online_create_table(runner_op *op, const runner_table *t)
-{
-    OPS_RUN(ops_state(op), "create_table", ops_render_create_table(&s_, t, &e_));
-}
-
-static int online_drop_table(runner_op *op, const char *schema, const char *table)
-{
-    OPS_RUN(ops_state(op), "drop_table", ops_render_drop_table(&s_, schema, table, &e_));
-}
-
-static int online_rename_table(runner_op *op, const char *schema, const char *table,
-                               const char *new_name)
-{
-    OPS_RUN(ops_state(op), "rename_table",
-            ops_render_rename_table(&s_, schema, table, new_name, &e_));
-}
-
-static int online_add_column(runner_op *op, const char *schema, const char *table,
-                             const runner_column *c)
-{
-    OPS_RUN(ops_state(op), "add_column", ops_render_add_column(&s_, schema, table, c, &e_));
-}
-
-static int online_drop_column(runner_op *op, const char *schema, const char *table,
-                              const char *column)
-{
-    OPS_RUN(ops_state(op), "drop_column",
-            ops_render_drop_column(&s_, schema, table, column, &e_));
-}
-
-static int online_alter_column(runner_op *op, const char *schema, const char *table,
-                               const char *column, const runner_alter *a)
-{
-    OPS_RUN(ops_state(op), "alter_column",
-            ops_render_alter_column(&s_, schema, table, column, a, &e_));
-}
-
-static int online_create_index(runner_op *op, const runner_index *ix)
-{
-    OPS_RUN(ops_state(op), "create_index", ops_render_create_index(&s_, ix, &e_));
-}
-
-static int online_drop_index(runner_op *op, const char *schema, const char *name)
-{
-    OPS_RUN(ops_state(op), "drop_index", ops_render_drop_index(&s_, schema, name, &e_));
-}
-
-static int online_create_constraint(runner_op *op, const char *schema, const char *table,
-                                    const runner_constraint *c)
-{
-    OPS_RUN(ops_state(op), "create_constraint",
-            ops_render_create_constraint(&s_, schema, table, c, &e_));
-}
-
-static int online_drop_constraint(runner_op *op, const char *schema, const char *table,
-                                  const char *name)
-{
-    OPS_RUN(ops_state(op), "drop_constraint",
-            ops_render_drop_constraint(&s_, schema, table, name, &e_));
-}
-
 /* The values travel as text parameters, never spliced into the SQL; rows
  * go in chunks that keep each statement under the protocol's parameter
  * limit. */
@@ -187,18 +106,6 @@ static int online_bulk_insert(runner_op *op, const char *schema, const char *tab
     return 0;
 }
 
-static void online_log(runner_op *op, const char *message)
-{
-    struct op_state *st = ops_state(op);
-    FILE *log = st->log ? st->log : stderr;
-
-    fprintf(log, "runner: revision %s: ", st->revision ? st->revision : "?");
-    /* One line per call, whatever the plugin passed. */
-    for (const char *p = message ? message : ""; *p; p++)
-        fputc(*p == '\n' || *p == '\r' ? ' ' : *p, log);
-    fputc('\n', log);
-}
-
 static const struct runner_op_api online_api = {
     .abi_version = RUNNER_ABI_VERSION,
     .size = sizeof(struct runner_op_api),
@@ -206,23 +113,24 @@ static const struct runner_op_api online_api = {
     .execute_params = online_execute_params,
     .is_offline = online_is_offline,
     .pgconn = online_pgconn,
-    .create_table = online_create_table,
-    .drop_table = online_drop_table,
-    .rename_table = online_rename_table,
-    .add_column = online_add_column,
-    .drop_column = online_drop_column,
-    .alter_column = online_alter_column,
-    .create_index = online_create_index,
-    .drop_index = online_drop_index,
-    .create_constraint = online_create_constraint,
-    .drop_constraint = online_drop_constraint,
+    .create_table = ops_create_table,
+    .drop_table = ops_drop_table,
+    .rename_table = ops_rename_table,
+    .add_column = ops_add_column,
+    .drop_column = ops_drop_column,
+    .alter_column = ops_alter_column,
+    .create_index = ops_create_index,
+    .drop_index = ops_drop_index,
+    .create_constraint = ops_create_constraint,
+    .drop_constraint = ops_drop_constraint,
     .bulk_insert = online_bulk_insert,
-    .log = online_log,
+    .log = ops_log,
 };
 
 void ops_init(struct op_state *st, struct pg *db, const char *revision, const char *file)
 {
     st->head.api = &online_api;
+    st->emit = online_emit;
     st->mode = OPS_ONLINE;
     st->revision = revision;
     st->file = file;

@@ -34,6 +34,7 @@
 #include "strbuf.h"
 
 struct pg;      /* pg.h: the execution layer's connection */
+struct ops_stmts;
 
 /* PostgreSQL's identifier limit (NAMEDATALEN - 1 bytes).  Longer names are
  * refused instead of being truncated by the server with only a NOTICE, which
@@ -62,6 +63,9 @@ struct op_state {
     FILE *log;              /* op_log() lines; stderr unless the caller sets it; borrowed */
     unsigned n_prepared;    /* offline: prepared statements named so far */
     struct err err;         /* the first failure; ERR_OK while all went well */
+    /* Runs (online) or writes (offline) one rendered statement: the only
+     * difference between the modes for most ops.  Set by the init. */
+    int (*emit)(struct op_state *st, const char *sql, struct err *e);
 };
 
 /* Online: ops run on db.  revision and file are borrowed and must outlive st. */
@@ -69,6 +73,23 @@ void ops_init(struct op_state *st, struct pg *db, const char *revision, const ch
 
 /* Offline: ops are written to out (which must be open for writing). */
 void ops_sql_init(struct op_state *st, FILE *out, const char *revision, const char *file);
+
+/* The members both tables share (ops_common.c): render, then st->emit. */
+/* Emit every statement of *s (then released), keeping the first failure. */
+int ops_emit_stmts(struct op_state *st, const char *op_name, struct ops_stmts *s);
+int ops_create_table(runner_op *op, const runner_table *t);
+int ops_drop_table(runner_op *op, const char *schema, const char *table);
+int ops_rename_table(runner_op *op, const char *schema, const char *table, const char *new_name);
+int ops_add_column(runner_op *op, const char *schema, const char *table, const runner_column *c);
+int ops_drop_column(runner_op *op, const char *schema, const char *table, const char *column);
+int ops_alter_column(runner_op *op, const char *schema, const char *table, const char *column,
+                     const runner_alter *a);
+int ops_create_index(runner_op *op, const runner_index *ix);
+int ops_drop_index(runner_op *op, const char *schema, const char *name);
+int ops_create_constraint(runner_op *op, const char *schema, const char *table,
+                          const runner_constraint *c);
+int ops_drop_constraint(runner_op *op, const char *schema, const char *table, const char *name);
+void ops_log(runner_op *op, const char *message);
 
 /* The state behind a plugin's handle. */
 static inline struct op_state *ops_state(runner_op *op)

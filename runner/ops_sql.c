@@ -36,33 +36,6 @@ fail:
                    errno ? strerror(errno) : "write error");
 }
 
-static int write_stmts(struct op_state *st, const char *op_name, struct ops_stmts *s)
-{
-    struct err e = ERR_INIT;
-    int ret = 0;
-
-    for (size_t i = 0; i < s->n; i++) {
-        if (write_stmt(st, s->sql[i], &e) < 0) {
-            ret = ops_fail(st, op_name, &e);
-            break;
-        }
-    }
-    ops_stmts_release(s);
-    return ret;
-}
-
-/* The common shape: refuse after a failure, render, write. */
-#define OPS_SQL_RUN(st, op_name, render_call)                   \
-    do {                                                        \
-        struct ops_stmts s_ = OPS_STMTS_INIT;                   \
-        struct err e_ = ERR_INIT;                               \
-        if (ops_check(st) < 0)                                  \
-            return -1;                                          \
-        if ((render_call) < 0)                                  \
-            return ops_fail(st, op_name, &e_);                  \
-        return write_stmts(st, op_name, &s_);                   \
-    } while (0)
-
 static int offline_execute(runner_op *op, const char *sql)
 {
     struct op_state *st = ops_state(op);
@@ -150,86 +123,19 @@ static void *offline_pgconn(runner_op *op)
     return NULL;
 }
 
-static int offline_create_table(runner_op *op, const runner_table *t)
-{
-    OPS_SQL_RUN(ops_state(op), "create_table", ops_render_create_table(&s_, t, &e_));
-}
-
-static int offline_drop_table(runner_op *op, const char *schema, const char *table)
-{
-    OPS_SQL_RUN(ops_state(op), "drop_table", ops_render_drop_table(&s_, schema, table, &e_));
-}
-
-static int offline_rename_table(runner_op *op, const char *schema, const char *table,
-                                const char *new_name)
-{
-    OPS_SQL_RUN(ops_state(op), "rename_table",
-                ops_render_rename_table(&s_, schema, table, new_name, &e_));
-}
-
-static int offline_add_column(runner_op *op, const char *schema, const char *table,
-                              const runner_column *c)
-{
-    OPS_SQL_RUN(ops_state(op), "add_column", ops_render_add_column(&s_, schema, table, c, &e_));
-}
-
-static int offline_drop_column(runner_op *op, const char *schema, const char *table,
-                               const char *column)
-{
-    OPS_SQL_RUN(ops_state(op), "drop_column",
-                ops_render_drop_column(&s_, schema, table, column, &e_));
-}
-
-static int offline_alter_column(runner_op *op, const char *schema, const char *table,
-                                const char *column, const runner_alter *a)
-{
-    OPS_SQL_RUN(ops_state(op), "alter_column",
-                ops_render_alter_column(&s_, schema, table, column, a, &e_));
-}
-
-static int offline_create_index(runner_op *op, const runner_index *ix)
-{
-    OPS_SQL_RUN(ops_state(op), "create_index", ops_render_create_index(&s_, ix, &e_));
-}
-
-static int offline_drop_index(runner_op *op, const char *schema, const char *name)
-{
-    OPS_SQL_RUN(ops_state(op), "drop_index", ops_render_drop_index(&s_, schema, name, &e_));
-}
-
-static int offline_create_constraint(runner_op *op, const char *schema, const char *table,
-                                     const runner_constraint *c)
-{
-    OPS_SQL_RUN(ops_state(op), "create_constraint",
-                ops_render_create_constraint(&s_, schema, table, c, &e_));
-}
-
-static int offline_drop_constraint(runner_op *op, const char *schema, const char *table,
-                                   const char *name)
-{
-    OPS_SQL_RUN(ops_state(op), "drop_constraint",
-                ops_render_drop_constraint(&s_, schema, table, name, &e_));
-}
-
-/* One INSERT per row with literal values, as Alembic's offline bulk_insert. */
 static int offline_bulk_insert(runner_op *op, const char *schema, const char *table,
                                const char *const *columns, const char *const *values,
                                size_t n_rows)
 {
-    OPS_SQL_RUN(ops_state(op), "bulk_insert",
-                ops_render_insert_literals(&s_, schema, table, columns, values, n_rows, &e_));
-}
-
-static void offline_log(runner_op *op, const char *message)
-{
     struct op_state *st = ops_state(op);
-    FILE *log = st->log ? st->log : stderr;
+    struct ops_stmts s = OPS_STMTS_INIT;
+    struct err e = ERR_INIT;
 
-    fprintf(log, "runner: revision %s: ", st->revision ? st->revision : "?");
-    /* One line per call, whatever the plugin passed. */
-    for (const char *p = message ? message : ""; *p; p++)
-        fputc(*p == '\n' || *p == '\r' ? ' ' : *p, log);
-    fputc('\n', log);
+    if (ops_check(st) < 0)
+        return -1;
+    if (ops_render_insert_literals(&s, schema, table, columns, values, n_rows, &e) < 0)
+        return ops_fail(st, "bulk_insert", &e);
+    return ops_emit_stmts(st, "bulk_insert", &s);
 }
 
 static const struct runner_op_api offline_api = {
@@ -239,23 +145,24 @@ static const struct runner_op_api offline_api = {
     .execute_params = offline_execute_params,
     .is_offline = offline_is_offline,
     .pgconn = offline_pgconn,
-    .create_table = offline_create_table,
-    .drop_table = offline_drop_table,
-    .rename_table = offline_rename_table,
-    .add_column = offline_add_column,
-    .drop_column = offline_drop_column,
-    .alter_column = offline_alter_column,
-    .create_index = offline_create_index,
-    .drop_index = offline_drop_index,
-    .create_constraint = offline_create_constraint,
-    .drop_constraint = offline_drop_constraint,
+    .create_table = ops_create_table,
+    .drop_table = ops_drop_table,
+    .rename_table = ops_rename_table,
+    .add_column = ops_add_column,
+    .drop_column = ops_drop_column,
+    .alter_column = ops_alter_column,
+    .create_index = ops_create_index,
+    .drop_index = ops_drop_index,
+    .create_constraint = ops_create_constraint,
+    .drop_constraint = ops_drop_constraint,
     .bulk_insert = offline_bulk_insert,
-    .log = offline_log,
+    .log = ops_log,
 };
 
 void ops_sql_init(struct op_state *st, FILE *out, const char *revision, const char *file)
 {
     st->head.api = &offline_api;
+    st->emit = write_stmt;
     st->mode = OPS_OFFLINE;
     st->revision = revision;
     st->file = file;
