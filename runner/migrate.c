@@ -3,6 +3,7 @@
 
 #include <libpq-fe.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,7 +185,7 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
 fail:
     h.duration_ms = (long long)((uv_hrtime() - t0) / 1000000);
     h.success = 0;
-    if (db->interrupted) {
+    if (pg_poll_interrupt(db)) {
         int sig = db->interrupted;
 
         /* the rollback itself must run: pg_exec refuses while interrupted */
@@ -472,34 +473,68 @@ static int has_autocommit(const struct plan *p, const struct rev **which)
 
 /* ---- runtime: signals, session settings, the migration lock ---- */
 
-/* SIGINT/SIGTERM watchers on the run's loop; the callbacks only set
- * db->interrupted and send a cancel request. */
+/* SIGINT/SIGTERM: a watcher thread with its own uv loop, so a signal is
+ * seen at once even while plugin code runs on the main thread.  The first
+ * one sends a cancel request (PQcancel on a PGcancel made beforehand:
+ * thread-safe) and wakes the run's loop (uv_async), whose callback sets
+ * db->interrupted on the main thread; pg.c then refuses new statements
+ * and migrate.c rolls back.  The second exits the process at once. */
 struct msig {
-    uv_signal_t sigint;
-    uv_signal_t sigterm;
-    int open;                   /* handles initialised and not yet closed */
-    int closing;                /* close callbacks still to run */
-    int signum;                 /* the first signal received, else 0 */
-    struct pg *db;              /* borrowed: the run's connection */
+    uv_loop_t loop;             /* the watcher thread's own */
+    uv_signal_t sigint;         /* on `loop` */
+    uv_signal_t sigterm;        /* on `loop` */
+    uv_async_t quit;            /* main -> watcher: close and return */
+    uv_async_t wake;            /* watcher -> the run's loop: a signal arrived */
+    uv_thread_t thread;
+    PGcancel *cancel;           /* owned; made on the main thread, used by the watcher */
+    atomic_int signum;          /* the first signal, else 0 */
+    struct pg *db;              /* borrowed; touched on the main thread only */
     const char *prefix;
+    int started;                /* the watcher thread runs */
+    int wake_open;              /* `wake` initialised and not yet closed */
 };
 
 static void on_signal(uv_signal_t *h, int signum)
 {
     struct msig *s = h->data;
-    struct err ignored = ERR_INIT;
     const char *name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+    char buf[256];
+    int none = 0;
 
-    if (s->signum) {
+    if (!atomic_compare_exchange_strong(&s->signum, &none, signum)) {
         fprintf(stderr, "%srunner: second %s: exiting at once\n", s->prefix, name);
         _exit(128 + signum);
     }
-    s->signum = signum;
-    s->db->interrupted = signum;
     fprintf(stderr, "%srunner: %s: cancelling and rolling back the current revision "
             "(send it again to exit at once)\n", s->prefix, name);
-    if (pg_conn(s->db) && PQtransactionStatus(pg_conn(s->db)) == PQTRANS_ACTIVE)
-        pg_cancel(s->db, &ignored);
+    /* wake first: the cancelled statement's error must find the flag */
+    uv_async_send(&s->wake);
+    /* no statement in flight: the server ignores it */
+    if (s->cancel)
+        PQcancel(s->cancel, buf, sizeof(buf));
+}
+
+static void on_wake(uv_async_t *h)
+{
+    struct msig *s = h->data;
+
+    s->db->interrupted = atomic_load(&s->signum);
+}
+
+static void on_quit(uv_async_t *h)
+{
+    struct msig *s = h->data;
+
+    uv_close((uv_handle_t *)&s->sigint, NULL);
+    uv_close((uv_handle_t *)&s->sigterm, NULL);
+    uv_close((uv_handle_t *)&s->quit, NULL);
+}
+
+static void watcher_main(void *arg)
+{
+    struct msig *s = arg;
+
+    uv_run(&s->loop, UV_RUN_DEFAULT);
 }
 
 static int msig_start(struct msig *s, uv_loop_t *loop, struct pg *db, const char *prefix,
@@ -509,14 +544,27 @@ static int msig_start(struct msig *s, uv_loop_t *loop, struct pg *db, const char
 
     s->db = db;
     s->prefix = prefix ? prefix : "";
-    if ((rc = uv_signal_init(loop, &s->sigint)) < 0 ||
-        (rc = uv_signal_init(loop, &s->sigterm)) < 0)
+    atomic_init(&s->signum, 0);
+    s->cancel = PQgetCancel(pg_conn(db));
+    if ((rc = uv_async_init(loop, &s->wake, on_wake)) < 0)
         return err_set(e, ERR_FAIL, "cannot watch signals: %s", uv_strerror(rc));
-    s->open = 1;
-    s->sigint.data = s->sigterm.data = s;
+    s->wake.data = s;
+    s->wake_open = 1;
+    if ((rc = uv_loop_init(&s->loop)) < 0)
+        return err_set(e, ERR_FAIL, "cannot watch signals: %s", uv_strerror(rc));
+    uv_signal_init(&s->loop, &s->sigint);
+    uv_signal_init(&s->loop, &s->sigterm);
+    uv_async_init(&s->loop, &s->quit, on_quit);
+    s->sigint.data = s->sigterm.data = s->quit.data = s;
     if ((rc = uv_signal_start(&s->sigint, on_signal, SIGINT)) < 0 ||
-        (rc = uv_signal_start(&s->sigterm, on_signal, SIGTERM)) < 0)
+        (rc = uv_signal_start(&s->sigterm, on_signal, SIGTERM)) < 0 ||
+        (rc = uv_thread_create(&s->thread, watcher_main, s)) < 0) {
+        on_quit(&s->quit);
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&s->loop);
         return err_set(e, ERR_FAIL, "cannot watch signals: %s", uv_strerror(rc));
+    }
+    s->started = 1;
     return 0;
 }
 
@@ -524,19 +572,25 @@ static void msig_closed(uv_handle_t *h)
 {
     struct msig *s = h->data;
 
-    s->closing--;
+    s->wake_open = 0;
 }
 
 static void msig_stop(struct msig *s, uv_loop_t *loop)
 {
-    if (!s->open)
-        return;
-    s->open = 0;
-    s->closing = 2;
-    uv_close((uv_handle_t *)&s->sigint, msig_closed);
-    uv_close((uv_handle_t *)&s->sigterm, msig_closed);
-    while (s->closing > 0)
-        uv_run(loop, UV_RUN_NOWAIT);
+    if (s->started) {
+        s->started = 0;
+        uv_async_send(&s->quit);
+        uv_thread_join(&s->thread);
+        uv_loop_close(&s->loop);
+    }
+    if (s->wake_open) {
+        uv_close((uv_handle_t *)&s->wake, msig_closed);
+        while (s->wake_open)
+            uv_run(loop, UV_RUN_NOWAIT);
+    }
+    if (s->cancel)
+        PQfreeCancel(s->cancel);
+    s->cancel = NULL;
 }
 
 /* url with connect_timeout=N appended (caller frees), NULL on OOM. */
@@ -634,7 +688,7 @@ static int lock_and_replan(struct ctx *ctx, const struct versions *v,
 static int run_online(struct ctx *ctx, const struct versions *v, const struct migrate_opts *o,
                       struct err *e)
 {
-    struct msig sig = { 0 };
+    struct msig sig;
     int64_t key = 0;
     int locked = 0;
     uv_loop_t loop;
@@ -648,6 +702,7 @@ static int run_online(struct ctx *ctx, const struct versions *v, const struct mi
     int ret = -1;
     int rc = uv_loop_init(&loop);
 
+    memset(&sig, 0, sizeof(sig));
     if (rc < 0)
         return err_set(e, ERR_FAIL, "cannot start the event loop: %s", uv_strerror(rc));
     if (session_open(ctx, o, &db, &loop, e) < 0)
@@ -706,14 +761,14 @@ static int run_online(struct ctx *ctx, const struct versions *v, const struct mi
     ret = 0;
 out:
     /* a signal after the last commit changes nothing: the run succeeded */
-    if (sig.signum && ret < 0 && o->result)
-        o->result->signum = sig.signum;
+    if (atomic_load(&sig.signum) && ret < 0 && o->result)
+        o->result->signum = atomic_load(&sig.signum);
+    msig_stop(&sig, &loop);         /* from here a signal has its default effect */
     db.interrupted = 0;             /* the cleanup below must run */
     if (in_tx)
         pg_exec(&db, "ROLLBACK", &ignored);
     if (locked && PQstatus(pg_conn(&db)) == CONNECTION_OK)
         mlock_release(&db, key, &ignored);
-    msig_stop(&sig, &loop);
     plan_free(&p);
     versions_ids_free(heads, n);
     pg_close(&db);

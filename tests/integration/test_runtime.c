@@ -5,11 +5,14 @@
  * -9 of the runner.  Runners run in the background here (spawn/reap);
  * scenarios are tests/plugins/runtime (rt.c). */
 #include <CUnit/CUnit.h>
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -214,7 +217,72 @@ static void test_sigint_during_plugin_code(void)
     check_versions(url, "c3");
 }
 
+static void test_second_signal_exits_at_once(void)
+{
+    char url[IT_URL_SIZE], buf[8192];
+    struct bg b;
+    double t0;
+
+    CU_ASSERT_FATAL(it_db_create("rt_sig2", url, sizeof(url)) == 0);
+    spawn(&b, "sig2", "rt_cslow", url, "RT_CSLEEP=20", "upgrade head");
+    CU_ASSERT_FATAL(wait_until(url, "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = "
+                                    "'rt_sig2' AND query LIKE 'CREATE TABLE rt_c2%'", 20) == 0);
+    kill(b.pid, SIGTERM);
+    /* seen at once although plugin code runs: the watcher has its own thread */
+    CU_ASSERT(wait_file(b.err, "SIGTERM: cancelling", 5) == 0);
+    t0 = now_s();
+    kill(b.pid, SIGTERM);
+    CU_ASSERT_EQUAL(reap(&b, 20), 143);
+    CU_ASSERT(now_s() - t0 < 3);            /* not after the 20 s of C code */
+    slurp(b.err, buf, sizeof(buf));
+    HAS(buf, "second SIGTERM: exiting at once");
+    /* the server rolled the open transaction back */
+    CU_ASSERT(wait_until(url, "SELECT count(*) = 0 FROM pg_stat_activity WHERE datname = "
+                              "'rt_sig2' AND application_name = 'runner'", 10) == 0);
+    check_versions(url, "c1");
+    CU_ASSERT_EQUAL(it_tables(url, "rt_c2"), 0);
+}
+
 /* ---- timeouts ---- */
+
+static void test_statement_timeout_backstop(void)
+{
+    char url[IT_URL_SIZE];
+    double t0;
+
+    CU_ASSERT_FATAL(it_db_create("rt_backstop", url, sizeof(url)) == 0);
+    setenv("RT_SLEEP", "30", 1);
+    t0 = now_s();
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_backstop", url, "upgrade head --statement-timeout 0.2"), 1);
+    unsetenv("RT_SLEEP");
+    CU_ASSERT(now_s() - t0 < 10);
+    HAS(run.err, "revision o2");
+    HAS(run.err, "statement timeout (cancelled by runner after 2.2 s)");
+    check_versions(url, "o1");
+}
+
+static void test_connect_timeout(void)
+{
+    struct sockaddr_in addr = { .sin_family = AF_INET };
+    socklen_t len = sizeof(addr);
+    char args[256];
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    double t0;
+
+    /* a server that accepts TCP connections and never answers */
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0);
+    CU_ASSERT_FATAL(listen(fd, 16) == 0);
+    CU_ASSERT_FATAL(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
+    snprintf(args, sizeof(args), "--url postgresql://u@127.0.0.1:%d/d upgrade head "
+             "--connect-timeout 1", ntohs(addr.sin_port));
+    t0 = now_s();
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", NULL, args), 1);
+    CU_ASSERT(now_s() - t0 < 5);
+    HAS(run.err, "timeout expired");
+    close(fd);
+}
 
 static void test_statement_timeout(void)
 {
@@ -536,7 +604,12 @@ CU_TestInfo runtime_tests[] = {
     { "SIGTERM during a statement: rolled back, 143, rerun completes",
       test_sigterm_during_statement },
     { "SIGINT during plugin code: acted on at the next op, 130", test_sigint_during_plugin_code },
+    { "a second signal exits at once, even during plugin code",
+      test_second_signal_exits_at_once },
     { "--statement-timeout", test_statement_timeout },
+    { "--statement-timeout: runner's own timer when the server's is off",
+      test_statement_timeout_backstop },
+    { "--connect-timeout against a server that never answers", test_connect_timeout },
     { "--lock-timeout with retries", test_lock_timeout_retries },
     { "ten runners at once: each revision once", test_ten_runners },
     { "up to date: nothing to do without the lock", test_nothing_to_do_without_lock },

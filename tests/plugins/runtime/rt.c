@@ -21,6 +21,7 @@
 #define MODE_ALTER 3    /* ALTER TABLE RT_TABLE ADD COLUMN: needs an ACCESS EXCLUSIVE lock */
 #define MODE_CIC 4      /* pg_sleep($RT_SLEEP), then CREATE INDEX CONCURRENTLY on RT_TABLE */
 #define MODE_TABLE 5    /* CREATE TABLE RT_TABLE */
+#define MODE_NO_TIMEOUT 6 /* SET LOCAL statement_timeout = 0, then pg_sleep($RT_SLEEP) */
 
 #if defined(RT_DOWN)
 RUNNER_REVISION(.revision = RT_REV, .down_revision = RUNNER_REVS(RT_DOWN),
@@ -78,6 +79,11 @@ int upgrade(runner_op *op)
     case MODE_TABLE:
         snprintf(sql, sizeof(sql), "CREATE TABLE %s (id integer)", RT_TABLE);
         return op_execute(op, sql);
+    case MODE_NO_TIMEOUT:
+        /* only runner's own timer can stop what follows */
+        if (op_execute(op, "SET LOCAL statement_timeout = 0") != 0)
+            return -1;
+        return sleep_sql(op, "RT_SLEEP");
     default:
         return 0;
     }
