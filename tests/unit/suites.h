@@ -12,6 +12,7 @@
     SUITE(url) \
     SUITE(versions) \
     SUITE(wait) \
+    SUITE(mlock) \
     SUITE(loader) \
     SUITE(checksum) \
     SUITE(build)
