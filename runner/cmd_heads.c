@@ -136,11 +136,12 @@ int cmd_branches(int argc, char **argv, struct ctx *ctx)
             revfmt_json(stdout, bp, 0);
             continue;
         }
-        if (o.verbose)
-            revfmt_entry(stdout, bp, 0);
-        else
+        if (o.verbose) {
+            revfmt_entry(stdout, bp, 0);    /* ends with its blank line */
+        } else {
             revfmt_line(stdout, bp, REVFMT_BRANCHES | REVFMT_HEADS | REVFMT_TREE, 0);
-        fputc('\n', stdout);
+            fputc('\n', stdout);
+        }
         for (size_t k = 0; k < bp->n_next; k++) {
             printf("%*s -> ", (int)strlen(bp->id), "");
             revfmt_line(stdout, bp->next[k],
