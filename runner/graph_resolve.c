@@ -615,7 +615,11 @@ static int parse_downgrade_target(const struct graph *g, const struct spec *curr
 
         if (at && at > target && !(*label = strndup(target, (size_t)(at - target))))
             return err_set(e, ERR_FAIL, "out of memory");
-        return graph_get_revision(g, at ? at + 1 : target, out, e);
+        if ((rc = graph_get_revision(g, at ? at + 1 : target, out, e)) < 0) {
+            free(*label);       /* the caller frees it only on success */
+            *label = NULL;
+        }
+        return rc;
     }
     if (rel.label && !(*label = strdup(rel.label))) {
         err_set(e, ERR_FAIL, "out of memory");
