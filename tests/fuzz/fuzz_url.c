@@ -1,0 +1,93 @@
+/* fuzz_url.c -- url.c on arbitrary strings: no crash, and a password that
+ * occurs once in the url never shows in the masked form (at any buffer
+ * size, and truncation only cuts); url_scrub removes every occurrence of a
+ * secret without growing the text.
+ *
+ * Input: the url; after a '\n', if any, the text for url_scrub and after a
+ * second '\n' its secret. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fuzz_util.h"
+#include "url.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0, len = strlen(needle);
+
+    if (!len)
+        return 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + len, needle))
+        n++;
+    return n;
+}
+
+static void check_url(const char *url)
+{
+    static const size_t sizes[] = { 1, 2, 7, 19, 64, 4096 };
+    char full[8192];
+    char *pw = url_password(url);
+    char *norm;
+    struct err e = ERR_INIT;
+
+    url_mask(url, full, sizeof(full));
+    FUZZ_CHECK(strlen(full) < sizeof(full), "unterminated mask");
+    if (url && pw && strlen(pw) >= 4 && count(url, pw) == 1 && strlen(url) < sizeof(full) / 2)
+        FUZZ_CHECK(!strstr(full, pw), "password '%s' shown in '%s'", pw, full);
+    if (!url)
+        return;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        char small[4096];
+
+        memset(small, 'x', sizeof(small));
+        url_mask(url, small, sizes[i]);
+        FUZZ_CHECK(memchr(small, '\0', sizes[i]) != NULL, "no NUL within %zu", sizes[i]);
+        if (strlen(url) < sizeof(full) / 2)
+            FUZZ_CHECK(strncmp(small, full, strlen(small)) == 0,
+                       "size %zu: '%s' is not a prefix of '%s'", sizes[i], small, full);
+        FUZZ_CHECK(small[sizes[i] - 1] == '\0' || strlen(small) < sizes[i], "overrun");
+    }
+    norm = url_normalize(url, &e);
+    if (norm && strncmp(url, "postgresql+", 11) == 0 && url_is_uri(url))
+        FUZZ_CHECK(strncmp(norm, "postgresql://", 13) == 0, "'%s' normalised to '%s'", url,
+                   norm);
+    FUZZ_CHECK(norm || e.code != ERR_OK, "url_normalize failed without an error");
+    (void)url_is_uri(url);
+    free(norm);
+    free(pw);
+}
+
+static void check_scrub(char *text, const char *secret)
+{
+    size_t before = strlen(text);
+
+    url_scrub(text, secret);
+    FUZZ_CHECK(strlen(text) <= before, "scrub grew the text");
+    if (*secret && !strchr(secret, '*'))
+        FUZZ_CHECK(!strstr(text, secret), "secret '%s' left in '%s'", secret, text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *s = fuzz_str(data, size);
+    char *nl, *nl2;
+
+    if (!s)
+        return 0;
+    nl = strchr(s, '\n');
+    if (nl)
+        *nl = '\0';
+    check_url(s);
+    if (nl) {
+        nl2 = strchr(nl + 1, '\n');
+        if (nl2) {
+            *nl2 = '\0';
+            check_scrub(nl + 1, nl2 + 1);
+        }
+    }
+    check_url(NULL);
+    free(s);
+    return 0;
+}
