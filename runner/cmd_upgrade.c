@@ -134,7 +134,6 @@ static int runtime_opt(int argc, char **argv, int *i, struct migrate_opts *o,
         { "--lock-wait", offsetof(struct migrate_opts, lock_wait_s) },
     };
     const char *v = NULL;
-    const char *a = argv[*i];
     int r;
 
     for (size_t k = 0; k < sizeof(secs) / sizeof(secs[0]); k++) {
@@ -184,7 +183,6 @@ static int runtime_opt(int argc, char **argv, int *i, struct migrate_opts *o,
         }
         return 1;
     }
-    (void)a;
     return 0;
 }
 

@@ -87,8 +87,8 @@ static void log_step(const struct migrate_opts *o, const struct step_words *w, l
         return;
     if (o->progress)
         fputs("\r\033[K", o->log);      /* erase the status line */
-    fprintf(o->log, "%sRunning %s %s -> %s%s%s", o->prefix ? o->prefix : "", w->name, w->from, w->to, *w->doc ? ", " : "",
-            w->doc);
+    fprintf(o->log, "%sRunning %s %s -> %s%s%s", o->prefix ? o->prefix : "", w->name, w->from,
+            w->to, *w->doc ? ", " : "", w->doc);
     if (ms >= 0)
         fprintf(o->log, " (%lld ms)", ms);
     fputc('\n', o->log);

@@ -82,16 +82,19 @@ struct migrate_result {
  * current heads (unknown ids: "Can't locate revision identified by ..."),
  * plan with graph.c and run or render.  ctx->graph must be built.
  *
- * Online runtime: the run has its own uv loop.  An empty plan (with a
- * version table) returns at once, without the lock.  Otherwise the run
- * takes the migration lock (mlock.h), re-reads the version table and
- * re-plans, so it does only what another runner left.  SIGINT/SIGTERM
- * (uv_signal on the loop) cancel the statement in flight (PQcancel), or
- * are noted while plugin code runs and acted on at its next op call or
- * at the end of the step; the step is rolled back and the run fails with
- * "interrupted: rolled back revision X" and result->signum set.  A
- * second signal exits at once with 128 + signum.  Thread-safe for
- * distinct `o` and `e` on the same ctx (fan-out): ctx is only read. */
+ * Online runtime: the run has its own uv loop and connection (o->url,
+ * else ctx->cfg.url; --wait, --connect-timeout, then SET
+ * statement_timeout and lock_timeout).  An empty plan (with a version
+ * table) returns at once, without the lock.  Otherwise the run takes the
+ * migration lock (mlock.h), re-reads the version table and re-plans, so
+ * it does only what another runner left.  SIGINT/SIGTERM, watched by a
+ * thread with its own loop, cancel the statement in flight (PQcancel) and
+ * wake the run's loop; while plugin code runs they are acted on at its
+ * next op call or at the end of the step.  The step is rolled back and
+ * the run fails with "interrupted: rolled back revision X" and
+ * result->signum set; a second signal exits at once with 128 + signum.
+ * Thread-safe for distinct `o` and `e` on the same ctx (fan-out): ctx is
+ * only read. */
 int migrate(struct ctx *ctx, const struct migrate_opts *o, struct err *e);
 
 /* Run the steps of an upgrade/downgrade plan on db (version and history

@@ -176,8 +176,8 @@ int mlock_take(struct pg *db, int64_t key, const char *name, const struct mlock_
         if (attempt == 1 || waited >= next_report) {
             holder_describe(db, key, holder, sizeof(holder));
             if (o->log) {
-                fprintf(o->log, "%swaiting for the migration lock on %s: held by %s, waited %.0f s of %.0f\n",
-                        prefix, name, holder, waited, wait_s);
+                fprintf(o->log, "%swaiting for the migration lock on %s: held by %s, "
+                        "waited %.0f s of %.0f\n", prefix, name, holder, waited, wait_s);
                 fflush(o->log);
             }
             if (attempt > 1)
