@@ -210,7 +210,7 @@ static int run_fanout(struct ctx *ctx, const struct migrate_opts *o, const char 
     if (targets && fanout_read_targets(targets, &urls, &n, &ctx->err) < 0)
         goto out;
     if (jobs <= 0)
-        jobs = ctx->cfg.jobs > 0 ? ctx->cfg.jobs : 4;
+        jobs = ctx->cfg.jobs > 0 ? ctx->cfg.jobs : 1;    /* config_finish: CPUs */
     if (fanout_run(ctx, o, urls, n, jobs, stdout, &signum, &ctx->err) == 0)
         status = 0;
     else if (signum)
