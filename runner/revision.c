@@ -86,9 +86,28 @@ int revision_new_id(char buf[13], struct err *e)
     return 0;
 }
 
+/* U+202A..U+202E and U+2066..U+2069: bidirectional controls, which GCC
+ * refuses unpaired (-Wbidi-chars, an error under -Werror).  Returns the
+ * code point when p starts with one, else 0. */
+static unsigned bidi_control(const unsigned char *p)
+{
+    if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae)
+        return 0x2000u + (p[2] - 0x80u);
+    if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+        return 0x2040u + (p[2] - 0x80u);
+    return 0;
+}
+
 void revision_c_escape(FILE *f, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned bidi = bidi_control(p);
+
+        if (bidi) {
+            fprintf(f, "\\u%04X", bidi);   /* a UCN: the same bytes, no warning */
+            p += 2;
+            continue;
+        }
         switch (*p) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;
@@ -105,16 +124,28 @@ void revision_c_escape(FILE *f, const char *s)
     }
 }
 
-/* The message inside a block comment: no "*" "/" may end it early. */
+/* The message inside a block comment: no "*" "/" may end it early, and
+ * nothing may draw a -Werror warning: "/" "*" (-Wcomment), a trigraph
+ * (-Wtrigraphs: "??/" before a newline splices lines) or an unpaired
+ * bidirectional control (-Wbidi-chars, shown as <U+XXXX>). */
 static void comment_text(FILE *f, const char *s)
 {
     for (const char *p = s; *p; p++) {
-        if (*p == '\n') {
+        unsigned bidi = bidi_control((const unsigned char *)p);
+
+        if (bidi) {
+            fprintf(f, "<U+%04X>", bidi);
+            p += 2;
+        } else if (*p == '\n') {
             fputs("\n *", f);
             if (p[1] && p[1] != '\n')
                 fputc(' ', f);
         } else if (*p == '*' && p[1] == '/') {
             fputs("* ", f);
+        } else if (*p == '/' && p[1] == '*') {
+            fputs("/ ", f);
+        } else if (*p == '?' && p[1] == '?' && p[2] && strchr("=/'()!<>-", p[2])) {
+            fputs("? ", f);
         } else if (*p != '\r') {
             fputc(*p, f);
         }
