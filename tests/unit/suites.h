@@ -15,4 +15,5 @@
     SUITE(mlock) \
     SUITE(loader) \
     SUITE(checksum) \
-    SUITE(build)
+    SUITE(build) \
+    SUITE(hostile_input)
