@@ -19,6 +19,7 @@ struct target {
     char shown[256];            /* the url, password masked */
     struct migrate_result res;
     struct err err;
+    int started;
     int failed;
     double secs;
 };
@@ -29,6 +30,7 @@ struct pool {
     size_t next;
     size_t n;
     struct target *targets;
+    int stop;                   /* a run was interrupted by a signal: start no more */
     struct ctx *ctx;            /* read only */
     const struct migrate_opts *base;
 };
@@ -43,7 +45,9 @@ static void *worker(void *arg)
         uint64_t t0;
 
         pthread_mutex_lock(&pl->mu);
-        t = pl->next < pl->n ? &pl->targets[pl->next++] : NULL;
+        t = pl->next < pl->n && !pl->stop ? &pl->targets[pl->next++] : NULL;
+        if (t)
+            t->started = 1;
         pthread_mutex_unlock(&pl->mu);
         if (!t)
             return NULL;
@@ -59,6 +63,11 @@ static void *worker(void *arg)
         t0 = uv_hrtime();
         t->failed = migrate(pl->ctx, &o, &t->err) < 0;
         t->secs = (double)(uv_hrtime() - t0) / 1e9;
+        if (t->res.signum) {
+            pthread_mutex_lock(&pl->mu);
+            pl->stop = 1;
+            pthread_mutex_unlock(&pl->mu);
+        }
         if (o.log) {
             if (t->failed)
                 fprintf(o.log, "%sfailed after %.1f s: %s\n", t->prefix, t->secs, t->err.msg);
@@ -135,8 +144,9 @@ static void summary(FILE *out, const struct target *t, size_t n)
     fprintf(out, "%-8s %-*s  %-11s %7s %9s  %s\n", "#", w, "database", "status", "applied",
             "duration", "error");
     for (size_t i = 0; i < n; i++) {
-        const char *status = t[i].failed ? (t[i].res.signum ? "interrupted" : "failed")
-                                         : t[i].res.nothing_to_do ? "up to date" : "ok";
+        const char *status = !t[i].started ? "not started"
+                             : t[i].failed ? (t[i].res.signum ? "interrupted" : "failed")
+                             : t[i].res.nothing_to_do ? "up to date" : "ok";
 
         fprintf(out, "%-8.*s %-*s  %-11s %7zu %8.1fs  %s\n",
                 (int)(strlen(t[i].prefix) ? strlen(t[i].prefix) - 1 : 0), t[i].prefix, w,
@@ -187,6 +197,10 @@ int fanout_run(struct ctx *ctx, const struct migrate_opts *base, char *const *ur
     pthread_mutex_destroy(&pl.mu);
     summary(out, pl.targets, n);
     for (size_t i = 0; i < n; i++) {
+        if (!pl.targets[i].started) {
+            pl.targets[i].failed = 1;
+            err_set(&pl.targets[i].err, ERR_FAIL, "not started: interrupted");
+        }
         if (!pl.targets[i].failed)
             continue;
         if (pl.targets[i].res.signum && !*signum)

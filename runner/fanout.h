@@ -8,7 +8,9 @@
  * only; each writes only its own target's slot, which the main thread
  * reads after joining.  Lines of a database are prefixed "[n/total] ";
  * the summary table (database with its password masked, status,
- * revisions applied, duration, error) goes to `out` at the end. */
+ * revisions applied, duration, error) goes to `out` at the end.  After
+ * SIGINT/SIGTERM every running database rolls back its current revision
+ * and no further database is started ("not started"). */
 #ifndef RUNNER_FANOUT_H
 #define RUNNER_FANOUT_H
 

@@ -518,6 +518,37 @@ static void test_fanout_twenty(void)
     CU_ASSERT_EQUAL(at_head, 20);
 }
 
+static void test_fanout_interrupted(void)
+{
+    char urls[4][IT_URL_SIZE], name[32], path[512], args[600], buf[16384];
+    struct bg b;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/targets4", it_tmpdir());
+    f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof(name), "rt_fi%d", i + 1);
+        CU_ASSERT_FATAL(it_db_create(name, urls[i], sizeof(urls[i])) == 0);
+        fprintf(f, "%s\n", urls[i]);
+    }
+    fclose(f);
+    snprintf(args, sizeof(args), "upgrade head --targets %s --jobs 2", path);
+    spawn(&b, "fanint", "rt_slow", NULL, "RT_SLEEP=60", args);
+    CU_ASSERT_FATAL(wait_until(urls[0], "SELECT count(*) = 2 FROM pg_stat_activity WHERE "
+                                        "datname LIKE 'rt_fi%' AND query LIKE 'SELECT pg_sleep%' "
+                                        "AND state = 'active'", 20) == 0);
+    kill(b.pid, SIGTERM);
+    CU_ASSERT_EQUAL(reap(&b, 20), 143);
+    slurp(b.out, buf, sizeof(buf));
+    HAS(buf, "interrupted");
+    HAS(buf, "not started");
+    check_versions(urls[0], "s1");
+    check_versions(urls[1], "s1");
+    check_versions(urls[2], "-");
+    check_versions(urls[3], "-");
+}
+
 /* ---- faults ---- */
 
 static int dev_db(const char *verb)
@@ -618,6 +649,7 @@ CU_TestInfo runtime_tests[] = {
     { "--lock-wait expiry", test_lock_wait_expiry },
     { "--lock-mode none", test_lock_mode_none },
     { "fan-out over twenty databases, one failing", test_fanout_twenty },
+    { "fan-out interrupted: running ones roll back, no more start", test_fanout_interrupted },
     { "server restarted mid-run, then --wait", test_server_restart_and_wait },
     { "kill -9 of the runner", test_kill9_runner },
     { "non-tty output stays line-oriented", test_plain_output_not_tty },
