@@ -631,6 +631,31 @@ static void test_plain_output_not_tty(void)
     HAS(run.err, "Running upgrade t19 -> t20");
 }
 
+/* On a terminal (script(1) provides one): the status line. */
+static void test_progress_on_a_tty(void)
+{
+    char url[IT_URL_SIZE], dir[512], cmd[4096], buf[16384];
+    FILE *p;
+    size_t n;
+
+    if (system("command -v script >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "\nscript(1) not installed: tty progress not tested\n");
+        return;
+    }
+    CU_ASSERT_FATAL(it_db_create("rt_tty", url, sizeof(url)) == 0);
+    snprintf(cmd, sizeof(cmd), "script -qec \"%s --dir %s --url '%s' upgrade t03\" /dev/null",
+             RUNNER_BIN, it_scenario("rt_trace20", dir, sizeof(dir)), url);
+    p = popen(cmd, "r");
+    CU_ASSERT_FATAL(p != NULL);
+    n = fread(buf, 1, sizeof(buf) - 1, p);
+    buf[n] = '\0';
+    CU_ASSERT_EQUAL(pclose(p), 0);
+    HAS(buf, "\r\033[K[1/3] running upgrade  -> t01, 2 left");
+    HAS(buf, "\r\033[K[3/3] running upgrade t02 -> t03, 0 left");
+    HAS(buf, "Running upgrade t02 -> t03");
+    check_versions(url, "t03");
+}
+
 CU_TestInfo runtime_tests[] = {
     { "SIGTERM during a statement: rolled back, 143, rerun completes",
       test_sigterm_during_statement },
@@ -653,5 +678,6 @@ CU_TestInfo runtime_tests[] = {
     { "server restarted mid-run, then --wait", test_server_restart_and_wait },
     { "kill -9 of the runner", test_kill9_runner },
     { "non-tty output stays line-oriented", test_plain_output_not_tty },
+    { "a terminal gets a status line", test_progress_on_a_tty },
     CU_TEST_INFO_NULL,
 };
