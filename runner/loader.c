@@ -3,7 +3,7 @@
  * run it.  See loader.h.
  *
  * Reading metadata is a handful of system calls per file (openat, fstat,
- * one pread of the whole small file (else three), close): the ELF header, the section header table together
+ * three preads, close): the ELF header, the section header table together
  * with the bytes just before it (where GNU ld puts .shstrtab), and the
  * metadata section itself; a large directory is read on a few threads.
  * Every offset and size in the file is untrusted and checked against the
@@ -105,21 +105,9 @@ static const char *type_name(unsigned t, char *buf, size_t n)
     }
 }
 
-/* Plugins are small (a revision is ~16 KiB), so a file up to this size is
- * read whole with one pread() and parsed from memory: one system call
- * instead of three per file is most of the scan's cost for 10 000 plugins. */
-#define LOADER_WHOLE_FILE (128 * 1024)
-
-/* Where the ELF bytes come from: the whole file in memory, or pread(). */
-struct elf_src {
-    int fd;
-    const unsigned char *mem;   /* the whole file, or NULL: read from fd */
-    uint64_t mem_len;
-};
-
 /* pread() all of n bytes unless the file ends first; returns the count read
  * or -1 with errno set. */
-static ssize_t read_fd(int fd, void *buf, size_t n, uint64_t off)
+static ssize_t read_at(int fd, void *buf, size_t n, uint64_t off)
 {
     size_t done = 0;
 
@@ -138,27 +126,15 @@ static ssize_t read_fd(int fd, void *buf, size_t n, uint64_t off)
     return (ssize_t)done;
 }
 
-static ssize_t read_at(const struct elf_src *src, void *buf, size_t n, uint64_t off)
-{
-    if (!src->mem)
-        return read_fd(src->fd, buf, n, off);
-    if (off >= src->mem_len)
-        return 0;
-    if (n > src->mem_len - off)
-        n = (size_t)(src->mem_len - off);
-    memcpy(buf, src->mem + off, n);
-    return (ssize_t)n;
-}
-
 /* Read exactly n bytes at off, or fill *e: a short read is a truncated file. */
-static int read_exact(const struct elf_src *src, const char *path, void *buf, size_t n,
-                      uint64_t off, uint64_t size, struct err *e)
+static int read_exact(int fd, const char *path, void *buf, size_t n, uint64_t off,
+                      uint64_t size, struct err *e)
 {
     ssize_t r;
 
     if (off > size || n > size - off)
         return err_set(e, ERR_FAIL, "plugin '%s': truncated file", path);
-    r = read_at(src, buf, n, off);
+    r = read_at(fd, buf, n, off);
     if (r < 0)
         return err_set(e, ERR_FAIL, "plugin '%s': cannot read: %s", path, strerror(errno));
     if ((size_t)r < n)
@@ -346,27 +322,11 @@ static int read_meta_fd(int fd, const char *path, uint64_t size, struct runner_r
     uint64_t strsize = 0;
     ehdr_t eh;
     shdr_t sh0, strsh;
-    struct elf_src src = { fd, NULL, 0 };
-    unsigned char *whole = NULL;        /* the file, when small enough: ours */
     ssize_t got;
     int ret = -1;
 
     memset(&eh, 0, sizeof(eh));
-    if (size > 0 && size <= LOADER_WHOLE_FILE) {
-        whole = malloc((size_t)size);
-        if (!whole) {
-            err_set(e, ERR_FAIL, "out of memory");
-            goto out;
-        }
-        got = read_fd(fd, whole, (size_t)size, 0);
-        if (got < 0) {
-            err_set(e, ERR_FAIL, "plugin '%s': cannot read: %s", path, strerror(errno));
-            goto out;
-        }
-        src.mem = whole;
-        src.mem_len = (uint64_t)got;    /* a file that shrank reads as truncated */
-    }
-    got = read_at(&src, head, sizeof(head), 0);
+    got = read_at(fd, head, sizeof(head), 0);
     if (got < 0) {
         err_set(e, ERR_FAIL, "plugin '%s': cannot read: %s", path, strerror(errno));
         goto out;
@@ -389,7 +349,7 @@ static int read_meta_fd(int fd, const char *path, uint64_t size, struct runner_r
     shnum = eh.e_shnum;
     shstrndx = eh.e_shstrndx;
     if (shnum == 0 || shstrndx == SHN_XINDEX) {
-        if (read_exact(&src, path, &sh0, sizeof(sh0), eh.e_shoff, size, e) < 0)
+        if (read_exact(fd, path, &sh0, sizeof(sh0), eh.e_shoff, size, e) < 0)
             goto out;
         if (shnum == 0)
             shnum = sh0.sh_size;
@@ -414,7 +374,7 @@ static int read_meta_fd(int fd, const char *path, uint64_t size, struct runner_r
             goto out;
         }
     }
-    if (read_exact(&src, path, buf, len, base, size, e) < 0)
+    if (read_exact(fd, path, buf, len, base, size, e) < 0)
         goto out;
 
     /* The section-name string table: in buf when it lies there, else read. */
@@ -433,7 +393,7 @@ static int read_meta_fd(int fd, const char *path, uint64_t size, struct runner_r
             err_set(e, ERR_FAIL, "out of memory");
             goto out;
         }
-        if (read_exact(&src, path, strbuf, strsize, strsh.sh_offset, size, e) < 0)
+        if (read_exact(fd, path, strbuf, strsize, strsh.sh_offset, size, e) < 0)
             goto out;
         strtab = (const char *)strbuf;
     }
@@ -464,10 +424,10 @@ static int read_meta_fd(int fd, const char *path, uint64_t size, struct runner_r
             goto out;
         }
         if (ssize >= sizeof(*out)) {
-            if (read_exact(&src, path, out, sizeof(*out), soff, size, e) < 0)
+            if (read_exact(fd, path, out, sizeof(*out), soff, size, e) < 0)
                 goto out;
             memcpy(fixed, out, sizeof(fixed));
-        } else if (read_exact(&src, path, fixed, sizeof(fixed), soff, size, e) < 0) {
+        } else if (read_exact(fd, path, fixed, sizeof(fixed), soff, size, e) < 0) {
             goto out;
         }
         if (check_head(path, fixed[0], fixed[1], fixed[2], e) < 0)
@@ -485,7 +445,6 @@ out:
     if (buf != stackbuf)
         free(buf);
     free(strbuf);
-    free(whole);
     return ret;
 }
 
