@@ -597,66 +597,6 @@ static void test_loader_scan_survives_files_vanishing_during_the_scan(void)
     remove_tree(dir);
 }
 
-/* Files deleted while a scan runs, for real (not a dangling symlink): a
- * thread unlinks the chain from its tip down while loader_scan() lists and
- * reads it.  A file that vanished after the listing is skipped; the rest
- * must build, or fail only because a surviving revision lost its down
- * revision.  Never a crash, never an error about the vanished file. */
-struct vanisher {
-    const char *dir;
-    size_t n;
-};
-
-static void *vanish_run(void *arg)
-{
-    const struct vanisher *v = arg;
-    char path[PATH_MAX];
-
-    for (size_t i = v->n; i-- > 0;) {
-        snprintf(path, sizeof(path), "%s/p%04zu.so", v->dir, i);
-        unlink(path);
-    }
-    return NULL;
-}
-
-static void test_loader_scan_survives_files_vanishing_during_the_scan(void)
-{
-    char dir[PATH_MAX], id[32];
-    struct loader_opts o = { 0 };
-    const size_t n = 1500;
-
-    CU_ASSERT_EQUAL_FATAL(make_tmpdir(dir), 0);
-    for (int round = 0; round < 4; round++) {
-        struct vanisher v = { dir, n };
-        struct err e = ERR_INIT;
-        struct graph *g = graph_new();
-        pthread_t t;
-        int r;
-
-        CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-        CU_ASSERT_EQUAL_FATAL(make_chain(dir, n), 0);
-        CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, vanish_run, &v), 0);
-        r = loader_scan(dir, &o, g, &e);
-        pthread_join(t, NULL);
-        if (r == 0) {
-            size_t ok = 1;
-
-            CU_ASSERT(graph_count(g) <= n);
-            for (size_t i = 0; i < graph_count(g); i++) {
-                snprintf(id, sizeof(id), "t%011zu", i);
-                ok &= strcmp(graph_at(g, i)->id, id) == 0;
-            }
-            CU_ASSERT(ok);
-        } else {
-            CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "Can't locate revision identified by 't"));
-            if (!strstr(e.msg, "Can't locate revision identified by"))
-                fprintf(stderr, "\nround %d: %s\n", round, e.msg);
-        }
-        graph_free(g);
-    }
-    remove_tree(dir);
-}
-
 /* More plugins than LOADER_MIN_PARALLEL: read by several threads, added
  * in name order; the first bad file in name order is the one reported. */
 static void test_loader_scan_many_plugins_in_order(void)
@@ -966,7 +906,6 @@ CU_TestInfo loader_tests[] = {
     { "scan stops at a bad plugin, naming it", test_loader_scan_stops_at_bad_plugin_naming_it },
     { "duplicate ids name both files", test_loader_scan_duplicate_ids_name_both_files },
     { "many plugins: read in parallel, added in order", test_loader_scan_many_plugins_in_order },
-    { "files vanishing during a scan", test_loader_scan_survives_files_vanishing_during_the_scan },
     { "files vanishing during a scan", test_loader_scan_survives_files_vanishing_during_the_scan },
     { "group/world-writable directory is refused",
       test_loader_refuses_group_or_world_writable_directory },
