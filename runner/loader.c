@@ -512,6 +512,53 @@ static int check_safe(const char *kind, const char *path, const char *real, cons
                    kind, path, via, (unsigned)(st->st_mode & 07777), why);
 }
 
+/* sshd's StrictModes walks up the path too: whoever may write a parent
+ * may rename the plugin directory away and put another in its place.  So
+ * every ancestor of the resolved directory must be safe as well, except a
+ * sticky directory owned by root (/tmp): there nobody may rename what
+ * another user owns, and the directory below is checked itself. */
+static int check_ancestors(const char *dir, uid_t me, const struct loader_opts *o,
+                           struct err *e)
+{
+    char *real = realpath(dir, NULL);
+    char buf[128];
+    struct stat st;
+    int ret = 0;
+
+    if (!real)
+        return 0;   /* opened and checked already; nothing more to learn */
+    for (;;) {
+        char *slash = strrchr(real, '/');
+        const char *why;
+
+        if (!slash || (slash == real && !real[1]))
+            break;
+        if (slash == real)
+            real[1] = '\0';
+        else
+            *slash = '\0';
+        if (stat(real, &st) < 0)
+            break;
+        if ((st.st_mode & S_ISVTX) && st.st_uid == 0)
+            continue;
+        why = unsafe_reason(&st, me, buf, sizeof(buf));
+        if (!*why)
+            continue;
+        if (o && o->allow_unsafe) {
+            fprintf(stderr, "runner: warning: unsafe plugin directory '%s': its parent '%s' "
+                    "(mode %04o) is %s\n", dir, real, (unsigned)(st.st_mode & 07777), why);
+            continue;
+        }
+        ret = err_set(e, ERR_FAIL,
+                      "unsafe plugin directory '%s': its parent '%s' (mode %04o) is %s or "
+                      "pass --allow-unsafe-plugins",
+                      dir, real, (unsigned)(st.st_mode & 07777), why);
+        break;
+    }
+    free(real);
+    return ret;
+}
+
 /* A plugin that is a symlink: the file it resolves to (fstat of the open
  * fd) and the directory holding it must be as safe as the plugin directory.
  * Returns 0, 1 (dangling since the open: skip) or -1. */
@@ -910,6 +957,8 @@ int loader_scan(const char *dir, const struct loader_opts *o, struct graph *g, s
         real = NULL;
     }
     if (check_safe("directory", dir, real, &st, s.euid, o, e) < 0)
+        goto out;
+    if (check_ancestors(dir, s.euid, o, e) < 0)
         goto out;
     if (list_dir(d, dir, &nm, e) < 0)
         goto out;

@@ -715,6 +715,54 @@ static void test_loader_refuses_writable_plugin_file(void)
     remove_tree(dir);
 }
 
+/* A parent that others may write is refused too (they could swap the
+ * plugin directory); a sticky one owned by root, like /tmp, is not. */
+static void test_loader_refuses_writable_parent_directory(void)
+{
+    char top[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], want[ERR_MSG_SIZE], *real = NULL;
+    struct loader_opts o = { 0 };
+    struct err e = ERR_INIT;
+    struct graph *g = graph_new();
+
+    CU_ASSERT_EQUAL_FATAL(make_tmpdir(top), 0);
+    FMT(dir, "%s/plugins", top);
+    CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0755), 0);
+    FMT(path, "%s/good_base.so", dir);
+    CU_ASSERT_EQUAL(copy_file(GOOD_DIR "/good_base.so", path, 0), 0);
+    real = realpath(top, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(real);
+    CU_ASSERT_EQUAL(loader_scan(dir, &o, g, &e), 0);        /* 0700: fine */
+    graph_free(g);
+
+    CU_ASSERT_EQUAL(chmod(top, 0777), 0);
+    g = graph_new();
+    CU_ASSERT_EQUAL(loader_scan(dir, &o, g, &e), -1);
+    FMT(want, "unsafe plugin directory '%s': its parent '%s' (mode 0777) is writable by group "
+              "or others; fix with chmod go-w or pass --allow-unsafe-plugins", dir, real);
+    CU_ASSERT_STRING_EQUAL(e.msg, want);
+    graph_free(g);
+
+    o.allow_unsafe = 1;                                     /* a warning instead */
+    g = graph_new();
+    err_clear(&e);
+    CU_ASSERT_EQUAL(loader_scan(dir, &o, g, &e), 0);
+    CU_ASSERT_EQUAL(graph_count(g), 1);
+    graph_free(g);
+    o.allow_unsafe = 0;
+
+    CU_ASSERT_EQUAL(chmod(top, 01777), 0);
+    g = graph_new();
+    if (geteuid() == 0) {
+        CU_ASSERT_EQUAL(loader_scan(dir, &o, g, &e), 0);    /* sticky and root's: like /tmp */
+    } else {
+        CU_ASSERT_EQUAL(loader_scan(dir, &o, g, &e), -1);   /* sticky but a user's */
+    }
+    graph_free(g);
+    CU_ASSERT_EQUAL(chmod(top, 0700), 0);
+    free(real);
+    remove_tree(top);
+}
+
 static void test_loader_checks_symlink_targets(void)
 {
     char dir[PATH_MAX], other[PATH_MAX], target[PATH_MAX], link[PATH_MAX];
@@ -910,6 +958,8 @@ CU_TestInfo loader_tests[] = {
     { "group/world-writable directory is refused",
       test_loader_refuses_group_or_world_writable_directory },
     { "writable plugin file is refused", test_loader_refuses_writable_plugin_file },
+    { "group/world-writable parent directory is refused",
+      test_loader_refuses_writable_parent_directory },
     { "symlink targets are checked", test_loader_checks_symlink_targets },
     { "plugin owned by someone else is refused", test_loader_refuses_plugin_owned_by_someone_else },
     { "plugin_open runs functions and closes", test_plugin_open_runs_functions_and_closes },
