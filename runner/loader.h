@@ -27,7 +27,8 @@ int loader_read_meta(const char *path, struct runner_revision *out, struct err *
 /* Every *.so in `dir` (not hidden), in name order, added to g with
  * graph_add(); then graph_build().  A directory that cannot be read is an
  * error; a file that vanished between readdir() and open() is skipped.
- * The directory and each plugin (symlinks resolved, and the directory a
+ * The directory, its parents (a sticky one owned by root, like /tmp,
+ * excepted) and each plugin (symlinks resolved, and the directory a
  * symlinked plugin lives in) must not be writable by group or others nor
  * owned by anyone but the effective uid or root; o->allow_unsafe turns
  * that refusal into a warning on stderr.  Large directories are read on a
