@@ -34,7 +34,10 @@ static void check_url(const char *url)
 
     url_mask(url, full, sizeof(full));
     FUZZ_CHECK(strlen(full) < sizeof(full), "unterminated mask");
-    if (url && pw && strlen(pw) >= 4 && count(url, pw) == 1 && strlen(url) < sizeof(full) / 2)
+    /* a password written with backslash escapes occurs unescaped nowhere:
+     * a literal occurrence elsewhere would be something else */
+    if (url && pw && strlen(pw) >= 4 && count(url, pw) == 1 && !strchr(url, '\\') &&
+        strlen(url) < sizeof(full) / 2)
         FUZZ_CHECK(!strstr(full, pw), "password '%s' shown in '%s'", pw, full);
     if (!url)
         return;
