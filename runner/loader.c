@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -788,22 +789,6 @@ struct scan {
     char *const *names;             /* sorted; names[i][-1] is the d_type */
 };
 
-/* One batch of consecutive names, read by several workers at once and
- * then added to the graph in name order by the caller. */
-struct batch {
-    const struct scan *s;
-    size_t first, n;                /* names[first .. first + n) */
-    struct runner_revision *metas;  /* n slots */
-    unsigned char *skipped;         /* n flags: vanished since readdir */
-};
-
-struct worker {
-    struct batch *b;
-    size_t start, step;             /* reads start, start + step, ... of the batch */
-    size_t failed;                  /* its first failing index, or SIZE_MAX */
-    struct err err;                 /* why that one failed */
-};
-
 static int scan_path(const struct scan *s, const char *name, char path[PATH_MAX], struct err *e)
 {
     size_t nlen = strlen(name);
@@ -817,50 +802,112 @@ static int scan_path(const struct scan *s, const char *name, char path[PATH_MAX]
     return 0;
 }
 
-/* A worker stops at its first failure: whatever it would read after it
- * comes later in name order, so the scan reports this one (or an earlier
- * one) either way. */
-static void *worker_run(void *arg)
-{
-    struct worker *w = arg;
-    const struct batch *b = w->b;
-    const struct scan *s = b->s;
-    char path[PATH_MAX];
-
-    for (size_t i = w->start; i < b->n; i += w->step) {
-        const char *name = s->names[b->first + i];
-        int r;
-
-        if (scan_path(s, name, path, &w->err) < 0) {
-            w->failed = i;
-            break;
-        }
-        r = scan_one(s->dfd, path, name, (unsigned char)name[-1], s->euid, s->o, &b->metas[i],
-                     &w->err);
-        if (r < 0) {
-            w->failed = i;
-            break;
-        }
-        b->skipped[i] = r > 0;
-    }
-    return NULL;
-}
-
 /* Reading is parallel (the syscalls dominate: open, fstat, three preads,
- * close per file); graph_add() stays serial and in name order, so the
- * result and the first error are those of a plain loop. */
-#define LOADER_BATCH 1024
+ * close per file) and overlaps graph_add(), which stays on the calling
+ * thread, serial and in name order, so the result and the first error are
+ * those of a plain loop.  Whichever thread is free claims the next chunk
+ * of LOADER_CHUNK names, the caller too when the next file to add is not
+ * read yet.  Metadata passes through a ring of slots (file i in slot
+ * i % ring_n): a chunk is claimed only when the caller has added what its
+ * slots held before, so memory stays small and warm. */
+#define LOADER_CHUNK 16
+#define LOADER_RING 1024            /* slots; a multiple of LOADER_CHUNK */
 #define LOADER_MAX_THREADS 8
 #define LOADER_MIN_PARALLEL 256     /* fewer files: no threads */
 
+enum { SLOT_PENDING, SLOT_READ, SLOT_GONE, SLOT_FAILED };
+
+struct reader {
+    struct pipe *p;
+    size_t failed;                  /* the index it failed at, or SIZE_MAX */
+    struct err err;                 /* why */
+};
+
+/* Shared by the caller and the reader threads of one scan. */
+struct pipe {
+    const struct scan *s;
+    size_t n;                       /* names */
+    struct runner_revision *ring;   /* ring_n slots: ours */
+    size_t ring_n;
+    _Atomic unsigned char *state;   /* n SLOT_* entries: ours; set once by the reader */
+    pthread_mutex_t mu;             /* guards the three below */
+    pthread_cond_t cv;              /* a chunk was read, slots were freed, or stop moved */
+    size_t next;                    /* first unclaimed index (a multiple of LOADER_CHUNK) */
+    size_t added;                   /* the caller is done with [0, added) */
+    size_t stop;                    /* claim nothing at or after this (a failure, or the end) */
+};
+
+/* Under p->mu: may [p->next, p->next + LOADER_CHUNK) be claimed now? */
+static int pipe_can_claim(const struct pipe *p)
+{
+    return p->next < p->stop && p->next + LOADER_CHUNK <= p->added + p->ring_n;
+}
+
+/* Read the chunk at `first` (claimed by the caller).  A reader stops at its
+ * first failure: what follows comes later in name order, so the scan
+ * reports this one (or an earlier one) either way. */
+static int pipe_read_chunk(struct reader *rd, size_t first)
+{
+    struct pipe *p = rd->p;
+    const struct scan *s = p->s;
+    size_t end = first + LOADER_CHUNK < p->n ? first + LOADER_CHUNK : p->n;
+    char path[PATH_MAX];
+    int ret = 0;
+
+    for (size_t i = first; i < end; i++) {
+        const char *name = s->names[i];
+        int r = scan_path(s, name, path, &rd->err);
+
+        if (r == 0)
+            r = scan_one(s->dfd, path, name, (unsigned char)name[-1], s->euid, s->o,
+                         &p->ring[i % p->ring_n], &rd->err);
+        if (r < 0) {
+            rd->failed = i;
+            atomic_store_explicit(&p->state[i], SLOT_FAILED, memory_order_release);
+            ret = -1;
+            break;
+        }
+        atomic_store_explicit(&p->state[i], r > 0 ? SLOT_GONE : SLOT_READ,
+                              memory_order_release);
+    }
+    pthread_mutex_lock(&p->mu);
+    if (ret < 0 && rd->failed < p->stop)
+        p->stop = rd->failed;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return ret;
+}
+
+static void *reader_run(void *arg)
+{
+    struct reader *rd = arg;
+    struct pipe *p = rd->p;
+
+    for (;;) {
+        size_t first;
+
+        pthread_mutex_lock(&p->mu);
+        while (p->next < p->stop && !pipe_can_claim(p))
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->next >= p->stop) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        first = p->next;
+        p->next += LOADER_CHUNK;
+        pthread_mutex_unlock(&p->mu);
+        if (pipe_read_chunk(rd, first) < 0)
+            return NULL;
+    }
+}
+
 static int scan_all(const struct scan *s, size_t n, struct graph *g, struct err *e)
 {
-    struct worker workers[LOADER_MAX_THREADS];
+    struct reader readers[LOADER_MAX_THREADS];     /* [0] is the caller */
     pthread_t tids[LOADER_MAX_THREADS];
-    int started[LOADER_MAX_THREADS];
-    size_t cap = n < LOADER_BATCH ? n : LOADER_BATCH;
-    size_t n_threads = 1;
-    struct batch b = { s, 0, 0, NULL, NULL };
+    size_t n_threads = 0;                           /* started, besides the caller */
+    size_t want = 1;
+    struct pipe p;
     char path[PATH_MAX];
     int ret = -1;
 
@@ -869,58 +916,84 @@ static int scan_all(const struct scan *s, size_t n, struct graph *g, struct err 
     if (n >= LOADER_MIN_PARALLEL) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-        n_threads = cpus < 1 ? 1 : cpus > LOADER_MAX_THREADS ? LOADER_MAX_THREADS : (size_t)cpus;
+        want = cpus < 1 ? 1 : cpus > LOADER_MAX_THREADS ? LOADER_MAX_THREADS : (size_t)cpus;
     }
-    b.metas = malloc(cap * sizeof(*b.metas));
-    b.skipped = malloc(cap);
-    if (!b.metas || !b.skipped) {
-        err_set(e, ERR_FAIL, "out of memory");
-        goto out;
+    memset(&p, 0, sizeof(p));
+    p.s = s;
+    p.n = n;
+    p.stop = n;
+    p.ring_n = (n + LOADER_CHUNK - 1) / LOADER_CHUNK * LOADER_CHUNK;
+    if (p.ring_n > LOADER_RING)
+        p.ring_n = LOADER_RING;
+    p.ring = malloc(p.ring_n * sizeof(*p.ring));
+    p.state = calloc(n, sizeof(*p.state));
+    if (!p.ring || !p.state) {
+        free(p.ring);
+        free((void *)p.state);
+        return err_set(e, ERR_FAIL, "out of memory");
     }
-    for (b.first = 0; b.first < n; b.first += b.n) {
-        size_t nt, fail = SIZE_MAX, who = 0;
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    for (size_t t = 0; t < want; t++) {
+        readers[t].p = &p;
+        readers[t].failed = SIZE_MAX;
+        err_clear(&readers[t].err);
+    }
+    /* a thread that cannot be started leaves more for the others */
+    for (size_t t = 1; t < want; t++)
+        if (pthread_create(&tids[n_threads], NULL, reader_run, &readers[n_threads + 1]) == 0)
+            n_threads++;
+    for (size_t i = 0; i < n; i++) {
+        unsigned st = atomic_load_explicit(&p.state[i], memory_order_acquire);
 
-        b.n = n - b.first < cap ? n - b.first : cap;
-        nt = n_threads < b.n ? n_threads : b.n;
-        for (size_t t = 0; t < nt; t++) {
-            workers[t].b = &b;
-            workers[t].start = t;
-            workers[t].step = nt;
-            workers[t].failed = SIZE_MAX;
-            err_clear(&workers[t].err);
-            /* worker 0 runs here; one that cannot be started runs here too */
-            started[t] = t > 0 && pthread_create(&tids[t], NULL, worker_run, &workers[t]) == 0;
-        }
-        worker_run(&workers[0]);
-        for (size_t t = 1; t < nt; t++) {
-            if (started[t])
-                pthread_join(tids[t], NULL);
-            else
-                worker_run(&workers[t]);
-        }
-        for (size_t t = 0; t < nt; t++) {
-            if (workers[t].failed < fail) {
-                fail = workers[t].failed;
-                who = t;
+        if (st == SLOT_PENDING) {
+            pthread_mutex_lock(&p.mu);
+            while ((st = atomic_load_explicit(&p.state[i], memory_order_acquire)) ==
+                   SLOT_PENDING) {
+                size_t first;
+
+                /* never reached for an index past a failure: i is claimed */
+                if (!pipe_can_claim(&p)) {
+                    pthread_cond_wait(&p.cv, &p.mu);
+                    continue;
+                }
+                first = p.next;
+                p.next += LOADER_CHUNK;
+                pthread_mutex_unlock(&p.mu);
+                pipe_read_chunk(&readers[0], first);
+                pthread_mutex_lock(&p.mu);
             }
+            pthread_mutex_unlock(&p.mu);
         }
-        for (size_t i = 0; i < b.n; i++) {
-            if (i == fail) {
-                if (e)
-                    *e = workers[who].err;
-                goto out;
-            }
-            if (b.skipped[i])
-                continue;
-            if (scan_path(s, s->names[b.first + i], path, e) < 0 ||
-                graph_add(g, &b.metas[i], path, e) < 0)
-                goto out;
+        if (st == SLOT_FAILED) {
+            for (size_t t = 0; t <= n_threads; t++)
+                if (readers[t].failed == i && e)
+                    *e = readers[t].err;
+            goto out;
+        }
+        if (st == SLOT_READ &&
+            (scan_path(s, s->names[i], path, e) < 0 ||
+             graph_add(g, &p.ring[i % p.ring_n], path, e) < 0))
+            goto out;
+        if ((i + 1) % LOADER_CHUNK == 0) {
+            pthread_mutex_lock(&p.mu);
+            p.added = i + 1;
+            pthread_cond_broadcast(&p.cv);
+            pthread_mutex_unlock(&p.mu);
         }
     }
     ret = 0;
 out:
-    free(b.metas);
-    free(b.skipped);
+    pthread_mutex_lock(&p.mu);
+    p.stop = 0;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+    for (size_t t = 0; t < n_threads; t++)
+        pthread_join(tids[t], NULL);
+    pthread_cond_destroy(&p.cv);
+    pthread_mutex_destroy(&p.mu);
+    free(p.ring);
+    free((void *)p.state);
     return ret;
 }
 
