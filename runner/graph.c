@@ -7,6 +7,7 @@
  * downgrade and stamp plans are made in graph_plan.c.  Pure code: no file
  * I/O, no database, no dlopen.  Nothing recurses: a 10 000-revision chain
  * is walked with explicit stacks. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,9 @@
 #include "graph_int.h"
 
 const struct rev graph_base_marker;
+
+/* Bytes per block of revisions: about 650 of them. */
+#define GRAPH_BLOCK (1024 * 1024)
 
 /* ------------------------------------------------------------------ */
 /* Small helpers shared by the three graph files. */
@@ -122,27 +126,36 @@ void graph_free(struct graph *g)
     if (!g)
         return;
     free_built(g);
-    for (size_t i = 0; i < g->n; i++) {
-        free(g->revs[i]->path);
-        free(g->revs[i]);
+    while (g->blocks) {
+        struct gblock *b = g->blocks;
+
+        g->blocks = b->next;
+        free(b);
     }
     free(g->revs);
+    free(g->hashes);
     free(g->id_slots);
     free(g);
+}
+
+/* The stored hashes spare a look at revisions that only share a slot. */
+static struct rev *find_id_hashed(const struct graph *g, const char *id, uint64_t h)
+{
+    for (size_t i = h & g->id_mask;; i = (i + 1) & g->id_mask) {
+        size_t s = g->id_slots[i];
+
+        if (!s)
+            return NULL;
+        if (g->hashes[s - 1] == h && strcmp(g->revs[s - 1]->id, id) == 0)
+            return g->revs[s - 1];
+    }
 }
 
 struct rev *graph_find_id(const struct graph *g, const char *id)
 {
     if (!g->id_slots)
         return NULL;
-    for (size_t i = hash_str(id) & g->id_mask;; i = (i + 1) & g->id_mask) {
-        size_t s = g->id_slots[i];
-
-        if (!s)
-            return NULL;
-        if (strcmp(g->revs[s - 1]->id, id) == 0)
-            return g->revs[s - 1];
-    }
+    return find_id_hashed(g, id, hash_str(id));
 }
 
 struct rev *graph_find_label(const struct graph *g, const char *label)
@@ -174,7 +187,7 @@ static int id_rehash(struct graph *g, size_t want)
     if (!slots)
         return -1;
     for (size_t k = 0; k < g->n; k++) {
-        size_t i = hash_str(g->revs[k]->id) & (size - 1);
+        size_t i = g->hashes[k] & (size - 1);
 
         while (slots[i])
             i = (i + 1) & (size - 1);
@@ -192,31 +205,63 @@ static int field_ok(const char *s, size_t size)
     return memchr(s, '\0', size) != NULL;
 }
 
+/* " (file 'x')" naming the file, "" without one; only for a message. */
+static const char *file_suffix(const char *path, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (path && path[0])
+        snprintf(buf, size, " (file '%s')", path);
+    return buf;
+}
+
+/* n bytes from the newest block, or NULL: owned by g until graph_free(). */
+static void *graph_alloc(struct graph *g, size_t n)
+{
+    struct gblock *b = g->blocks;
+    void *p;
+
+    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > GRAPH_BLOCK ? n : GRAPH_BLOCK;
+
+        if (!(b = malloc(sizeof(*b) + cap)))
+            return NULL;
+        b->next = g->blocks;
+        b->used = 0;
+        b->cap = cap;
+        g->blocks = b;
+    }
+    p = (unsigned char *)b->data + b->used;
+    b->used += n;
+    return p;
+}
+
 int graph_add(struct graph *g, const struct runner_revision *meta, const char *path,
               struct err *e)
 {
     struct rev *r = NULL, *old;
     char f1[300];
     const char *bad;
+    size_t plen;
+    uint64_t h;
 
-    f1[0] = '\0';
-    if (path && path[0])
-        snprintf(f1, sizeof(f1), " (file '%s')", path);
     if (!field_ok(meta->revision, sizeof(meta->revision)) || !meta->revision[0])
-        return err_set(e, ERR_FAIL, "empty or unterminated revision id%s", f1);
+        return err_set(e, ERR_FAIL, "empty or unterminated revision id%s",
+                       file_suffix(path, f1, sizeof(f1)));
     if ((bad = strpbrk(meta->revision, "@-+")) != NULL)
         /* alembic: Revision.verify_rev_id() */
         return err_set(e, ERR_FAIL, "Character(s) '%c' not allowed in revision identifier '%s'%s",
-                       *bad, meta->revision, f1);
+                       *bad, meta->revision, file_suffix(path, f1, sizeof(f1)));
     for (int i = 0; i < RUNNER_MAX_REFS; i++)
         if (!field_ok(meta->down_revision[i], RUNNER_ID_SIZE) ||
             !field_ok(meta->branch_labels[i], RUNNER_ID_SIZE) ||
             !field_ok(meta->depends_on[i], RUNNER_ID_SIZE))
             return err_set(e, ERR_FAIL, "unterminated reference in revision '%s'%s",
-                           meta->revision, f1);
+                           meta->revision, file_suffix(path, f1, sizeof(f1)));
     if (g->built)
         free_built(g);
-    if ((old = graph_find_id(g, meta->revision)) != NULL) {
+    h = hash_str(meta->revision);
+    if (g->id_slots && (old = find_id_hashed(g, meta->revision, h)) != NULL) {
         const char *p1 = old->path && old->path[0] ? old->path : "(no file)";
         const char *p2 = path && path[0] ? path : "(no file)";
 
@@ -226,34 +271,39 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
     if (g->n == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 64;
         struct rev **v = realloc(g->revs, cap * sizeof(*v));
+        uint64_t *hv;
 
         if (!v)
             return err_set(e, ERR_FAIL, "out of memory");
         g->revs = v;
+        if (!(hv = realloc(g->hashes, cap * sizeof(*hv))))
+            return err_set(e, ERR_FAIL, "out of memory");
+        g->hashes = hv;
         g->cap = cap;
     }
-    r = calloc(1, sizeof(*r));
-    if (!r)
+    /* the path lives right after its revision, in the same block */
+    plen = path ? strlen(path) : 0;
+    if (!(r = graph_alloc(g, sizeof(*r) + plen + 1)))
         return err_set(e, ERR_FAIL, "out of memory");
     r->meta = *meta;
+    memset(&r->id, 0, sizeof(*r) - offsetof(struct rev, id));
     r->id = r->meta.revision;
-    r->path = strdup(path ? path : "");
-    if (!r->path) {
-        free(r);
-        return err_set(e, ERR_FAIL, "out of memory");
-    }
+    r->path = (char *)(r + 1);
+    if (plen)
+        memcpy(r->path, path, plen);
+    r->path[plen] = '\0';
     r->index = g->n;
+    g->hashes[g->n] = h;
     g->revs[g->n++] = r;
     if (!g->id_slots || g->n * 2 > g->id_mask) {
-        /* keep the table at most half full; the rehash indexes r too */
+        /* keep the table at most half full; the rehash indexes r too.  On
+         * failure r stays in its block, unlisted, until graph_free(). */
         if (id_rehash(g, g->n * 2) < 0) {
             g->n--;
-            free(r->path);
-            free(r);
             return err_set(e, ERR_FAIL, "out of memory");
         }
     } else {
-        size_t i = hash_str(r->id) & g->id_mask;
+        size_t i = h & g->id_mask;
 
         while (g->id_slots[i])
             i = (i + 1) & g->id_mask;

@@ -34,9 +34,19 @@ struct key {
     uint64_t pfx;                   /* first eight bytes, big-endian: sorts like s */
 };
 
+/* A block of revisions (each followed by its path), so that graph_add()
+ * needs no malloc of its own. */
+struct gblock {
+    struct gblock *next;            /* older blocks */
+    size_t used, cap;               /* bytes of data */
+    max_align_t data[];
+};
+
 struct graph {
-    struct rev **revs;              /* insertion order; each allocated alone */
+    struct rev **revs;              /* insertion order; each in a block below */
+    uint64_t *hashes;               /* hash of revs[i]->id, beside it */
     size_t n, cap;
+    struct gblock *blocks;          /* newest first; own every struct rev */
     struct node *nodes;             /* by rev->index, filled by graph_build() */
     struct rev **edges;             /* one pool behind every edge list above */
     size_t *id_slots;               /* open addressing: index + 1, 0 empty */
