@@ -18,6 +18,8 @@
 
 const struct rev graph_base_marker;
 
+_Static_assert(RUNNER_MAX_REFS <= 8, "struct refmask holds 8 entries per list");
+
 /* Blocks of revisions grow from GRAPH_BLOCK_MIN bytes (about 40 of them)
  * to GRAPH_BLOCK_MAX; a block of whole huge pages asks for them, which
  * spares a page fault per 4 kB (most of graph_add() on a large graph). */
@@ -139,6 +141,7 @@ void graph_free(struct graph *g)
     }
     free(g->revs);
     free(g->hashes);
+    free(g->masks);
     free(g->id_slots);
     free(g);
 }
@@ -258,6 +261,7 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
     struct rev *r = NULL, *old;
     char f1[300];
     const char *bad;
+    struct refmask mask = { 0, 0, 0 };
     size_t plen;
     uint64_t h;
 
@@ -268,12 +272,16 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
         /* alembic: Revision.verify_rev_id() */
         return err_set(e, ERR_FAIL, "Character(s) '%c' not allowed in revision identifier '%s'%s",
                        *bad, meta->revision, file_suffix(path, f1, sizeof(f1)));
-    for (int i = 0; i < RUNNER_MAX_REFS; i++)
+    for (int i = 0; i < RUNNER_MAX_REFS; i++) {
         if (!field_ok(meta->down_revision[i], RUNNER_ID_SIZE) ||
             !field_ok(meta->branch_labels[i], RUNNER_ID_SIZE) ||
             !field_ok(meta->depends_on[i], RUNNER_ID_SIZE))
             return err_set(e, ERR_FAIL, "unterminated reference in revision '%s'%s",
                            meta->revision, file_suffix(path, f1, sizeof(f1)));
+        mask.down |= (uint8_t)((meta->down_revision[i][0] != '\0') << i);
+        mask.labels |= (uint8_t)((meta->branch_labels[i][0] != '\0') << i);
+        mask.deps |= (uint8_t)((meta->depends_on[i][0] != '\0') << i);
+    }
     if (g->built)
         free_built(g);
     h = hash_str(meta->revision);
@@ -288,6 +296,7 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
         size_t cap = g->cap ? g->cap * 2 : 64;
         struct rev **v = realloc(g->revs, cap * sizeof(*v));
         uint64_t *hv;
+        struct refmask *mv;
 
         if (!v)
             return err_set(e, ERR_FAIL, "out of memory");
@@ -295,6 +304,9 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
         if (!(hv = realloc(g->hashes, cap * sizeof(*hv))))
             return err_set(e, ERR_FAIL, "out of memory");
         g->hashes = hv;
+        if (!(mv = realloc(g->masks, cap * sizeof(*mv))))
+            return err_set(e, ERR_FAIL, "out of memory");
+        g->masks = mv;
         g->cap = cap;
     }
     /* the path lives right after its revision, in the same block */
@@ -310,6 +322,7 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
     r->path[plen] = '\0';
     r->index = g->n;
     g->hashes[g->n] = h;
+    g->masks[g->n] = mask;
     g->revs[g->n++] = r;
     if (!g->id_slots || g->n * 2 > g->id_mask) {
         /* keep the table at most half full; the rehash indexes r too.  On
@@ -628,7 +641,7 @@ static int detect_cycles(struct graph *g, int real, struct err *e)
 
         if ((real ? nd->n_all_next : r->n_next) == 0 && rlist_push(&heads, r, e) < 0)
             goto out;
-        if (r->n_down == 0 && (!real || r->meta.depends_on[0][0] == '\0') &&
+        if (r->n_down == 0 && (!real || !(g->masks[i].deps & 1u)) &&
             rlist_push(&bases, r, e) < 0)
             goto out;
     }
@@ -726,7 +739,7 @@ int graph_build(struct graph *g, struct err *e)
             const char *l = r->meta.branch_labels[k];
             const struct rev *other;
 
-            if (!l[0])
+            if (!(g->masks[i].labels & (1u << k)))
                 continue;
             if ((other = graph_find_label(g, l)) != NULL || (other = graph_find_id(g, l)) != NULL) {
                 char f2[300];
@@ -756,7 +769,7 @@ int graph_build(struct graph *g, struct err *e)
             const char *d = r->meta.down_revision[k];
             struct rev *t;
 
-            if (!d[0])
+            if (!(g->masks[i].down & (1u << k)))
                 continue;
             if (strcmp(d, r->id) == 0) {
                 err_set(e, ERR_FAIL, "Self-loop is detected in revisions (%s)%s", r->id,
@@ -775,7 +788,7 @@ int graph_build(struct graph *g, struct err *e)
             const char *d = r->meta.depends_on[k];
             struct rev *t;
 
-            if (!d[0])
+            if (!(g->masks[i].deps & (1u << k)))
                 continue;
             if (strcmp(d, r->id) == 0) {
                 err_set(e, ERR_FAIL, "Dependency self-loop is detected in revisions (%s)%s",
