@@ -698,6 +698,8 @@ static int run_online(struct ctx *ctx, const struct versions *v, const struct mi
     struct plan p = { 0 };
     const struct rev *r = NULL;
     struct err ignored = ERR_INIT;
+    long long run_id = 0;           /* our marker in the history table, 0: none */
+    double run_started = 0;
     int in_tx = 0;
     int ret = -1;
     int rc = uv_loop_init(&loop);
@@ -740,13 +742,22 @@ static int run_online(struct ctx *ctx, const struct versions *v, const struct mi
                 r->id, rev_file(r));
         goto out;
     }
+    /* The run's marker is committed outside the run's transaction, so that
+     * the next run can tell that this one died; with --single-transaction
+     * the tables are created inside it (and a first run is not marked). */
+    if (!o->single_transaction && versions_ensure(v, &db, e) < 0)
+        goto out;
+    if (p.n_steps > 0 &&
+        versions_run_start(v, &db, n ? heads[0] : "base", o->log, &run_id, e) < 0)
+        goto out;
+    run_started = now_epoch();
     if (o->single_transaction) {
         if (pg_exec(&db, "BEGIN", e) < 0)
             goto out;
         in_tx = 1;
+        if (versions_ensure(v, &db, e) < 0)
+            goto out;
     }
-    if (versions_ensure(v, &db, e) < 0)
-        goto out;
     if (o->kind == MIGRATE_STAMP)
         rc = stamp_steps(&db, v, &p, o, in_tx, e);
     else
@@ -767,6 +778,8 @@ out:
     db.interrupted = 0;             /* the cleanup below must run */
     if (in_tx)
         pg_exec(&db, "ROLLBACK", &ignored);
+    if (run_id > 0 && PQstatus(pg_conn(&db)) == CONNECTION_OK)
+        versions_run_finish(v, &db, run_id, run_started, ret == 0, &ignored);
     if (locked && PQstatus(pg_conn(&db)) == CONNECTION_OK)
         mlock_release(&db, key, &ignored);
     plan_free(&p);

@@ -105,7 +105,7 @@ static int read_recorded(struct pg *db, const struct versions *v, struct pg_rows
                  "SELECT revision, (array_agg(checksum ORDER BY id DESC) FILTER "
                  "(WHERE direction IN ('upgrade', 'repair')))[1], "
                  "(array_agg(direction ORDER BY id DESC))[1] "
-                 "FROM %s WHERE success GROUP BY revision",
+                 "FROM %s WHERE success AND direction <> 'run' GROUP BY revision",
                  v->history) < 0)
         return err_set(e, ERR_FAIL, "out of memory");
     ret = pg_query(db, sql, 0, NULL, rows, NULL, e);

@@ -3,8 +3,10 @@
 #include "versions.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -480,6 +482,89 @@ int versions_record(const struct versions *v, struct pg *db, const struct histor
     return ret;
 }
 
+int versions_run_start(const struct versions *v, struct pg *db, const char *revision,
+                       FILE *log, long long *id, struct err *e)
+{
+    struct history_row h = { revision ? revision : "", "run", NULL, 0, -1, 0 };
+    struct history_params hp;
+    struct pg_rows rows = PG_ROWS_INIT;
+    struct timespec ts;
+    char *sql = NULL;
+    int exists;
+    int ret = -1;
+
+    *id = 0;
+    exists = table_exists(db, v->history, e);
+    if (exists <= 0)
+        return exists;
+    /* we hold the lock: an unfinished marker is a run that died */
+    if (asprintf(&sql,
+                 "UPDATE %s SET duration_ms = -2 WHERE direction = 'run' AND duration_ms = -1 "
+                 "RETURNING to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ'), "
+                 "coalesce(hostname, '?'), db_user, revision",
+                 v->history) < 0) {
+        sql = NULL;
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    if (pg_query(db, sql, 0, NULL, &rows, NULL, e) < 0)
+        goto out;
+    for (size_t i = 0; i < rows.n_rows && log; i++)
+        fprintf(log,
+                "runner: warning: the run started %s on host '%s' by '%s' (at revision '%s') "
+                "did not finish: it was killed or crashed; every revision it committed is in "
+                "the version table and the one it was running was rolled back (unless it ran outside a "
+                "transaction)\n",
+                pg_rows_get(&rows, i, 0), pg_rows_get(&rows, i, 1), pg_rows_get(&rows, i, 2),
+                pg_rows_get(&rows, i, 3));
+    free(sql);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    h.started_at = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    history_params(&h, &hp);
+    if (asprintf(&sql, "INSERT INTO %s " HISTORY_COLUMNS " VALUES "
+                 HISTORY_VALUES(1, 2, 3, 4, 5, 6, 7, 8) " RETURNING id", v->history) < 0) {
+        sql = NULL;
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    pg_rows_release(&rows);
+    if (pg_query(db, sql, 8, hp.p, &rows, NULL, e) < 0)
+        goto out;
+    *id = rows.n_rows ? strtoll(pg_rows_get(&rows, 0, 0), NULL, 10) : 0;
+    ret = 0;
+out:
+    if (ret < 0)
+        err_prefix(e, "cannot record the run in '%s'", v->hlabel);
+    pg_rows_release(&rows);
+    free(sql);
+    return ret;
+}
+
+int versions_run_finish(const struct versions *v, struct pg *db, long long id,
+                        double started_at, int success, struct err *e)
+{
+    struct timespec ts;
+    char duration[32], idbuf[32];
+    const char *params[3] = { duration, success ? "true" : "false", idbuf };
+    char *sql = NULL;
+    int ret;
+
+    if (id <= 0)
+        return 0;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(duration, sizeof(duration), "%lld",
+             (long long)(((double)ts.tv_sec + ts.tv_nsec / 1e9 - started_at) * 1000.0));
+    snprintf(idbuf, sizeof(idbuf), "%lld", id);
+    if (asprintf(&sql, "UPDATE %s SET duration_ms = $1, success = $2 WHERE id = $3",
+                 v->history) < 0)
+        return err_set(e, ERR_FAIL, "out of memory");
+    ret = pg_exec_params(db, sql, 3, params, e);
+    free(sql);
+    if (ret < 0)
+        err_prefix(e, "cannot record the end of the run in '%s'", v->hlabel);
+    return ret;
+}
+
 int versions_step_done(const struct versions *v, struct pg *db, const struct step *s,
                        const struct history_row *h, struct err *e)
 {
@@ -681,12 +766,20 @@ static int print_fn(struct versions *v, struct pg *db, void *arg)
     }
     for (size_t i = 0; i < r.n_rows; i++) {
         const char *sum = pg_rows_get(&r, i, 9);
+        const char *ms = pg_rows_get(&r, i, 4);
+        const char *status = strcmp(pg_rows_get(&r, i, 8), "t") == 0 ? "ok" : "FAILED";
 
+        /* a run marker (versions_run_start): -1 still running, -2 died */
+        if (strcmp(ms, "-1") == 0) {
+            status = "RUNNING";
+            ms = "-";
+        } else if (strcmp(ms, "-2") == 0) {
+            status = "DIED (killed or crashed)";
+            ms = "-";
+        }
         fprintf(a->out, "%s UTC  %-9s %-12s %6s ms  %s@%s  runner %s  %s%s%.12s\n",
-                pg_rows_get(&r, i, 1), pg_rows_get(&r, i, 2), pg_rows_get(&r, i, 3),
-                pg_rows_get(&r, i, 4), pg_rows_get(&r, i, 5), pg_rows_get(&r, i, 6),
-                pg_rows_get(&r, i, 7),
-                strcmp(pg_rows_get(&r, i, 8), "t") == 0 ? "ok" : "FAILED",
+                pg_rows_get(&r, i, 1), pg_rows_get(&r, i, 2), pg_rows_get(&r, i, 3), ms,
+                pg_rows_get(&r, i, 5), pg_rows_get(&r, i, 6), pg_rows_get(&r, i, 7), status,
                 *sum ? "  sha256:" : "", sum);
     }
     pg_rows_release(&r);

@@ -85,6 +85,20 @@ int versions_record(const struct versions *v, struct pg *db, const struct histor
 int versions_step_done(const struct versions *v, struct pg *db, const struct step *s,
                        const struct history_row *h, struct err *e);
 
+/* A run's marker: a history row with direction 'run' and duration_ms -1,
+ * committed before the first step and finished (duration, success) after
+ * the last.  A process that is killed or crashes mid-run leaves it
+ * unfinished, which is how the next run knows to say so.  Call with the
+ * migration lock held and outside any transaction.
+ *
+ * versions_run_start() first reports every unfinished marker (a previous
+ * run that died) as a warning on `log` and closes it, then writes ours;
+ * *id is 0 when the history table does not exist yet (nothing to mark). */
+int versions_run_start(const struct versions *v, struct pg *db, const char *revision,
+                       FILE *log, long long *id, struct err *e);
+int versions_run_finish(const struct versions *v, struct pg *db, long long id,
+                        double started_at, int success, struct err *e);
+
 /* Offline (--sql) rendering, as Alembic's offline mode writes it. */
 void versions_render_create(const struct versions *v, FILE *out);
 void versions_render_drop(const struct versions *v, FILE *out);

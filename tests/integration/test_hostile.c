@@ -51,11 +51,17 @@ static void killed_in_upgrade(const char *db, const char *die)
     CU_ASSERT_EQUAL(it_tables(url, "trust_h1"), 1);
     CU_ASSERT_EQUAL(it_tables(url, "trust_h2"), 0);
     it_query(url, "SELECT string_agg(revision || ':' || direction || ':' || success::text, ' ' "
-                  "ORDER BY id) FROM runner_history", out, sizeof(out));
+                  "ORDER BY id) FROM runner_history WHERE direction <> 'run'", out, sizeof(out));
     CU_ASSERT_STRING_EQUAL(out, "h1:upgrade:true");
+    /* the run's marker was committed before the first step and never finished */
+    it_query(url, "SELECT string_agg(revision || ':' || duration_ms, ' ' ORDER BY id) "
+                  "FROM runner_history WHERE direction = 'run'", out, sizeof(out));
+    CU_ASSERT_STRING_EQUAL(out, "base:-1");
 
-    /* the next run with the plugin unchanged dies the same way, changing nothing */
+    /* the next run with the plugin unchanged says the last one died, then
+     * dies the same way, changing nothing */
     CU_ASSERT_NOT_EQUAL(RUN(&p, url, "upgrade", "head"), 0);
+    HAS(run.err, "did not finish: it was killed or crashed");
     /* the line is written when a step has finished: this one never did */
     CU_ASSERT_PTR_NULL(strstr(run.err, "Running upgrade h1 -> h2"));
     check_versions(url, "h1");
@@ -66,9 +72,18 @@ static void killed_in_upgrade(const char *db, const char *die)
     CU_ASSERT_FATAL(it_project_rev(&p, "h2", "h1", NULL) == 0);
     CU_ASSERT_EQUAL_FATAL(RUN(&p, url, "build", "--force"), 0);
     CU_ASSERT_EQUAL(RUN(&p, url, "upgrade", "head"), 0);
+    HAS(run.err, "did not finish: it was killed or crashed");
+    HAS(run.err, "(at revision 'h1')");
     HAS(run.err, "Running upgrade h1 -> h2");
     HAS(run.err, "Running upgrade h2 -> h3");
     check_versions(url, "h3");
+    /* two markers closed as died, ours finished */
+    it_query(url, "SELECT string_agg(revision || ':' || duration_ms::text || ':' || success::text, "
+                  "' ' ORDER BY id) FROM runner_history WHERE direction = 'run' "
+                  "AND duration_ms < 0", out, sizeof(out));
+    CU_ASSERT_STRING_EQUAL(out, "base:-2:false h1:-2:false");
+    CU_ASSERT_EQUAL(RUN(&p, url, "upgrade", "head"), 0);
+    CU_ASSERT_PTR_NULL(strstr(run.err, "did not finish"));
     CU_ASSERT_EQUAL(it_tables(url, "trust_h_"), 3);
     CU_ASSERT_EQUAL(RUN(&p, url, "validate"), 0);
     it_project_remove(&p);

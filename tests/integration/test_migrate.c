@@ -47,7 +47,7 @@ static void test_linear_upgrade_then_downgrade(void)
     check_versions(url, "l5");
     CU_ASSERT_EQUAL(it_tables(url, "exec_l_"), 5);
     it_query(url, "SELECT string_agg(revision || ':' || direction || ':' || success::text, ' ' "
-                  "ORDER BY id) FROM runner_history", out, sizeof(out));
+                  "ORDER BY id) FROM runner_history WHERE direction <> 'run'", out, sizeof(out));
     CU_ASSERT_STRING_EQUAL(out, "l1:upgrade:true l2:upgrade:true l3:upgrade:true "
                                 "l4:upgrade:true l5:upgrade:true");
     it_query(url, "SELECT count(*) FROM runner_history WHERE length(checksum) = 64 AND "
@@ -160,7 +160,7 @@ static void test_failure_in_the_middle_leaves_revision_two(void)
     CU_ASSERT_EQUAL(it_tables(url, "exec_f3"), 0);     /* created, then rolled back */
     CU_ASSERT_EQUAL(it_tables(url, "exec_f4"), 0);
     it_query(url, "SELECT string_agg(revision || ':' || success::text, ' ' ORDER BY id) "
-                  "FROM runner_history", out, sizeof(out));
+                  "FROM runner_history WHERE direction <> 'run'", out, sizeof(out));
     CU_ASSERT_STRING_EQUAL(out, "f1:true f2:true f3:false");
 
     /* a rerun fails the same way and changes nothing */
@@ -486,7 +486,8 @@ static void test_version_table_name_and_schema_are_configurable(void)
                               "--history-table my_history upgrade l2"), 0);
     it_query(url, "SELECT version_num FROM meta.my_versions", out, sizeof(out));
     CU_ASSERT_STRING_EQUAL(out, "l2");
-    it_query(url, "SELECT count(*) FROM meta.my_history", out, sizeof(out));
+    it_query(url, "SELECT count(*) FROM meta.my_history WHERE direction <> 'run'", out,
+             sizeof(out));
     CU_ASSERT_STRING_EQUAL(out, "2");
     it_query(url, "SELECT conname FROM pg_constraint WHERE conrelid = 'meta.my_versions'::regclass",
              out, sizeof(out));
