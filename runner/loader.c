@@ -642,22 +642,63 @@ static int names_add(struct names *nm, const char *name, size_t len, unsigned ch
     return 0;
 }
 
-static int cmp_name(const void *a, const void *b)
+/* Sorting compares the bytes after the prefix every name shares, eight at
+ * a time first: big-endian, so that the numbers order as strcmp() does,
+ * without a trip through the strings for most comparisons. */
+struct sort_key {
+    uint64_t v;             /* bytes [skip, skip + 8) of s, zero past its end */
+    const char *s;          /* the name + skip */
+    char *name;
+};
+
+static int cmp_key(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const struct sort_key *x = a, *y = b;
+
+    if (x->v != y->v)
+        return x->v < y->v ? -1 : 1;
+    return strcmp(x->s, y->s);
 }
 
 /* Pointers into the arena are taken only now: realloc may have moved it. */
 static int names_sort(struct names *nm)
 {
+    struct sort_key *keys;
+    size_t skip;
+
     if (!nm->n)
         return 0;
     nm->sorted = malloc(nm->n * sizeof(*nm->sorted));
-    if (!nm->sorted)
+    keys = malloc(nm->n * sizeof(*keys));
+    if (!nm->sorted || !keys) {
+        free(keys);
         return -1;
+    }
+    /* the longest prefix of the first name that all names share */
+    skip = strlen(nm->arena + nm->offs[0]);
+    for (size_t i = 1; i < nm->n && skip; i++) {
+        const char *a = nm->arena + nm->offs[0], *b = nm->arena + nm->offs[i];
+        size_t k = 0;
+
+        while (k < skip && a[k] == b[k])
+            k++;
+        skip = k;
+    }
+    for (size_t i = 0; i < nm->n; i++) {
+        const unsigned char *p = (const unsigned char *)nm->arena + nm->offs[i] + skip;
+        uint64_t v = 0;
+        int k = 0;
+
+        for (; k < 8 && p[k]; k++)
+            v = v << 8 | p[k];
+        keys[i].v = k ? v << (8 * (8 - k)) : 0;
+        keys[i].s = (const char *)p;
+        keys[i].name = nm->arena + nm->offs[i];
+    }
+    qsort(keys, nm->n, sizeof(*keys), cmp_key);
     for (size_t i = 0; i < nm->n; i++)
-        nm->sorted[i] = nm->arena + nm->offs[i];
-    qsort(nm->sorted, nm->n, sizeof(*nm->sorted), cmp_name);
+        nm->sorted[i] = keys[i].name;
+    free(keys);
     return 0;
 }
 
