@@ -511,16 +511,38 @@ static int add_label(struct graph *g, const char *name, struct rev *r)
     return 0;
 }
 
-/* The first eight bytes, big-endian, so that most comparisons in the
- * sort below need no strcmp(). */
-static uint64_t key_prefix(const char *s)
+/* Eight bytes from `skip` on (the prefix all keys share ends there),
+ * big-endian, so that most comparisons in the sort below need no
+ * strcmp(). */
+static uint64_t key_prefix(const char *s, size_t skip)
 {
     uint64_t v = 0;
     int i = 0;
 
+    s += skip;
     for (; i < 8 && s[i]; i++)
         v = v << 8 | (unsigned char)s[i];
-    return v << (8 * (8 - i));
+    return i ? v << (8 * (8 - i)) : 0;
+}
+
+/* How many of the first `skip` bytes of a (all non-NUL) b shares. */
+static size_t common_prefix(const char *a, const char *b, size_t skip)
+{
+    size_t k = 0;
+
+    while (k < skip && a[k] == b[k])
+        k++;
+    return k;
+}
+
+/* Entries set in an 8-entry mask. */
+static size_t bits8(uint8_t m)
+{
+    size_t n = 0;
+
+    for (; m; m &= (uint8_t)(m - 1))
+        n++;
+    return n;
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -715,6 +737,7 @@ static int normalize_deps(struct graph *g, struct rev *r, const size_t *declarer
 int graph_build(struct graph *g, struct err *e)
 {
     struct rev **tmp = NULL;
+    size_t *toff = NULL;            /* revs[i]'s entries in tmp start at toff[i] */
     size_t pool = 0, *declarers = NULL;
     unsigned char *seen = NULL;
     struct rlist anc = { 0 };
@@ -754,16 +777,21 @@ int graph_build(struct graph *g, struct err *e)
             if (add_label(g, l, r) < 0 || add_label_to(r, l) < 0)
                 goto oom;
         }
-        g->nodes[i].n_orig_labels = r->n_labels;
+        g->nodes[i].n_orig_labels = g->masks[i].labels ? r->n_labels : 0;
     }
     /* down revisions and dependencies: resolved into tmp, then laid out
      * in one pool (a malloc per edge list costs more than the rest) */
-    if (!(tmp = malloc((g->n ? g->n : 1) * 2 * RUNNER_MAX_REFS * sizeof(*tmp))))
+    if (!(toff = malloc((g->n + 1) * sizeof(*toff))))
+        goto oom;
+    toff[0] = 0;
+    for (size_t i = 0; i < g->n; i++)
+        toff[i + 1] = toff[i] + bits8(g->masks[i].down) + bits8(g->masks[i].deps);
+    if (!(tmp = malloc((toff[g->n] ? toff[g->n] : 1) * sizeof(*tmp))))
         goto oom;
     for (size_t i = 0; i < g->n; i++) {
         struct rev *r = g->revs[i];
         struct node *nd = &g->nodes[i];
-        struct rev **down = tmp + i * 2 * RUNNER_MAX_REFS, **deps = down + RUNNER_MAX_REFS;
+        struct rev **down = tmp + toff[i], **deps = down + bits8(g->masks[i].down);
 
         for (int k = 0; k < RUNNER_MAX_REFS; k++) {
             const char *d = r->meta.down_revision[k];
@@ -818,7 +846,7 @@ int graph_build(struct graph *g, struct err *e)
         for (size_t i = 0; i < g->n; i++) {
             struct rev *r = g->revs[i];
             struct node *nd = &g->nodes[i];
-            struct rev **down = tmp + i * 2 * RUNNER_MAX_REFS, **deps = down + RUNNER_MAX_REFS;
+            struct rev **down = tmp + toff[i], **deps = down + bits8(g->masks[i].down);
             size_t k = 0;
 
             r->down = p;
@@ -902,11 +930,17 @@ int graph_build(struct graph *g, struct err *e)
     if (!(g->keys = malloc((g->n + g->n_labels + 1) * sizeof(*g->keys))))
         goto oom;
     for (size_t i = 0; i < g->n; i++)
-        g->keys[g->n_keys++] = (struct key){ g->revs[i]->id, g->revs[i], i,
-                                             key_prefix(g->revs[i]->id) };
+        g->keys[g->n_keys++] = (struct key){ g->revs[i]->id, g->revs[i], i, 0 };
     for (size_t i = 0; i < g->n_labels; i++)
-        g->keys[g->n_keys++] = (struct key){ g->label_names[i], g->label_revs[i], g->n + i,
-                                             key_prefix(g->label_names[i]) };
+        g->keys[g->n_keys++] = (struct key){ g->label_names[i], g->label_revs[i], g->n + i, 0 };
+    {
+        size_t skip = g->n_keys ? strlen(g->keys[0].s) : 0;
+
+        for (size_t i = 1; i < g->n_keys && skip; i++)
+            skip = common_prefix(g->keys[0].s, g->keys[i].s, skip);
+        for (size_t i = 0; i < g->n_keys; i++)
+            g->keys[i].pfx = key_prefix(g->keys[i].s, skip);
+    }
     qsort(g->keys, g->n_keys, sizeof(*g->keys), key_cmp);
     g->built = 1;
     ret = 0;
@@ -917,6 +951,7 @@ out:
     rlist_release(&anc);
     free(seen);
     free(tmp);
+    free(toff);
     free(declarers);
     if (ret < 0)
         free_built(g);

@@ -31,7 +31,8 @@ struct key {
     const char *s;
     struct rev *rev;
     size_t order;                   /* ids first in insertion order, then labels */
-    uint64_t pfx;                   /* first eight bytes, big-endian: sorts like s */
+    uint64_t pfx;                   /* eight bytes after the prefix all keys share,
+                                     * big-endian: sorts like s */
 };
 
 /* A block of revisions (each followed by its path), so that graph_add()
