@@ -26,6 +26,7 @@ _Static_assert(RUNNER_MAX_REFS <= 8, "struct refmask holds 8 entries per list");
 #define GRAPH_BLOCK_MIN (64 * 1024)
 #define GRAPH_BLOCK_MAX (4 * 1024 * 1024)
 #define GRAPH_HUGE_PAGE (2 * 1024 * 1024)
+#define GRAPH_BIG 128
 
 /* ------------------------------------------------------------------ */
 /* Small helpers shared by the three graph files. */
@@ -230,7 +231,9 @@ static void *graph_alloc(struct graph *g, size_t n)
 
     n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
     if (!b || b->cap - b->used < n) {
-        size_t size = b ? (b->cap + sizeof(*b)) * 2 : GRAPH_BLOCK_MIN;
+        /* past GRAPH_BIG revisions, straight to the largest blocks */
+        size_t size = g->n >= GRAPH_BIG ? GRAPH_BLOCK_MAX :
+                      b ? (b->cap + sizeof(*b)) * 2 : GRAPH_BLOCK_MIN;
 
         if (size > GRAPH_BLOCK_MAX)
             size = GRAPH_BLOCK_MAX;
