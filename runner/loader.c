@@ -900,7 +900,7 @@ static int scan_path(const struct scan *s, const char *name, char path[PATH_MAX]
  * i % ring_n): a chunk is claimed only when the caller has added what its
  * slots held before, so memory stays small and warm. */
 #define LOADER_CHUNK 16
-#define LOADER_RING 1024            /* slots; a multiple of LOADER_CHUNK */
+#define LOADER_RING 256             /* slots; a multiple of LOADER_CHUNK */
 #define LOADER_MAX_THREADS 8
 #define LOADER_MIN_PARALLEL 256     /* fewer files: no threads */
 
