@@ -19,6 +19,8 @@
 const struct rev graph_base_marker;
 
 _Static_assert(RUNNER_MAX_REFS <= 8, "struct refmask holds 8 entries per list");
+/* graph_add() zeroes the fields after meta in one memset */
+_Static_assert(offsetof(struct rev, meta) == 0, "struct rev starts with its metadata");
 
 /* Blocks of revisions grow from GRAPH_BLOCK_MIN bytes (about 40 of them)
  * to GRAPH_BLOCK_MAX; a block of whole huge pages asks for them, which
