@@ -193,6 +193,16 @@ static void call_end(struct strbuf *sb)
     strbuf_adds(sb, ") < 0)\n" IND IND "return -1;\n");
 }
 
+/* IND "if (<fn>(op, <schema>, \"<name>\"": the head all the calls on one
+ * table (or index) share; the caller adds the rest and call_end(). */
+static void call_head(struct strbuf *sb, const char *fn, const char *schema, const char *name)
+{
+    strbuf_addf(sb, IND "if (%s(op, ", fn);
+    schema_arg(sb, schema);
+    strbuf_adds(sb, ", ");
+    codegen_c_string(sb, name);
+}
+
 static int render_create_table(struct strbuf *sb, const struct diff_op *op)
 {
     const struct schema_table *t = op->table;
@@ -415,27 +425,18 @@ static int render_op(struct strbuf *sb, const struct diff_op *op)
     case DIFF_ADD_TABLE:
         return render_create_table(sb, op);
     case DIFF_DROP_TABLE:
-        strbuf_adds(sb, IND "if (op_drop_table(op, ");
-        schema_arg(sb, t->schema);
-        strbuf_adds(sb, ", ");
-        codegen_c_string(sb, t->name);
+        call_head(sb, "op_drop_table", t->schema, t->name);
         call_end(sb);
         return 0;
     case DIFF_ADD_COLUMN:
-        strbuf_adds(sb, IND "if (op_add_column(op, ");
-        schema_arg(sb, t->schema);
-        strbuf_adds(sb, ", ");
-        codegen_c_string(sb, t->name);
+        call_head(sb, "op_add_column", t->schema, t->name);
         strbuf_adds(sb, ", &(const runner_column)");
         if (column_init(sb, op->column, 0) < 0)
             return -1;
         call_end(sb);
         return 0;
     case DIFF_DROP_COLUMN:
-        strbuf_adds(sb, IND "if (op_drop_column(op, ");
-        schema_arg(sb, t->schema);
-        strbuf_adds(sb, ", ");
-        codegen_c_string(sb, t->name);
+        call_head(sb, "op_drop_column", t->schema, t->name);
         strbuf_adds(sb, ", ");
         codegen_c_string(sb, op->column->name);
         call_end(sb);
@@ -446,26 +447,17 @@ static int render_op(struct strbuf *sb, const struct diff_op *op)
         render_create_index(sb, op);
         return 0;
     case DIFF_DROP_INDEX:
-        strbuf_adds(sb, IND "if (op_drop_index(op, ");
-        schema_arg(sb, t->schema);
-        strbuf_adds(sb, ", ");
-        codegen_c_string(sb, op->index->name);
+        call_head(sb, "op_drop_index", t->schema, op->index->name);
         call_end(sb);
         return 0;
     case DIFF_ADD_CONSTRAINT:
-        strbuf_adds(sb, IND "if (op_create_constraint(op, ");
-        schema_arg(sb, t->schema);
-        strbuf_adds(sb, ", ");
-        codegen_c_string(sb, t->name);
+        call_head(sb, "op_create_constraint", t->schema, t->name);
         strbuf_adds(sb, ", &(const runner_constraint)");
         constraint_init(sb, op->constraint);
         call_end(sb);
         return 0;
     case DIFF_DROP_CONSTRAINT:
-        strbuf_adds(sb, IND "if (op_drop_constraint(op, ");
-        schema_arg(sb, t->schema);
-        strbuf_adds(sb, ", ");
-        codegen_c_string(sb, t->name);
+        call_head(sb, "op_drop_constraint", t->schema, t->name);
         strbuf_adds(sb, ", ");
         codegen_c_string(sb, op->constraint->name);
         call_end(sb);
