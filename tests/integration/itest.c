@@ -78,7 +78,7 @@ const char *it_scenario(const char *scenario, char *buf, size_t size)
     return buf;
 }
 
-static void slurp(const char *path, char *buf, size_t size)
+void it_slurp(const char *path, char *buf, size_t size)
 {
     FILE *f = fopen(path, "r");
     size_t n = 0;
@@ -131,8 +131,8 @@ int it_runner(struct it_run *r, const char *scenario, const char *url, const cha
     }
     if (pid > 0 && waitpid(pid, &st, 0) == pid)
         r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    slurp(out_path, r->out, sizeof(r->out));
-    slurp(err_path, r->err, sizeof(r->err));
+    it_slurp(out_path, r->out, sizeof(r->out));
+    it_slurp(err_path, r->err, sizeof(r->err));
 out:
     if (fo >= 0) {
         close(fo);

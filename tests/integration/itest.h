@@ -42,4 +42,7 @@ int it_tables(const char *url, const char *pattern);
 /* A scratch directory for this run (RUNNER_TEST_TMP or /tmp). */
 const char *it_tmpdir(void);
 
+/* The first size - 1 bytes of the file at path into buf ("" when unreadable). */
+void it_slurp(const char *path, char *buf, size_t size);
+
 #endif

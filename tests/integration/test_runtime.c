@@ -109,19 +109,6 @@ static int reap(struct bg *b, double timeout_s)
     }
 }
 
-static void slurp(const char *path, char *buf, size_t size)
-{
-    FILE *f = fopen(path, "r");
-    size_t n = 0;
-
-    buf[0] = '\0';
-    if (!f)
-        return;
-    n = fread(buf, 1, size - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-}
-
 /* Wait until `sql` (one boolean) is true on url; 0, or -1 after timeout_s. */
 static int wait_until(const char *url, const char *sql, double timeout_s)
 {
@@ -143,7 +130,7 @@ static int wait_file(const char *path, const char *needle, double timeout_s)
     char buf[8192];
 
     while (now_s() < end) {
-        slurp(path, buf, sizeof(buf));
+        it_slurp(path, buf, sizeof(buf));
         if (strstr(buf, needle))
             return 0;
         nap(0.05);
@@ -188,7 +175,7 @@ static void test_sigterm_during_statement(void)
     kill(b.pid, SIGTERM);
     CU_ASSERT_EQUAL(reap(&b, 20), 143);
     CU_ASSERT(now_s() - t0 < 5);            /* cancelled, not waited out */
-    slurp(b.err, buf, sizeof(buf));
+    it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "interrupted: rolled back revision s2");
     check_versions(url, "s1");
     CU_ASSERT_EQUAL(it_tables(url, "rt_s2"), 0);
@@ -209,7 +196,7 @@ static void test_sigint_during_plugin_code(void)
                                     "'rt_sigc' AND query LIKE 'CREATE TABLE rt_c2%'", 20) == 0);
     kill(b.pid, SIGINT);
     CU_ASSERT_EQUAL(reap(&b, 20), 130);
-    slurp(b.err, buf, sizeof(buf));
+    it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "interrupted: rolled back revision c2");
     check_versions(url, "c1");
     CU_ASSERT_EQUAL(it_tables(url, "rt_c2"), 0);
@@ -234,7 +221,7 @@ static void test_second_signal_exits_at_once(void)
     kill(b.pid, SIGTERM);
     CU_ASSERT_EQUAL(reap(&b, 20), 143);
     CU_ASSERT(now_s() - t0 < 3);            /* not after the 20 s of C code */
-    slurp(b.err, buf, sizeof(buf));
+    it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "second SIGTERM: exiting at once");
     /* the server rolled the open transaction back */
     CU_ASSERT(wait_until(url, "SELECT count(*) = 0 FROM pg_stat_activity WHERE datname = "
@@ -326,7 +313,7 @@ static void test_lock_timeout_retries(void)
     CU_ASSERT(wait_file(b.err, "retry 1 of 5", 20) == 0);
     PQfinish(blocker);
     CU_ASSERT_EQUAL(reap(&b, 30), 0);
-    slurp(b.err, buf, sizeof(buf));
+    it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "Running upgrade  -> k1");
     check_versions(url, "k1");
 }
@@ -408,7 +395,7 @@ static void test_waiter_and_concurrent_index(void)
     CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM pg_index i JOIN pg_class c ON "
                                    "c.oid = i.indexrelid WHERE c.relname = 'rt_cic_i2' AND "
                                    "i.indisvalid"), 1);
-    slurp(waiter.err, buf, sizeof(buf));
+    it_slurp(waiter.err, buf, sizeof(buf));
     HAS(buf, "application_name 'runner'");
     CU_ASSERT_PTR_NULL(strstr(buf, "Running upgrade"));     /* nothing left for it */
 }
@@ -427,11 +414,11 @@ static void test_holder_killed(void)
     CU_ASSERT(it_exec(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
                            "datname = 'rt_kill' AND query LIKE 'SELECT pg_sleep%'") == 0);
     CU_ASSERT_EQUAL(reap(&holder, 20), 1);
-    slurp(holder.err, buf, sizeof(buf));
+    it_slurp(holder.err, buf, sizeof(buf));
     HAS(buf, "revision s2");
     HAS(buf, "connection lost");
     CU_ASSERT_EQUAL(reap(&waiter, 20), 0);
-    slurp(waiter.err, buf, sizeof(buf));
+    it_slurp(waiter.err, buf, sizeof(buf));
     HAS(buf, "Running upgrade s1 -> s2");
     check_versions(url, "s3");
 }
@@ -446,7 +433,7 @@ static void test_lock_wait_expiry(void)
     CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_lwait"), 20) == 0);
     spawn(&waiter, "lw_w", "rt_slow", url, NULL, "upgrade head --lock-wait 0.5");
     CU_ASSERT_EQUAL(reap(&waiter, 20), 1);
-    slurp(waiter.err, buf, sizeof(buf));
+    it_slurp(waiter.err, buf, sizeof(buf));
     HAS(buf, "migration lock on public.alembic_version still held by pid");
     HAS(buf, "--lock-wait");
     CU_ASSERT_EQUAL(reap(&holder, 20), 0);
@@ -541,7 +528,7 @@ static void test_fanout_interrupted(void)
                                         "AND state = 'active'", 20) == 0);
     kill(b.pid, SIGTERM);
     CU_ASSERT_EQUAL(reap(&b, 20), 143);
-    slurp(b.out, buf, sizeof(buf));
+    it_slurp(b.out, buf, sizeof(buf));
     HAS(buf, "interrupted");
     HAS(buf, "not started");
     check_versions(urls[0], "s1");
@@ -571,7 +558,7 @@ static void test_server_restart_and_wait(void)
     CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_restart"), 20) == 0);
     CU_ASSERT_EQUAL(dev_db("stop"), 0);
     CU_ASSERT_EQUAL(reap(&b, 30), 1);
-    slurp(b.err, buf, sizeof(buf));
+    it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "revision s2");
     HAS(buf, "connection lost");
     /* --wait: the runner waits for the server to come back */
@@ -579,7 +566,7 @@ static void test_server_restart_and_wait(void)
     nap(0.5);
     CU_ASSERT_EQUAL(dev_db("start"), 0);
     CU_ASSERT_EQUAL(reap(&w, 40), 0);
-    slurp(w.err, buf, sizeof(buf));
+    it_slurp(w.err, buf, sizeof(buf));
     HAS(buf, "Running upgrade s1 -> s2");
     check_versions(url, "s3");
 }
