@@ -10,11 +10,27 @@ static void one_line(char *s)
 {
     size_t n = strlen(s);
 
+    char *w = s;
+
     while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
         s[--n] = '\0';
-    for (char *p = s; *p; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t')
-            *p = ' ';
+    /* libpq's "...failed: Connection refused\n\tIs the server running" reads
+     * as one sentence: line breaks and the indentation after them become
+     * one space */
+    for (const char *r = s; *r; r++) {
+        int brk = *r == '\n' || *r == '\r';
+
+        if (brk || *r == '\t') {
+            while (w > s && w[-1] == ' ' && brk)
+                w--;
+            while (r[1] == '\n' || r[1] == '\r' || r[1] == '\t' || (brk && r[1] == ' '))
+                r++;
+            *w++ = ' ';
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
 }
 
 int err_set(struct err *e, enum err_code code, const char *fmt, ...)

@@ -13,6 +13,16 @@ static void test_err_set_returns_minus_one_and_keeps_one_line(void)
     CU_ASSERT_EQUAL(e.code, ERR_FAIL);
 }
 
+static void test_err_set_folds_libpq_line_breaks_into_one_space(void)
+{
+    struct err e = ERR_INIT;
+
+    err_set(&e, ERR_FAIL, "failed: Connection refused\n\tIs the server running?\n");
+    CU_ASSERT_STRING_EQUAL(e.msg, "failed: Connection refused Is the server running?");
+    err_set(&e, ERR_FAIL, "a \r\n\n  b\tc");
+    CU_ASSERT_STRING_EQUAL(e.msg, "a b c");
+}
+
 static void test_err_prefix_adds_context(void)
 {
     struct err e = ERR_INIT;
@@ -39,6 +49,8 @@ static void test_err_long_message_is_truncated_not_overflowed(void)
 
 CU_TestInfo err_tests[] = {
     { "err_set returns -1 and keeps one line", test_err_set_returns_minus_one_and_keeps_one_line },
+    { "err_set folds libpq line breaks into one space",
+      test_err_set_folds_libpq_line_breaks_into_one_space },
     { "err_prefix adds context", test_err_prefix_adds_context },
     { "long message is truncated, not overflowed", test_err_long_message_is_truncated_not_overflowed },
     CU_TEST_INFO_NULL,
