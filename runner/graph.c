@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include "graph_int.h"
+#include "radix.h"
 
 const struct rev graph_base_marker;
 
@@ -562,54 +563,6 @@ static int key_cmp(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Sort by pfx with an LSD radix sort (eight stable passes of one byte, a
- * pass skipped when every key has the same byte there), then each run of
- * equal pfx with key_cmp().  Returns -1 out of memory. */
-static int keys_sort(struct key *k, size_t n)
-{
-    struct key *tmp, *src = k, *dst;
-    size_t count[256];
-
-    if (n < 2)
-        return 0;
-    if (!(tmp = malloc(n * sizeof(*tmp))))
-        return -1;
-    dst = tmp;
-    for (int shift = 0; shift < 64; shift += 8) {
-        size_t sum = 0;
-
-        memset(count, 0, sizeof(count));
-        for (size_t i = 0; i < n; i++)
-            count[(src[i].pfx >> shift) & 0xff]++;
-        if (count[(src[0].pfx >> shift) & 0xff] == n)
-            continue;
-        for (int b = 0; b < 256; b++) {
-            size_t c = count[b];
-
-            count[b] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            dst[count[(src[i].pfx >> shift) & 0xff]++] = src[i];
-        {
-            struct key *t = src;
-
-            src = dst;
-            dst = t;
-        }
-    }
-    if (src != k)
-        memcpy(k, src, n * sizeof(*k));
-    free(tmp);
-    for (size_t a = 0, b; a < n; a = b) {
-        for (b = a + 1; b < n && k[b].pfx == k[a].pfx; b++)
-            ;
-        if (b - a > 1)
-            qsort(k + a, b - a, sizeof(*k), key_cmp);
-    }
-    return 0;
-}
-
 /* Labels are unique in a built graph, so each has one string (in its
  * declaring revision's metadata) and pointers compare. */
 static int add_label_to(struct rev *r, const char *label)
@@ -994,7 +947,8 @@ int graph_build(struct graph *g, struct err *e)
         for (size_t i = 0; i < g->n_keys; i++)
             g->keys[i].pfx = key_prefix(g->keys[i].s, skip);
     }
-    if (keys_sort(g->keys, g->n_keys) < 0)
+    if (radix_sort_u64(g->keys, g->n_keys, sizeof(struct key), offsetof(struct key, pfx),
+                       key_cmp) < 0)
         goto oom;
     g->built = 1;
     ret = 0;

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +27,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "radix.h"
 
 /* The runner only loads objects of its own class, byte order and machine. */
 #if UINTPTR_MAX > 0xffffffffu
@@ -660,51 +663,6 @@ static int cmp_key(const void *a, const void *b)
     return strcmp(x->s, y->s);
 }
 
-/* Sort by v with an LSD radix sort (eight stable passes of one byte, a
- * pass skipped when every key has the same byte there), then order each
- * run of equal v by the strings.  Returns -1 out of memory. */
-static int keys_sort(struct sort_key *k, size_t n)
-{
-    struct sort_key *tmp = malloc(n * sizeof(*tmp)), *src = k, *dst = tmp;
-    size_t count[256];
-
-    if (!tmp)
-        return -1;
-    for (int shift = 0; shift < 64; shift += 8) {
-        size_t sum = 0;
-
-        memset(count, 0, sizeof(count));
-        for (size_t i = 0; i < n; i++)
-            count[(src[i].v >> shift) & 0xff]++;
-        if (count[(src[0].v >> shift) & 0xff] == n)
-            continue;
-        for (int b = 0; b < 256; b++) {
-            size_t c = count[b];
-
-            count[b] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            dst[count[(src[i].v >> shift) & 0xff]++] = src[i];
-        {
-            struct sort_key *t = src;
-
-            src = dst;
-            dst = t;
-        }
-    }
-    if (src != k)
-        memcpy(k, src, n * sizeof(*k));
-    free(tmp);
-    for (size_t a = 0, b; a < n; a = b) {
-        for (b = a + 1; b < n && k[b].v == k[a].v; b++)
-            ;
-        if (b - a > 1)
-            qsort(k + a, b - a, sizeof(*k), cmp_key);
-    }
-    return 0;
-}
-
 /* Pointers into the arena are taken only now: realloc may have moved it. */
 static int names_sort(struct names *nm)
 {
@@ -740,7 +698,8 @@ static int names_sort(struct names *nm)
         keys[i].s = (const char *)p;
         keys[i].name = nm->arena + nm->offs[i];
     }
-    if (keys_sort(keys, nm->n) < 0) {
+    if (radix_sort_u64(keys, nm->n, sizeof(struct sort_key), offsetof(struct sort_key, v),
+                       cmp_key) < 0) {
         free(keys);
         return -1;
     }
