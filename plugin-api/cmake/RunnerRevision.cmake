@@ -10,7 +10,7 @@
 # The plugin compiles against the plugin API headers only (C11, -fPIC,
 # -Wall -Wextra -Werror) and never links against the runner.  The SHA-256
 # of the source, line endings normalised (CRLF and lone CR -> LF, as
-# runner/checksum.c does), is computed at configure time and passed as
+# runner/plugin/checksum.c does), is computed at configure time and passed as
 # -DRUNNER_SOURCE_SHA256="<hex>"; editing the source re-runs the configure
 # step (CMAKE_CONFIGURE_DEPENDS), so the embedded value follows the file.
 include_guard(GLOBAL)

@@ -1,5 +1,5 @@
 /* test_diff.c -- schema normalisation, diff and codegen on in-memory
- * schemas (runner/schema.c, diff.c, codegen.c): no database, no dlopen.
+ * schemas (runner/autogen/schema.c, diff.c, codegen.c): no database, no dlopen.
  * The "database" side is built from model declarations too, then touched
  * up the way introspect.c reports things (sequence defaults, casts). */
 #include <CUnit/CUnit.h>

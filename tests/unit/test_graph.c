@@ -1,6 +1,6 @@
 /* test_graph.c -- building and validating the revision graph, heads,
- * bases, branch labels and the target grammar (runner/graph.c and
- * runner/graph_resolve.c).  Scenarios follow alembic 1.8's
+ * bases, branch labels and the target grammar (runner/graph/graph.c and
+ * runner/graph/graph_resolve.c).  Scenarios follow alembic 1.8's
  * tests/test_revision.py (APITest, LabeledBranchTest, GraphWithLoopTest,
  * GraphWithCycleTest, NormalizedDownRevTest); the expected answers are
  * alembic's. */

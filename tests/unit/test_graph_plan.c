@@ -1,5 +1,5 @@
 /* test_graph_plan.c -- upgrade, downgrade and stamp plans and what each
- * step does to the version table (runner/graph_plan.c).  Ported from
+ * step does to the version table (runner/graph/graph_plan.c).  Ported from
  * alembic 1.8's tests/test_version_traversal.py: RevisionPathTest,
  * BranchedPathTest, BranchFromMergepointTest, BranchFrom3WayMergepointTest,
  * TwinMergeTest, NotQuiteTwinMergeTest, DependsOnBranchTest{One..Four},

@@ -1,4 +1,4 @@
-/* test_models.c -- loading models plugins (runner/models.c): the good
+/* test_models.c -- loading models plugins (runner/autogen/models.c): the good
  * registry converts with SQLAlchemy's defaults, and each bad plugin of
  * tests/plugins/models gives its exact one-line error. */
 #include <CUnit/CUnit.h>

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "revision.h"
+#include "revision_source.h"
 
 static void test_revision_slug_matches_alembic(void)
 {

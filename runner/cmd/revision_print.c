@@ -1,5 +1,5 @@
-/* revfmt.c -- printing revisions as alembic does; see revfmt.h. */
-#include "revfmt.h"
+/* revision_print.c -- printing revisions as alembic does; see revision_print.h. */
+#include "revision_print.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * upgrade() and downgrade(): op_* calls of plugin-api/include/runner/plugin.h,
  * the downgrade being the exact inverse of the upgrade in reverse order.
  *
- * The text is what revision.c puts between the braces of each function:
+ * The text is what revision_source.c puts between the braces of each function:
  * indented statements ending in `return 0;`, opened by Alembic's marker
  * comment.  Every string from the schemas is written as an escaped C
  * literal, so the file compiles as is whatever the names hold.  Pure code:

@@ -1,5 +1,5 @@
-/* revision.c -- the revision source template; see revision.h. */
-#include "revision.h"
+/* revision_source.c -- the revision source template; see revision_source.h. */
+#include "revision_source.h"
 
 #include <ctype.h>
 #include <errno.h>

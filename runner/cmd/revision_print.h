@@ -1,8 +1,8 @@
-/* revfmt.h -- how revisions are printed: alembic's one-line and log-entry
+/* revision_print.h -- how revisions are printed: alembic's one-line and log-entry
  * forms (Revision._head_only() and log_entry in alembic/script/base.py),
  * and the --json form.  Used by heads, branches, history, show, current. */
-#ifndef RUNNER_REVFMT_H
-#define RUNNER_REVFMT_H
+#ifndef RUNNER_REVISION_PRINT_H
+#define RUNNER_REVISION_PRINT_H
 
 #include <stdio.h>
 

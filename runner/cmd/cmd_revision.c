@@ -1,5 +1,5 @@
 /* cmd_revision.c -- `revision` and `merge`: choose the down revisions as
- * alembic's ScriptDirectory.generate_revision() does, then let revision.c
+ * alembic's ScriptDirectory.generate_revision() does, then let revision_source.c
  * write the file. */
 #include <getopt.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 
 #include "autogen.h"
 #include "cli.h"
-#include "revision.h"
+#include "revision_source.h"
 
 static const char *const revision_usage[] = {
     "usage: runner revision -m MESSAGE [--autogenerate [--allow-empty]] [--head H] [--splice]",

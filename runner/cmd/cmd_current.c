@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "revfmt.h"
+#include "revision_print.h"
 #include "url.h"
 #include "versions.h"
 

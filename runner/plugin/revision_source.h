@@ -1,10 +1,10 @@
-/* revision.h -- writes a new revision source file from runner's template,
+/* revision_source.h -- writes a new revision source file from runner's template,
  * the C counterpart of alembic's script.py.mako.  No graph logic here: the
  * caller (cmd_revision.c) has already resolved the down revisions.  The
  * file is written to a temporary name and renamed, so a failure never
  * leaves a half-written revision behind. */
-#ifndef RUNNER_REVISION_H
-#define RUNNER_REVISION_H
+#ifndef RUNNER_REVISION_SOURCE_H
+#define RUNNER_REVISION_SOURCE_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "current.h"
-#include "revfmt.h"
+#include "revision_print.h"
 #include "versions.h"
 
 static const char *const history_usage[] = {

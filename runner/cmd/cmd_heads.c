@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "revfmt.h"
+#include "revision_print.h"
 
 static const char *const heads_usage[] = {
     "usage: runner heads [--verbose] [--resolve-dependencies] [--json]",
