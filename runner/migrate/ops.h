@@ -112,20 +112,14 @@ struct ops_stmts {
 
 void ops_stmts_release(struct ops_stmts *s);
 
-/* Append a double-quoted identifier: embedded '"' doubled, everything else
- * (';', '\\', newlines, any UTF-8) kept verbatim, which is safe inside "".
- * NULL, empty and over-long names are errors; `what` names the argument in
+/* Append a quoted identifier (sql_quote_ident() of sql_quote.h) after
+ * checking it: NULL, empty and over-long names are errors; `what` names the argument in
  * the message ("table name").  Returns 0 or -1. */
 int ops_render_ident(struct strbuf *sb, const char *name, const char *what, struct err *e);
 
 /* "schema"."name", or "name" when schema is NULL. */
 int ops_render_qualified(struct strbuf *sb, const char *schema, const char *name,
                          const char *what, struct err *e);
-
-/* A string literal that means the same whatever standard_conforming_strings
- * says: 'text' with quotes doubled, or E'text' with quotes and backslashes
- * doubled when the text holds a backslash.  NULL renders as NULL. */
-void ops_render_literal(struct strbuf *sb, const char *value);
 
 /* Alembic's op.f naming for an unnamed index, ix_<table>_<col>[_<col>...],
  * shortened like SQLAlchemy when longer than OPS_MAX_IDENT characters:

@@ -10,6 +10,7 @@
  * compiler as Alembic 1.8 emits it for PostgreSQL, one statement per
  * Alembic statement. */
 #include "ops.h"
+#include "sql_quote.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,13 +123,7 @@ int ops_render_ident(struct strbuf *sb, const char *name, const char *what, stru
 {
     if (check_ident(name, what, e) < 0)
         return -1;
-    strbuf_addch(sb, '"');
-    for (const char *p = name; *p; p++) {
-        if (*p == '"')
-            strbuf_addch(sb, '"');
-        strbuf_addch(sb, *p);
-    }
-    strbuf_addch(sb, '"');
+    sql_quote_ident(sb, name);
     return 0;
 }
 
@@ -141,30 +136,6 @@ int ops_render_qualified(struct strbuf *sb, const char *schema, const char *name
         strbuf_addch(sb, '.');
     }
     return ops_render_ident(sb, name, what, e);
-}
-
-/* With standard_conforming_strings on (the default since PostgreSQL 9.1) a
- * backslash in '...' is an ordinary character, and doubling the quotes is
- * all the escaping there is.  A script from --sql may run on a session
- * where it is off, though, and there '\' escapes the next character (a
- * value ending in a backslash would then swallow the closing quote).  E'...'
- * with backslashes doubled means the same under both settings, so it is
- * used whenever the value holds a backslash. */
-void ops_render_literal(struct strbuf *sb, const char *value)
-{
-    if (!value) {
-        strbuf_adds(sb, "NULL");
-        return;
-    }
-    if (strchr(value, '\\'))
-        strbuf_addch(sb, 'E');
-    strbuf_addch(sb, '\'');
-    for (const char *p = value; *p; p++) {
-        if (*p == '\'' || *p == '\\')
-            strbuf_addch(sb, *p);
-        strbuf_addch(sb, *p);
-    }
-    strbuf_addch(sb, '\'');
 }
 
 /* A comma-separated, quoted list of column names; an empty list is an
@@ -392,7 +363,7 @@ static int render_column_comment(struct ops_stmts *out, const char *schema, cons
     if (ops_render_ident(&sb, column, "column name", e) < 0)
         goto fail;
     strbuf_adds(&sb, " IS ");
-    ops_render_literal(&sb, comment);
+    sql_quote_literal(&sb, comment);
     return stmts_push(out, &sb, e);
 fail:
     strbuf_release(&sb);
@@ -483,7 +454,7 @@ int ops_render_create_table(struct ops_stmts *out, const runner_table *t, struct
         strbuf_adds(&sb, "COMMENT ON TABLE ");
         ops_render_qualified(&sb, t->schema, t->name, "table name", e);   /* checked above */
         strbuf_adds(&sb, " IS ");
-        ops_render_literal(&sb, t->comment);
+        sql_quote_literal(&sb, t->comment);
         if (stmts_push(&tmp, &sb, e) < 0)
             goto fail;
     }
@@ -807,7 +778,7 @@ int ops_render_insert_literals(struct ops_stmts *out, const char *schema, const 
         for (size_t i = 0; i < n_cols; i++) {
             if (i)
                 strbuf_adds(&sb, ", ");
-            ops_render_literal(&sb, values[r * n_cols + i]);
+            sql_quote_literal(&sb, values[r * n_cols + i]);
         }
         strbuf_addch(&sb, ')');
         if (stmts_push(&tmp, &sb, e) < 0)

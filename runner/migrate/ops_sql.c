@@ -4,6 +4,7 @@
  * returns NULL and op_is_offline() 1.  The online twin is ops.c; both render
  * the same statements, so a script equals what an online run executes. */
 #include "ops.h"
+#include "sql_quote.h"
 
 #include <errno.h>
 #include <string.h>
@@ -91,7 +92,7 @@ static int offline_execute_params(runner_op *op, const char *sql, int n_params,
     for (int i = 0; i < n_params; i++) {
         if (i)
             strbuf_adds(&sb, ", ");
-        ops_render_literal(&sb, params[i]);
+        sql_quote_literal(&sb, params[i]);
     }
     strbuf_addch(&sb, ')');
     if (strbuf_failed(&sb)) {

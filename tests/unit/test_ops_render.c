@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "sql_quote.h"
 
 /* The statements of s joined by ";\n", released; caller frees. */
 static char *joined(struct ops_stmts *s)
@@ -540,7 +541,7 @@ static void test_ops_hostile_literals_read_back_under_both_settings(void)
     for (size_t i = 0; hostile[i]; i++) {
         struct strbuf sb = STRBUF_INIT;
 
-        ops_render_literal(&sb, hostile[i]);
+        sql_quote_literal(&sb, hostile[i]);
         for (int std = 0; std <= 1; std++) {
             char *back = unquote_literal(strbuf_str(&sb), std);
 
@@ -554,13 +555,13 @@ static void test_ops_hostile_literals_read_back_under_both_settings(void)
     {
         struct strbuf sb = STRBUF_INIT;
 
-        ops_render_literal(&sb, "\\'; DROP TABLE users; --");
+        sql_quote_literal(&sb, "\\'; DROP TABLE users; --");
         CU_ASSERT_STRING_EQUAL(strbuf_str(&sb), "E'\\\\''; DROP TABLE users; --'");
         strbuf_reset(&sb);
-        ops_render_literal(&sb, NULL);
+        sql_quote_literal(&sb, NULL);
         CU_ASSERT_STRING_EQUAL(strbuf_str(&sb), "NULL");
         strbuf_reset(&sb);
-        ops_render_literal(&sb, "");
+        sql_quote_literal(&sb, "");
         CU_ASSERT_STRING_EQUAL(strbuf_str(&sb), "''");
         strbuf_release(&sb);
     }
