@@ -7,17 +7,12 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "hash.h"
 #include "pg.h"
 
 int64_t mlock_key(const char *name)
 {
-    uint64_t h = 14695981039346656037ULL;
-
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211ULL;
-    }
-    return (int64_t)h;
+    return (int64_t)hash_fnv1a64(name);
 }
 
 int mlock_name(struct pg *db, const char *schema, const char *table, char *buf, size_t size,

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include "graph_int.h"
+#include "hash.h"
 #include "radix.h"
 
 const struct rev graph_base_marker;
@@ -62,17 +63,6 @@ void rlist_release(struct rlist *l)
     free(l->v);
     l->v = NULL;
     l->n = l->cap = 0;
-}
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;   /* FNV-1a */
-
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
 }
 
 static int has_rev(struct rev *const *v, size_t n, const struct rev *r)
@@ -167,14 +157,14 @@ struct rev *graph_find_id(const struct graph *g, const char *id)
 {
     if (!g->id_slots)
         return NULL;
-    return find_id_hashed(g, id, hash_str(id));
+    return find_id_hashed(g, id, hash_fnv1a64(id));
 }
 
 struct rev *graph_find_label(const struct graph *g, const char *label)
 {
     if (!g->label_slots)
         return NULL;
-    for (size_t i = hash_str(label) & g->label_mask;; i = (i + 1) & g->label_mask) {
+    for (size_t i = hash_fnv1a64(label) & g->label_mask;; i = (i + 1) & g->label_mask) {
         size_t s = g->label_slots[i];
 
         if (!s)
@@ -290,7 +280,7 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
     }
     if (g->built)
         free_built(g);
-    h = hash_str(meta->revision);
+    h = hash_fnv1a64(meta->revision);
     if (g->id_slots && (old = find_id_hashed(g, meta->revision, h)) != NULL) {
         const char *p1 = old->path && old->path[0] ? old->path : "(no file)";
         const char *p2 = path && path[0] ? path : "(no file)";
@@ -508,7 +498,7 @@ static int add_label(struct graph *g, const char *name, struct rev *r)
     g->label_revs[g->n_labels] = r;
     g->n_labels++;
     {
-        size_t i = hash_str(name) & g->label_mask;
+        size_t i = hash_fnv1a64(name) & g->label_mask;
 
         while (g->label_slots[i])
             i = (i + 1) & g->label_mask;

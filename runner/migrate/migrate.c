@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "loader.h"
 #include "mlock.h"
 #include "ops.h"
@@ -24,14 +25,6 @@
 #define RETRY_FIRST_MS 250      /* --lock-timeout-retries: first backoff delay */
 #define RETRY_MAX_MS 10000      /* its ceiling */
 #define BACKSTOP_GRACE_MS 2000  /* the uv backstop fires this long after statement_timeout */
-
-static double now_epoch(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* "a, b" from a metadata id list (alembic's format_as_comma). */
 static void join_refs(char *buf, size_t size, const char (*ids)[RUNNER_ID_SIZE])
@@ -133,7 +126,7 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
     struct op_state st;
     struct step_words w;
     struct history_row h = { r->id, s->upgrade ? "upgrade" : "downgrade",
-                             r->meta.source_sha256, now_epoch(), 0, 0 };
+                             r->meta.source_sha256, clock_epoch_s(), 0, 0 };
     uint64_t t0 = uv_hrtime();
     int rc;
 
@@ -297,7 +290,7 @@ static int stamp_steps(struct pg *db, const struct versions *v, const struct pla
     for (size_t i = 0; i < p->n_steps; i++) {
         const struct step *s = &p->steps[i];
         struct step_words w;
-        struct history_row h = { s->to ? s->to : s->from, "stamp", NULL, now_epoch(), 0, 1 };
+        struct history_row h = { s->to ? s->to : s->from, "stamp", NULL, clock_epoch_s(), 0, 1 };
 
         step_describe(s, 1, &w);
         if (versions_apply(v, db, s, e) < 0)
@@ -750,7 +743,7 @@ static int run_online(struct ctx *ctx, const struct versions *v, const struct mi
     if (p.n_steps > 0 &&
         versions_run_start(v, &db, n ? heads[0] : "base", o->log, &run_id, e) < 0)
         goto out;
-    run_started = now_epoch();
+    run_started = clock_epoch_s();
     if (o->single_transaction) {
         if (pg_exec(&db, "BEGIN", e) < 0)
             goto out;

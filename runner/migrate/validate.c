@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "pg.h"
 #include "versions.h"
 
@@ -286,14 +287,6 @@ int validate_before_upgrade(struct pg *db, const struct versions *v, const struc
     return ret;
 }
 
-static double now_epoch(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int validate_repair(struct pg *db, const struct versions *v, const struct validate_report *r,
                     size_t *n_recorded, struct err *e)
 {
@@ -312,7 +305,7 @@ int validate_repair(struct pg *db, const struct versions *v, const struct valida
         goto fail;
     for (size_t i = 0; i < r->n; i++) {
         const struct validate_item *it = &r->items[i];
-        struct history_row h = { it->id, "repair", it->now, now_epoch(), 0, 1 };
+        struct history_row h = { it->id, "repair", it->now, clock_epoch_s(), 0, 1 };
 
         if (it->state != VALIDATE_EDITED && it->state != VALIDATE_UNRECORDED)
             continue;
