@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "backoff.h"
 #include "hash.h"
 #include "pg.h"
 
@@ -33,16 +34,17 @@ int mlock_name(struct pg *db, const char *schema, const char *table, char *buf, 
     return 0;
 }
 
+static void lock_backoff(struct backoff *b, uint64_t seed)
+{
+    backoff_init(b, MLOCK_FIRST_MS, MLOCK_MAX_MS, MLOCK_JITTER, 0, seed);
+}
+
 uint64_t mlock_backoff_ms(unsigned attempt, double u)
 {
-    double ms = MLOCK_FIRST_MS;
+    struct backoff b;
 
-    for (unsigned i = 1; i < attempt && ms < MLOCK_MAX_MS; i++)
-        ms *= 2;
-    if (ms > MLOCK_MAX_MS)
-        ms = MLOCK_MAX_MS;
-    ms *= 1.0 + MLOCK_JITTER * (2.0 * u - 1.0);
-    return ms < 1 ? 1 : (uint64_t)ms;
+    lock_backoff(&b, 1);
+    return backoff_delay_ms(&b, attempt, u);
 }
 
 static void on_wake(uv_timer_t *t)
@@ -76,15 +78,6 @@ int mlock_sleep(struct pg *db, uint64_t ms)
     while (!done)
         uv_run(db->loop, UV_RUN_NOWAIT);
     return db->interrupted ? -1 : 0;
-}
-
-/* xorshift64*: uniform in [0, 1); the state is the caller's */
-static double uniform(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return (double)((*s * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
 }
 
 static void split_key(int64_t key, char *hi, char *lo, size_t size)
@@ -133,13 +126,12 @@ int mlock_take(struct pg *db, int64_t key, const char *name, const struct mlock_
     const char *params[1] = { keybuf };
     double wait_s = o->wait_s > 0 ? o->wait_s : MLOCK_WAIT_DEFAULT;
     uint64_t t0 = uv_hrtime();
-    uint64_t seed = t0 ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)db;
+    struct backoff bo;
     double next_report = MLOCK_REPORT_S;
     const char *prefix = o->prefix ? o->prefix : "";
     char holder[256];
 
-    if (seed == 0)
-        seed = 1;
+    lock_backoff(&bo, 0);
     snprintf(keybuf, sizeof(keybuf), "%" PRId64, key);
     for (unsigned attempt = 1;; attempt++) {
         struct pg_rows rows = PG_ROWS_INIT;
@@ -178,7 +170,7 @@ int mlock_take(struct pg *db, int64_t key, const char *name, const struct mlock_
             if (attempt > 1)
                 next_report += MLOCK_REPORT_S;
         }
-        delay = mlock_backoff_ms(attempt, uniform(&seed));
+        delay = backoff_next_ms(&bo, attempt);
         if (waited + (double)delay / 1000.0 > wait_s)
             delay = (uint64_t)((wait_s - waited) * 1000.0) + 1;
         if (mlock_sleep(db, delay) < 0) {

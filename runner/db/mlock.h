@@ -7,7 +7,7 @@
  * name ("public.alembic_version"), so schema-per-tenant databases do not
  * serialise each other.  It is taken by polling pg_try_advisory_lock()
  * from a uv timer with jittered exponential backoff (25 ms doubling to
- * 1 s), never by a blocking pg_advisory_lock(): a waiter parked inside a
+ * 1 s; the arithmetic is backoff.c's), never by a blocking pg_advisory_lock(): a waiter parked inside a
  * statement is a transaction that a CREATE INDEX CONCURRENTLY in the
  * holder's run waits for, which deadlocks both.  While waiting, a progress
  * line every MLOCK_REPORT_S names the holder (pid, application_name, how
@@ -55,7 +55,7 @@ int mlock_take(struct pg *db, int64_t key, const char *name, const struct mlock_
 int mlock_release(struct pg *db, int64_t key, struct err *e);
 
 /* Delay in ms before poll attempt + 1 (attempt >= 1) given uniform u in
- * [0, 1): MLOCK_FIRST_MS * 2^(attempt-1) capped at MLOCK_MAX_MS, scaled by
+ * [0, 1), from backoff.c with this file's constants: MLOCK_FIRST_MS * 2^(attempt-1) capped at MLOCK_MAX_MS, scaled by
  * 1 + MLOCK_JITTER * (2u - 1). */
 uint64_t mlock_backoff_ms(unsigned attempt, double u);
 

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "backoff.h"
 #include "pg.h"
 #include "url.h"
 
@@ -156,32 +157,20 @@ void wait_reason(const char *msg, char *buf, size_t size)
         snprintf(buf, size, "not ready");
 }
 
-uint64_t wait_backoff_ms(unsigned attempt, double interval_max_s, double u)
+/* The connect retries' backoff: capped after the jitter too, so that
+ * --interval-max is a promise. */
+static void wait_backoff(struct backoff *b, double interval_max_s, uint64_t seed)
 {
-    double d = WAIT_INTERVAL_FIRST;
-
-    for (unsigned i = 1; i < attempt && d < interval_max_s; i++)
-        d *= 2;
-    if (d > interval_max_s)
-        d = interval_max_s;
-    d *= 1.0 + WAIT_JITTER * (2.0 * u - 1.0);
-    if (d > interval_max_s)
-        d = interval_max_s;
-    if (d < 0.001)
-        d = 0.001;
-    return (uint64_t)(d * 1000.0 + 0.5);
+    backoff_init(b, WAIT_INTERVAL_FIRST * 1000.0, interval_max_s * 1000.0, WAIT_JITTER, 1,
+                 seed);
 }
 
-/* xorshift64*: jitter only, no need for more.  The state is the caller's. */
-static double uniform(uint64_t *state)
+uint64_t wait_backoff_ms(unsigned attempt, double interval_max_s, double u)
 {
-    uint64_t x = *state;
+    struct backoff b;
 
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *state = x;
-    return (double)((x * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
+    wait_backoff(&b, interval_max_s, 1);
+    return backoff_delay_ms(&b, attempt, u);
 }
 
 /* The url of one attempt: `norm` with connect_timeout=secs added, unless
@@ -261,13 +250,12 @@ int wait_db(uv_loop_t *loop, const char *url, const struct wait_opts *o, struct 
     char *norm = NULL;
     char *try_url = NULL;
     uint64_t start = uv_hrtime();
-    uint64_t seed = start ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)&pause;
+    struct backoff bo;
     int timer_open = 0;
     int ret = -1;
     int rc;
 
-    if (!seed)
-        seed = 0x9E3779B97F4A7C15ULL;
+    wait_backoff(&bo, o->interval_max_s, 0);
     norm = url_normalize(url, e);
     if (!norm)
         goto out;
@@ -314,7 +302,7 @@ int wait_db(uv_loop_t *loop, const char *url, const struct wait_opts *o, struct 
                     o->timeout_s, n, n == 1 ? "" : "s", reason);
             goto out;
         }
-        delay = wait_backoff_ms(n, o->interval_max_s, uniform(&seed));
+        delay = backoff_next_ms(&bo, n);
         if (o->timeout_s > 0 && (double)delay > (o->timeout_s - elapsed) * 1000.0)
             delay = (uint64_t)((o->timeout_s - elapsed) * 1000.0) + 1;
         pause.fired = 0;

@@ -4,7 +4,8 @@
  * service: `runner wait` and `runner upgrade --wait S`.  Each attempt is
  * pg_open() on the url and then `SELECT 1`; between attempts a uv timer
  * on the caller's loop waits an exponential backoff with jitter (100 ms
- * doubling up to interval_max, +-25%), never sleep().  A server that is
+ * doubling up to interval_max, +-25%; backoff.c's arithmetic), never
+ * sleep().  A server that is
  * starting up or shutting down (SQLSTATE 57P03), refuses connections, is
  * not resolvable yet or has no socket yet counts as "not yet"; a
  * rejection that retrying cannot cure (authentication 28P01/28000, unknown

@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "backoff.h"
 #include "clock.h"
 #include "loader.h"
 #include "mlock.h"
@@ -24,6 +25,7 @@
 
 #define RETRY_FIRST_MS 250      /* --lock-timeout-retries: first backoff delay */
 #define RETRY_MAX_MS 10000      /* its ceiling */
+#define RETRY_JITTER 0.25       /* each delay scaled by 1 +- this */
 #define BACKSTOP_GRACE_MS 2000  /* the uv backstop fires this long after statement_timeout */
 
 /* "a, b" from a metadata id list (alembic's format_as_comma). */
@@ -204,15 +206,6 @@ fail:
     return -1;
 }
 
-/* xorshift64*: uniform in [0, 1); the state is the caller's */
-static double uniform(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return (double)((*s * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
-}
-
 /* A step that failed on lock_timeout (55P03) in its own transaction is
  * retried; a non-transactional one may have applied statements. */
 static int retryable(struct pg *db, const struct step *s, const struct migrate_opts *o,
@@ -239,7 +232,9 @@ static void show_progress(const struct migrate_opts *o, const struct step *s, si
 int migrate_steps(struct pg *db, const struct versions *v, const struct plan *p,
                   const struct migrate_opts *o, struct err *e)
 {
-    uint64_t seed = uv_hrtime() ^ ((uint64_t)getpid() << 20) ^ (uint64_t)(uintptr_t)db;
+    struct backoff bo;
+
+    backoff_init(&bo, RETRY_FIRST_MS, RETRY_MAX_MS, RETRY_JITTER, 0, 0);
 
     for (size_t i = 0; i < p->n_steps; i++) {
         const struct step *s = &p->steps[i];
@@ -249,24 +244,20 @@ int migrate_steps(struct pg *db, const struct versions *v, const struct plan *p,
                            "to roll back", s->rev->id);
         show_progress(o, s, i, p->n_steps);
         for (int attempt = 0;; attempt++) {
-            double ms = RETRY_FIRST_MS;
+            uint64_t ms;
 
             if (run_step(db, v, s, o, o->single_transaction, e) == 0)
                 break;
             if (!retryable(db, s, o, attempt, e))
                 return -1;
-            for (int k = 0; k < attempt && ms < RETRY_MAX_MS; k++)
-                ms *= 2;
-            if (ms > RETRY_MAX_MS)
-                ms = RETRY_MAX_MS;
-            ms *= 1.0 + 0.25 * (2.0 * uniform(&seed) - 1.0);
+            ms = backoff_next_ms(&bo, (unsigned)attempt + 1);
             if (o->log) {
                 fprintf(o->log, "%srevision %s: lock not available (SQLSTATE 55P03), rolled "
-                        "back; retry %d of %d in %.0f ms\n", o->prefix ? o->prefix : "",
-                        s->rev->id, attempt + 1, o->lock_timeout_retries, ms);
+                        "back; retry %d of %d in %llu ms\n", o->prefix ? o->prefix : "",
+                        s->rev->id, attempt + 1, o->lock_timeout_retries, (unsigned long long)ms);
                 fflush(o->log);
             }
-            if (mlock_sleep(db, (uint64_t)ms) < 0)
+            if (mlock_sleep(db, ms) < 0)
                 return err_set(e, ERR_FAIL, "interrupted: revision %s rolled back, no retry",
                                s->rev->id);
             err_clear(e);

@@ -13,6 +13,7 @@
     SUITE(versions) \
     SUITE(wait) \
     SUITE(mlock) \
+    SUITE(backoff) \
     SUITE(loader) \
     SUITE(checksum) \
     SUITE(build) \
