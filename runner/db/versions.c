@@ -112,7 +112,11 @@ int versions_init(struct versions *v, const struct config *cfg, struct err *e)
     v->hlabel = label(schema, history);
     v->pkc = pkc ? versions_quote(pkc) : NULL;
     free(pkc);
-    if (!v->table || !v->history || !v->label || !v->hlabel || !v->pkc) {
+    v->raw[0] = strdup(table);
+    v->raw[1] = strdup(history);
+    v->raw[2] = schema && *schema ? strdup(schema) : NULL;
+    if (!v->table || !v->history || !v->label || !v->hlabel || !v->pkc || !v->raw[0] ||
+        !v->raw[1] || (schema && *schema && !v->raw[2])) {
         versions_release(v);
         return err_set(e, ERR_FAIL, "out of memory");
     }
@@ -126,7 +130,57 @@ void versions_release(struct versions *v)
     free(v->label);
     free(v->hlabel);
     free(v->pkc);
+    for (size_t i = 0; i < 3; i++)
+        free(v->raw[i]);
+    free(v->lock_name);
     memset(v, 0, sizeof(*v));
+}
+
+int versions_resolve(struct versions *v, struct pg *db, struct err *e)
+{
+    static const char sql[] =
+        "SELECT coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n"
+        " ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)), current_schema())";
+    struct pg_rows r = PG_ROWS_INIT;
+    const char *params[] = { v->table };
+    const char *schema = v->raw[2];
+    char *table = NULL, *history = NULL;
+    int ret = -1;
+
+    if (!schema) {
+        if (pg_query(db, sql, 1, params, &r, NULL, e) < 0)
+            return err_prefix(e, "cannot find the schema of '%s'", v->label);
+        if (!pg_rows_get(&r, 0, 0)) {
+            pg_rows_release(&r);
+            return err_set(e, ERR_FAIL, "no schema for '%s': search_path names none that "
+                           "exists", v->label);
+        }
+        schema = pg_rows_get(&r, 0, 0);
+    }
+    table = qualified(schema, v->raw[0]);
+    history = qualified(schema, v->raw[1]);
+    free(v->lock_name);
+    if (!table || !history || asprintf(&v->lock_name, "%s.%s", schema, v->raw[0]) < 0) {
+        v->lock_name = NULL;
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    free(v->table);
+    free(v->history);
+    v->table = table;
+    v->history = history;
+    table = history = NULL;
+    ret = 0;
+out:
+    free(table);
+    free(history);
+    pg_rows_release(&r);
+    return ret;
+}
+
+const char *versions_lock_name(const struct versions *v)
+{
+    return v->lock_name;
 }
 
 void versions_ids_free(char **ids, size_t n)

@@ -34,12 +34,25 @@ struct versions {
     char *label;        /* version table for messages: "alembic_version" or "s.alembic_version" */
     char *hlabel;       /* history table for messages */
     char *pkc;          /* primary key constraint name, rendered: alembic_version_pkc */
+    char *raw[3];       /* provisional: table, history, schema as given (schema NULL) */
+    char *lock_name;    /* provisional: "schema.table", set by versions_resolve() */
 };
 
-#define VERSIONS_INIT { NULL, NULL, NULL, NULL, NULL }
+#define VERSIONS_INIT { NULL, NULL, NULL, NULL, NULL, { NULL, NULL, NULL }, NULL }
 
 int versions_init(struct versions *v, const struct config *cfg, struct err *e);
 void versions_release(struct versions *v);
+
+/* Once per session, right after connecting: unless a schema was
+ * configured, the schema of the version table (the one to_regclass finds
+ * for the unqualified name through search_path, else current_schema(),
+ * where it would be created), and every table name in v re-rendered
+ * schema-qualified, so that every later statement uses that one name. */
+int versions_resolve(struct versions *v, struct pg *db, struct err *e);
+
+/* "schema.table" of the version table after versions_resolve() (the
+ * migration lock's key is hashed from it); NULL before. */
+const char *versions_lock_name(const struct versions *v);
 
 /* Identifier as SQLAlchemy renders it: bare when a lowercase legal
  * non-reserved name, else double-quoted with '"' doubled.  Caller frees. */
