@@ -55,9 +55,17 @@ static void poll_close(struct pg *db)
         uv_run(db->loop, UV_RUN_NOWAIT);
 }
 
+static int stopped(const struct pg *db)
+{
+    return db->interrupted || (db->stop && *db->stop);
+}
+
 /* Wait until the libpq socket is ready for `events` (UV_READABLE,
- * UV_WRITABLE) or the connect timer fires. */
-static int io_wait(struct pg *db, int events, struct err *e)
+ * UV_WRITABLE) or the connect timer fires, or (interruptible: while
+ * connecting, where nothing is in flight to cancel) a signal arrives.  A
+ * statement's wait is not interruptible: the watcher cancels the
+ * statement and its error ends the wait. */
+static int io_wait(struct pg *db, int events, int interruptible, struct err *e)
 {
     int fd = PQsocket(db->conn);
     int rc;
@@ -78,9 +86,14 @@ static int io_wait(struct pg *db, int events, struct err *e)
     rc = uv_poll_start(&db->poll, events, on_poll);
     if (rc < 0)
         return err_set(e, ERR_FAIL, "cannot watch the database socket: %s", uv_strerror(rc));
-    while (!db->ready && !db->timed_out)
+    while (!db->ready && !db->timed_out && !(interruptible && stopped(db)))
         uv_run(db->loop, UV_RUN_ONCE);
     uv_poll_stop(&db->poll);
+    if (!db->ready && interruptible && stopped(db)) {
+        err_set(e, ERR_FAIL, "interrupted");
+        err_sqlstate(e, "57014");
+        return -1;
+    }
     if (!db->ready)
         return err_set(e, ERR_FAIL, "timeout expired");
     return 0;
@@ -183,7 +196,7 @@ int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
     db->poll_fd = -1;
     db->poll_open = db->timer_open = db->closing = 0;
     db->ready = db->timed_out = 0;
-    db->interrupted = db->backstop_fired = 0;
+    db->backstop_fired = 0;         /* not interrupted: a signal may already have come */
     norm = url_normalize(url, e);
     if (!norm)
         goto out;
@@ -215,9 +228,11 @@ int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
             connect_fail(db, norm, password, PQerrorMessage(db->conn), e);
             goto out;
         }
-        if (io_wait(db, st == PGRES_POLLING_READING ? UV_READABLE : UV_WRITABLE, e) < 0) {
+        if (io_wait(db, st == PGRES_POLLING_READING ? UV_READABLE : UV_WRITABLE, 1, e) < 0) {
             char why[ERR_MSG_SIZE];
 
+            if (stopped(db))
+                goto out;       /* *e: "interrupted", 57014 */
             snprintf(why, sizeof(why), "%s", db->timed_out ? "timeout expired" : e->msg);
             connect_fail(db, norm, password, why, e);
             goto out;
@@ -474,7 +489,7 @@ static int flush(struct pg *db, struct err *e)
     int r;
 
     while ((r = PQflush(db->conn)) > 0) {
-        if (io_wait(db, UV_READABLE | UV_WRITABLE, e) < 0)
+        if (io_wait(db, UV_READABLE | UV_WRITABLE, 0, e) < 0)
             return -1;
         if (!PQconsumeInput(db->conn))
             return conn_lost(db, e);
@@ -519,7 +534,7 @@ static int collect(struct pg *db, const char *sql, struct pg_rows *out, long *n_
 
     for (;;) {
         while (PQisBusy(db->conn)) {
-            if (io_wait(db, UV_READABLE, e) < 0)
+            if (io_wait(db, UV_READABLE, 0, e) < 0)
                 return -1;
             if (!PQconsumeInput(db->conn))
                 return failed ? -1 : conn_lost(db, e);
@@ -587,7 +602,7 @@ int pg_poll_interrupt(struct pg *db)
     if (!db || !db->loop)
         return 0;
     uv_run(db->loop, UV_RUN_NOWAIT);
-    return db->interrupted;
+    return stopped(db);
 }
 
 static void on_backstop(uv_timer_t *t)

@@ -39,14 +39,17 @@ struct pg {
     int closing;                /* handles whose close callback has not run yet */
     int show_notices;           /* print NOTICE/WARNING to stderr (default: silent, as psycopg2) */
     int interrupted;            /* set by the caller's signal watcher (a loop callback):
-                                 * pg_exec/pg_query refuse new statements with SQLSTATE
-                                 * 57014 until the caller clears it */
+                                 * waits (connecting included) end and pg_exec/pg_query
+                                 * refuse new statements with SQLSTATE 57014 until the
+                                 * caller clears it; pg_open() leaves it as it is */
     uint64_t backstop_ms;       /* > 0: a uv timer cancels a statement still running
                                  * after this long (backstop of statement_timeout) */
     int backstop_fired;         /* the backstop cancelled the last statement */
+    const int *stop;            /* borrowed, optional: like `interrupted`, but a flag of the
+                                 * caller's (wait.c's attempts watch the run's) */
 };
 
-#define PG_INIT { NULL, NULL, { 0 }, { 0 }, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define PG_INIT { NULL, NULL, { 0 }, { 0 }, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL }
 
 /* Rows of a read.  cells is row-major, n_rows * n_cols entries, NULL for
  * SQL NULL.  Owned by the struct: pg_rows_release() frees them. */

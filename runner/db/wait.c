@@ -210,11 +210,13 @@ static int url_malformed(const char *norm)
 }
 
 /* One attempt: connect and SELECT 1.  `where` receives pg_describe(). */
-static int attempt(uv_loop_t *loop, const char *url, char *where, size_t size, struct err *e)
+static int attempt(uv_loop_t *loop, const char *url, const int *stop, char *where,
+                   size_t size, struct err *e)
 {
     struct pg db = PG_INIT;
     int ret;
 
+    db.stop = stop;
     ret = pg_open(&db, loop, url, e);
     if (ret == 0)
         ret = pg_exec(&db, "SELECT 1", e);
@@ -235,6 +237,11 @@ static void on_pause_closed(uv_handle_t *h)
     struct pause *p = h->data;
 
     p->closed = 1;
+}
+
+static int stopped(const struct wait_opts *o)
+{
+    return o->interrupted && *o->interrupted;
 }
 
 static double since(uint64_t start_ns)
@@ -281,13 +288,17 @@ int wait_db(uv_loop_t *loop, const char *url, const struct wait_opts *o, struct 
             goto out;
         }
         err_clear(e);
-        if (attempt(loop, try_url, where, sizeof(where), e) == 0) {
+        if (stopped(o))
+            goto interrupted;
+        if (attempt(loop, try_url, o->interrupted, where, sizeof(where), e) == 0) {
             if (!o->quiet)
                 fprintf(stderr, "runner: database %s is ready (attempt %u, %.1f s)\n", where,
                         n, since(start));
             ret = 0;
             goto out;
         }
+        if (stopped(o))
+            goto interrupted;
         wait_reason(e->msg, reason, sizeof(reason));
         if (e->code == ERR_USAGE || url_malformed(norm) ||
             wait_is_permanent(reason, e->sqlstate))
@@ -311,9 +322,13 @@ int wait_db(uv_loop_t *loop, const char *url, const struct wait_opts *o, struct 
             err_set(e, ERR_FAIL, "cannot start a timer: %s", uv_strerror(rc));
             goto out;
         }
-        while (!pause.fired)
+        while (!pause.fired && !stopped(o))
             uv_run(loop, UV_RUN_ONCE);
+        uv_timer_stop(&pause.timer);
     }
+interrupted:
+    err_set(e, ERR_FAIL, "interrupted while waiting for database %s", *where ? where : "");
+    err_sqlstate(e, "57014");
 out:
     if (timer_open) {
         uv_close((uv_handle_t *)&pause.timer, on_pause_closed);

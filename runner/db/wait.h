@@ -29,16 +29,20 @@ struct wait_opts {
     double timeout_s;           /* give up after this long; <= 0: never */
     double interval_max_s;      /* backoff ceiling, > 0 */
     int quiet;                  /* no progress lines on stderr */
+    const int *interrupted;     /* borrowed, optional: set (by a signal watcher's callback
+                                 * on the same loop) to stop waiting at once */
 };
 
-#define WAIT_OPTS_INIT { WAIT_TIMEOUT_DEFAULT, WAIT_INTERVAL_MAX_DEFAULT, 0 }
+#define WAIT_OPTS_INIT { WAIT_TIMEOUT_DEFAULT, WAIT_INTERVAL_MAX_DEFAULT, 0, NULL }
 
 /* Wait for the server of `url` (URI or conninfo, NULL or "": libpq's PG*
  * environment) on `loop` (borrowed; left with no handle of ours).
  * Prints one progress line per failed attempt to stderr unless quiet,
  * naming host, port and database, never the password.  Returns 0 when
  * the server answered `SELECT 1`, else -1 with *e set: on timeout
- * "database <where> not ready after N s (K attempts): <last reason>". */
+ * "database <where> not ready after N s (K attempts): <last reason>";
+ * when *o->interrupted is set, "interrupted while waiting for database
+ * <where>" (SQLSTATE 57014). */
 int wait_db(uv_loop_t *loop, const char *url, const struct wait_opts *o, struct err *e);
 
 /* wait_db() with the default backoff: what `upgrade --wait S` calls. */
