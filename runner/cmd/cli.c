@@ -10,12 +10,13 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "signals.h"
 
 static const struct cmd commands[] = {
-    { "upgrade", cmd_upgrade, NEEDS_GRAPH, "upgrade to a later revision" },
-    { "downgrade", cmd_downgrade, NEEDS_GRAPH, "revert to a previous revision" },
+    { "upgrade", cmd_upgrade, NEEDS_GRAPH | HOLDS_SIGNALS, "upgrade to a later revision" },
+    { "downgrade", cmd_downgrade, NEEDS_GRAPH | HOLDS_SIGNALS, "revert to a previous revision" },
     { "current", cmd_current, NEEDS_GRAPH, "display the current revision(s) of the database" },
-    { "stamp", cmd_stamp, NEEDS_GRAPH, "set the version table to a revision without migrating" },
+    { "stamp", cmd_stamp, NEEDS_GRAPH | HOLDS_SIGNALS, "set the version table to a revision without migrating" },
     { "history", cmd_history, NEEDS_GRAPH, "list revisions in chronological order" },
     { "heads", cmd_heads, NEEDS_GRAPH, "show current available heads" },
     { "branches", cmd_branches, NEEDS_GRAPH, "show current branch points" },
@@ -286,6 +287,9 @@ int cli_main(int argc, char **argv)
         err_set(&ctx.err, ERR_USAGE, "'%s' is not a runner command", cmd_argv[0]);
         goto out;
     }
+    /* before the config and the plugins: a signal from here on reaches the run */
+    if (cmd->flags & HOLDS_SIGNALS)
+        sigwatch_hold();
     if (!wants_help(cmd_argc, cmd_argv)) {
         if (load_config(&ctx) < 0 || setup(&ctx, cmd) < 0)
             goto out;

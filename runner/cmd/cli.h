@@ -14,6 +14,8 @@
 #include "graph.h"
 
 #define NEEDS_GRAPH (1u << 0)   /* plugins scanned, graph built and validated */
+#define HOLDS_SIGNALS (1u << 1) /* SIGINT/SIGTERM held from the start for the run's
+                                 * watcher (signals.h: sigwatch_hold) */
 
 struct ctx {
     struct config cfg;          /* global options over config file over defaults */

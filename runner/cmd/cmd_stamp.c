@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_migrate.h"
 #include "migrate.h"
 
 static const char *const stamp_usage[] = {
@@ -19,9 +20,11 @@ static const char *const stamp_usage[] = {
 /* Options before or after the target, as alembic's argparse allows. */
 int cmd_stamp(int argc, char **argv, struct ctx *ctx)
 {
-    struct migrate_opts o = { .kind = MIGRATE_STAMP };
+    struct migrate_opts o;
+    struct migrate_result res = { 0 };
     int dashdash = 0;
 
+    cmd_migrate_opts(&o, ctx, MIGRATE_STAMP);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
 
@@ -47,9 +50,11 @@ int cmd_stamp(int argc, char **argv, struct ctx *ctx)
         fprintf(stderr, "runner: error: stamp needs a target\n");
         return cli_usage(stamp_usage, 1);
     }
-    o.out = stdout;
-    o.log = ctx->quiet ? NULL : stderr;
-    if (migrate(ctx, &o, &ctx->err) < 0)
+    o.result = &res;
+    if (migrate(&o, &ctx->err) < 0) {
+        if (res.signum)
+            return 128 + res.signum;
         return ctx->err.code == ERR_USAGE ? 2 : 1;
+    }
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd_migrate.h"
 #include "fanout.h"
 #include "migrate.h"
 
@@ -30,6 +31,8 @@ static const char *const upgrade_usage[] = {
     "  --lock-wait S           wait at most S seconds for the migration lock (600)",
     "  --lock-mode session|none  none: no migration lock (PgBouncer transaction",
     "                          pooling; a warning is printed)",
+    "  --keepalive S           the server drops a vanished runner's session, and",
+    "                          its lock, after about S s (default 60, 0: off)",
     "  --url URL (repeated), --targets FILE, --jobs N",
     "                          migrate several databases, N at a time",
     NULL,
@@ -53,6 +56,8 @@ static const char *const downgrade_usage[] = {
     "  --lock-wait S           wait at most S seconds for the migration lock (600)",
     "  --lock-mode session|none  none: no migration lock (PgBouncer transaction",
     "                          pooling; a warning is printed)",
+    "  --keepalive S           the server drops a vanished runner's session, and",
+    "                          its lock, after about S s (default 60, 0: off)",
     "  --url URL (repeated), --targets FILE, --jobs N",
     "                          migrate several databases, N at a time",
     NULL,
@@ -96,6 +101,22 @@ static int opt_value(int argc, char **argv, int *i, const char *name, const char
     return 1;
 }
 
+void cmd_migrate_opts(struct migrate_opts *o, const struct ctx *ctx, enum migrate_kind kind)
+{
+    memset(o, 0, sizeof(*o));
+    o->kind = kind;
+    o->graph = ctx->graph;
+    o->version_table = ctx->cfg.version_table;
+    o->version_schema = ctx->cfg.version_schema;
+    o->history_table = ctx->cfg.history_table;
+    o->url = ctx->cfg.url;
+    o->keepalive_s = ctx->cfg.keepalive_s > 0 ? ctx->cfg.keepalive_s : 0;
+    o->quiet = ctx->quiet;
+    o->verbose = ctx->verbose;
+    o->out = stdout;
+    o->log = ctx->quiet ? NULL : stderr;
+}
+
 /* A number of seconds >= 0. */
 static int parse_secs(const char *s, double *out)
 {
@@ -132,6 +153,7 @@ static int runtime_opt(int argc, char **argv, int *i, struct migrate_opts *o,
         { "--statement-timeout", offsetof(struct migrate_opts, statement_timeout_s) },
         { "--lock-timeout", offsetof(struct migrate_opts, lock_timeout_s) },
         { "--lock-wait", offsetof(struct migrate_opts, lock_wait_s) },
+        { "--keepalive", offsetof(struct migrate_opts, keepalive_s) },
     };
     const char *v = NULL;
     int r;
@@ -211,7 +233,7 @@ static int run_fanout(struct ctx *ctx, const struct migrate_opts *o, const char 
         goto out;
     if (jobs <= 0)
         jobs = ctx->cfg.jobs > 0 ? ctx->cfg.jobs : 1;    /* config_finish: CPUs */
-    if (fanout_run(ctx, o, urls, n, jobs, stdout, &signum, &ctx->err) == 0)
+    if (fanout_run(o, urls, n, jobs, stdout, &signum, &ctx->err) == 0)
         status = 0;
     else if (signum)
         status = 128 + signum;
@@ -229,13 +251,14 @@ out:
 static int run(int argc, char **argv, struct ctx *ctx, enum migrate_kind kind,
                const char *const *usage)
 {
-    struct migrate_opts o = { .kind = kind };
+    struct migrate_opts o;
     struct migrate_result res = { 0 };
     const char *targets = NULL;
     int jobs = 0;
     int dashdash = 0;
     int r;
 
+    cmd_migrate_opts(&o, ctx, kind);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
 
@@ -264,13 +287,11 @@ static int run(int argc, char **argv, struct ctx *ctx, enum migrate_kind kind,
         fprintf(stderr, "runner: error: %s needs a target\n", argv[0]);
         return cli_usage(usage, 1);
     }
-    o.out = stdout;
-    o.log = ctx->quiet ? NULL : stderr;
     o.result = &res;
     o.progress = !ctx->quiet && isatty(STDERR_FILENO);
     if (!o.sql && (targets || ctx->cfg.n_urls > 1))
         return run_fanout(ctx, &o, targets, jobs);
-    if (migrate(ctx, &o, &ctx->err) < 0) {
+    if (migrate(&o, &ctx->err) < 0) {
         if (res.signum)
             return 128 + res.signum;
         return ctx->err.code == ERR_USAGE ? 2 : 1;

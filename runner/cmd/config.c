@@ -13,6 +13,7 @@ void config_init(struct config *c)
 {
     memset(c, 0, sizeof(*c));
     c->jobs = -1;       /* unset: config_finish() picks the default */
+    c->keepalive_s = -1;
 }
 
 int config_set(char **slot, const char *value)
@@ -91,6 +92,21 @@ static int on_key(void *user, const char *section, const char *name, const char 
             c->jobs = (int)v;
         return 1;
     }
+    if (strcmp(name, "keepalive") == 0) {
+        char *end = NULL;
+        double v = strtod(value, &end);
+
+        /* v == v: refuses nan */
+        if (!*value || *end || !(v == v) || v < 0 || v > 86400) {
+            st->failed = 1;
+            err_set(st->e, ERR_USAGE, "%s: invalid keepalive '%s' in section [%s] (seconds, "
+                    "0 to 86400)", st->path, value, section);
+            return 0;
+        }
+        if (c->keepalive_s < 0)
+            c->keepalive_s = v;
+        return 1;
+    }
     if (strcmp(name, "allow_unsafe_plugins") == 0) {
         c->allow_unsafe_plugins |= strcmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
                                    strcmp(value, "yes") == 0;
@@ -138,6 +154,8 @@ int config_finish(struct config *c, struct err *e)
         set_default(&c->history_table, "runner_history") < 0 ||
         set_default(&c->cc, env_cc && *env_cc ? env_cc : "cc") < 0)
         goto oom;
+    if (c->keepalive_s < 0)
+        c->keepalive_s = CONFIG_KEEPALIVE_DEFAULT;
     if (c->jobs <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
 

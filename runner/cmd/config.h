@@ -2,12 +2,14 @@
  * INI file (runner.ini, read with inih), in that order of precedence.
  *
  * Keys of the [runner] section: dir, sources, url, version_table,
- * version_schema, history_table, models, jobs, cc, cflags.  Every string is
+ * version_schema, history_table, models, jobs, keepalive, cc, cflags.  Every string is
  * owned by the struct; config_release() frees them. */
 #ifndef RUNNER_CONFIG_H
 #define RUNNER_CONFIG_H
 
 #include "err.h"
+
+#define CONFIG_KEEPALIVE_DEFAULT 60.0 /* seconds */
 
 struct config {
     char *file;             /* -c FILE, or ./runner.ini when present, else NULL */
@@ -23,6 +25,8 @@ struct config {
     char *cc;               /* compiler for `runner build`: $CC, cc =, else "cc" */
     char *cflags;           /* extra flags for `runner build` */
     int jobs;               /* parallel compiles / fan-out, 0: number of CPUs */
+    double keepalive_s;     /* --keepalive, keepalive =: seconds until the server drops a
+                             * vanished runner's session; 0: off; < 0 unset (the default) */
     int allow_unsafe_plugins;
 };
 

@@ -16,24 +16,6 @@ int64_t mlock_key(const char *name)
     return (int64_t)hash_fnv1a64(name);
 }
 
-int mlock_name(struct pg *db, const char *schema, const char *table, char *buf, size_t size,
-               struct err *e)
-{
-    struct pg_rows rows = PG_ROWS_INIT;
-    const char *cur;
-
-    if (schema && *schema) {
-        snprintf(buf, size, "%s.%s", schema, table);
-        return 0;
-    }
-    if (pg_query(db, "SELECT current_schema()", 0, NULL, &rows, NULL, e) < 0)
-        return err_prefix(e, "migration lock: cannot read the current schema");
-    cur = pg_rows_get(&rows, 0, 0);
-    snprintf(buf, size, "%s.%s", cur ? cur : "", table);
-    pg_rows_release(&rows);
-    return 0;
-}
-
 static void lock_backoff(struct backoff *b, uint64_t seed)
 {
     backoff_init(b, MLOCK_FIRST_MS, MLOCK_MAX_MS, MLOCK_JITTER, 0, seed);

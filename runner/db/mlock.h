@@ -4,8 +4,10 @@
  * once.
  *
  * The key is a 64-bit FNV-1a hash of the version table's schema-qualified
- * name ("public.alembic_version"), so schema-per-tenant databases do not
- * serialise each other.  It is taken by polling pg_try_advisory_lock()
+ * name ("public.alembic_version"), as versions_lock_name() gives it after
+ * versions_resolve(): the same name every statement uses, whatever the
+ * session's search_path.  Schema-per-tenant databases do not serialise
+ * each other.  It is taken by polling pg_try_advisory_lock()
  * from a uv timer with jittered exponential backoff (25 ms doubling to
  * 1 s; the arithmetic is backoff.c's), never by a blocking pg_advisory_lock(): a waiter parked inside a
  * statement is a transaction that a CREATE INDEX CONCURRENTLY in the
@@ -38,11 +40,6 @@ struct mlock_opts {
 
 /* FNV-1a 64 of `name`, as the signed bigint pg_try_advisory_lock takes. */
 int64_t mlock_key(const char *name);
-
-/* "schema.table" of the version table: `schema` when not NULL, else the
- * session's current_schema(). */
-int mlock_name(struct pg *db, const char *schema, const char *table, char *buf, size_t size,
-               struct err *e);
 
 /* Take the lock on key for the session of db, polling.  Returns 0 when
  * held; -1 with *e on a --lock-wait expiry ("migration lock ... still held

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <uv.h>
 
-#include "cli.h"
 #include "migrate.h"
 #include "url.h"
 
@@ -31,8 +30,7 @@ struct pool {
     size_t n;
     struct target *targets;
     int stop;                   /* a run was interrupted by a signal: start no more */
-    struct ctx *ctx;            /* read only */
-    const struct migrate_opts *base;
+    const struct migrate_opts *base; /* read only; its graph too */
 };
 
 static void *worker(void *arg)
@@ -61,7 +59,7 @@ static void *worker(void *arg)
             fflush(o.log);
         }
         t0 = uv_hrtime();
-        t->failed = migrate(pl->ctx, &o, &t->err) < 0;
+        t->failed = migrate(&o, &t->err) < 0;
         t->secs = (double)(uv_hrtime() - t0) / 1e9;
         if (t->res.signum) {
             pthread_mutex_lock(&pl->mu);
@@ -156,10 +154,10 @@ static void summary(FILE *out, const struct target *t, size_t n)
     fflush(out);
 }
 
-int fanout_run(struct ctx *ctx, const struct migrate_opts *base, char *const *urls, size_t n,
-               int jobs, FILE *out, int *signum, struct err *e)
+int fanout_run(const struct migrate_opts *base, char *const *urls, size_t n, int jobs,
+               FILE *out, int *signum, struct err *e)
 {
-    struct pool pl = { .n = n, .ctx = ctx, .base = base };
+    struct pool pl = { .n = n, .base = base };
     pthread_t *threads = NULL;
     size_t n_threads = 0, n_failed = 0, len = 0;
     int ret = -1;

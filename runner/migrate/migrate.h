@@ -21,8 +21,13 @@
  * from base, "-- Running upgrade a -> b", the plugin's statements, the
  * version statements, COMMIT; -- without connecting.
  *
- * Revision graph, plugins and op tables are graph.c's, loader.c's and
- * ops*.c's; the tables are versions.c's; the connection is pg.c's. */
+ * The module's files: migrate.c (this API: the session, its settings and
+ * the migration lock around a run), steps.c (the step executor),
+ * signals.c (the SIGINT/SIGTERM watcher), offline.c (--sql); private
+ * helpers in migrate_int.h.  Revision graph, plugins and op tables are
+ * graph.c's, loader.c's and ops*.c's; the tables are versions.c's; the
+ * connection is pg.c's.  Nothing here reads argv, the config or the
+ * environment: the CLI fills struct migrate_opts. */
 #ifndef RUNNER_MIGRATE_H
 #define RUNNER_MIGRATE_H
 
@@ -31,7 +36,6 @@
 #include "err.h"
 #include "graph.h"
 
-struct ctx;
 struct pg;
 struct versions;
 
@@ -43,6 +47,10 @@ enum migrate_kind {
 
 struct migrate_opts {
     enum migrate_kind kind;
+    const struct graph *graph;  /* built and validated; borrowed, read only */
+    const char *version_table;  /* NULL: alembic_version */
+    const char *version_schema; /* NULL: the schema the session finds it in (versions_resolve) */
+    const char *history_table;  /* NULL: runner_history */
     const char *target;         /* target grammar of graph.h; "a:b" with sql */
     int sql;                    /* --sql: render to `out`, never connect */
     int single_transaction;     /* --single-transaction */
@@ -50,8 +58,10 @@ struct migrate_opts {
     int ignore_checksums;       /* upgrade --ignore-checksums: skip validate.c's check */
     FILE *out;                  /* --sql output; stdout when NULL */
     FILE *log;                  /* "Running upgrade ..." lines; NULL: silent */
+    int quiet;                  /* no "nothing to do" line, no --wait progress */
+    int verbose;                /* > 0: the server's NOTICEs on stderr */
     /* runtime (online only; zero is the default everywhere) */
-    const char *url;            /* NULL: ctx->cfg.url (fan-out: one per database) */
+    const char *url;            /* NULL or "": libpq's PG* environment (fan-out: one each) */
     const char *prefix;         /* before every log line (fan-out); NULL: none */
     int progress;               /* a "[3/20] running ..." status line (a terminal) */
     double wait_s;              /* --wait: wait_for_db() first; 0: no */
@@ -63,6 +73,10 @@ struct migrate_opts {
                                  * rolled back and retried (jittered backoff) */
     int lock_mode;              /* MIGRATE_LOCK_SESSION (0) or MIGRATE_LOCK_NONE */
     double lock_wait_s;         /* --lock-wait; 0: MLOCK_WAIT_DEFAULT */
+    double keepalive_s;         /* --keepalive: the server drops the session (and frees the
+                                 * lock) about this long after the runner's host vanishes:
+                                 * SET tcp_keepalives_idle/_interval/_count, tcp_user_timeout;
+                                 * 0: the server's settings (about two hours) */
     struct migrate_result *result; /* optional out */
 };
 
@@ -78,24 +92,26 @@ struct migrate_result {
     int nothing_to_do;          /* the unlocked pre-check found an empty plan */
 };
 
-/* The whole command: connect to ctx->cfg.url (unless sql), read the
- * current heads (unknown ids: "Can't locate revision identified by ..."),
- * plan with graph.c and run or render.  ctx->graph must be built.
+/* The whole command: connect to o->url (unless sql), read the current
+ * heads (unknown ids: "Can't locate revision identified by ..."), plan
+ * with graph.c and run or render.  o->graph must be built.
  *
- * Online runtime: the run has its own uv loop and connection (o->url,
- * else ctx->cfg.url; --wait, --connect-timeout, then SET
- * statement_timeout and lock_timeout).  An empty plan (with a version
- * table) returns at once, without the lock.  Otherwise the run takes the
- * migration lock (mlock.h), re-reads the version table and re-plans, so
- * it does only what another runner left.  SIGINT/SIGTERM, watched by a
- * thread with its own loop, cancel the statement in flight (PQcancel) and
- * wake the run's loop; while plugin code runs they are acted on at its
- * next op call or at the end of the step.  The step is rolled back and
- * the run fails with "interrupted: rolled back revision X" and
- * result->signum set; a second signal exits at once with 128 + signum.
- * Thread-safe for distinct `o` and `e` on the same ctx (fan-out): ctx is
- * only read. */
-int migrate(struct ctx *ctx, const struct migrate_opts *o, struct err *e);
+ * Online runtime: the run has its own uv loop and connection; the signal
+ * watcher (signals.h) is started before anything else, then --wait,
+ * connecting (--connect-timeout), SET of the timeouts and keepalives, and
+ * the version table's schema is resolved once (versions_resolve): every
+ * statement and the lock key use that one name.  An empty plan (with a
+ * version table) returns at once, without the lock.  Otherwise the run
+ * takes the migration lock (mlock.h), re-reads the version table and
+ * re-plans, so it does only what another runner left.  A signal before
+ * the first revision fails the run with "interrupted ..." (nothing to roll
+ * back); during a revision it cancels the statement in flight, the step
+ * is rolled back and the run fails with "interrupted: rolled back revision
+ * X"; either way result->signum is set.  After the last commit a signal
+ * changes nothing: the run record is closed and the lock released, and the
+ * outcome stays.  Thread-safe for distinct `o`, `e` (fan-out): the graph
+ * is only read. */
+int migrate(const struct migrate_opts *o, struct err *e);
 
 /* Run the steps of an upgrade/downgrade plan on db (version and history
  * tables must exist: versions_ensure()).  Returns 0, or -1 with *e naming

@@ -1,0 +1,139 @@
+/* offline.c -- --sql: the steps of a range rendered as SQL, as `alembic
+ * upgrade a:b --sql` writes them, without connecting.  The plugins run
+ * against ops_sql.c's table; the version statements are versions.c's. */
+#include "migrate_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader.h"
+#include "ops.h"
+#include "versions.h"
+
+int migrate_render(const struct versions *v, const struct plan *p, size_t n_heads,
+                   const struct migrate_opts *o, struct err *e)
+{
+    FILE *out = o->out ? o->out : stdout;
+    int stamp = o->kind == MIGRATE_STAMP;
+    long heads = (long)n_heads;
+
+    fputs("BEGIN;\n\n", out);
+    for (size_t i = 0; i < p->n_steps; i++) {
+        const struct step *s = &p->steps[i];
+        int autocommit = s->rev && !stamp && (s->rev->meta.flags & RUNNER_NO_TRANSACTION);
+        struct step_words w;
+
+        migrate__describe(s, stamp, &w);
+        /* alembic: for offline mode, include a CREATE TABLE from the base */
+        if (heads == 0)
+            versions_render_create(v, out);
+        migrate__log_step(o, &w, -1);
+        fprintf(out, "-- Running %s %s -> %s\n\n", w.name, w.from, w.to);
+        if (!stamp) {
+            struct plugin pl = { 0 };
+            struct op_state st;
+            int rc;
+
+            if (autocommit)
+                fputs("COMMIT;\n\n", out);
+            if (plugin_open(&pl, s->rev->path, s->rev->id, e) < 0)
+                return -1;
+            ops_sql_init(&st, out, s->rev->id, migrate__rev_file(s->rev));
+            rc = s->upgrade ? pl.upgrade(&st.head) : pl.downgrade(&st.head);
+            plugin_close(&pl);
+            if (st.err.code != ERR_OK) {
+                *e = st.err;
+                return -1;
+            }
+            if (rc != 0)
+                return err_set(e, ERR_FAIL, "revision %s (%s): %s returned %d", s->rev->id,
+                               migrate__rev_file(s->rev), w.name, rc);
+            if (autocommit)
+                fputs("BEGIN;\n\n", out);
+        }
+        versions_render_step(v, out, s);
+        switch (s->vt) {
+        case VT_INSERT:
+            heads++;
+            break;
+        case VT_DELETE:
+            heads--;
+            break;
+        case VT_MERGE:
+            heads -= (long)s->n_del;
+            break;
+        case VT_UNMERGE:
+            heads += (long)s->n_ins;
+            break;
+        case VT_UPDATE:
+            break;
+        }
+    }
+    /* alembic: a run that ends at base drops the version table */
+    if (heads == 0)
+        versions_render_drop(v, out);
+    fputs("COMMIT;\n\n", out);
+    if (fflush(out) != 0)
+        return err_set(e, ERR_FAIL, "cannot write the sql output");
+    return 0;
+}
+
+/* Start heads of an offline range "a:b" (or none): ids owned by the graph. */
+static int offline_start(const struct graph *g, const char *start, const char ***ids,
+                         size_t *n, struct err *e)
+{
+    const struct rev **revs = NULL;
+    size_t n_revs = 0;
+
+    *ids = NULL;
+    *n = 0;
+    if (!start || !*start || strcmp(start, "base") == 0)
+        return 0;
+    if (graph_resolve(g, start, NULL, 0, &revs, &n_revs, e) < 0)
+        return -1;
+    if (n_revs > 0) {
+        *ids = calloc(n_revs, sizeof(**ids));
+        if (!*ids) {
+            free(revs);
+            return err_set(e, ERR_FAIL, "out of memory");
+        }
+        for (size_t i = 0; i < n_revs; i++)
+            (*ids)[i] = revs[i]->id;
+    }
+    *n = n_revs;
+    free(revs);
+    return 0;
+}
+
+int migrate__offline(const struct versions *v, const struct migrate_opts *o, struct err *e)
+{
+    const char *colon = strchr(o->target, ':');
+    char *start = NULL;
+    const char *target = o->target;
+    const char **heads = NULL;
+    size_t n = 0;
+    struct plan p = { 0 };
+    int ret = -1;
+
+    if (o->purge)
+        return err_set(e, ERR_USAGE, "Can't use --purge with --sql mode");
+    if (colon) {
+        start = strndup(o->target, (size_t)(colon - o->target));
+        if (!start)
+            return err_set(e, ERR_FAIL, "out of memory");
+        target = colon + 1;
+    } else if (o->kind == MIGRATE_DOWNGRADE) {
+        return err_set(e, ERR_USAGE, "downgrade with --sql requires <fromrev>:<torev>");
+    }
+    if (offline_start(o->graph, start, &heads, &n, e) < 0)
+        goto out;
+    if (migrate__plan(o->graph, o, heads, n, target, &p, e) < 0)
+        goto out;
+    ret = migrate_render(v, &p, n, o, e);
+out:
+    plan_free(&p);
+    free(heads);
+    free(start);
+    return ret;
+}
