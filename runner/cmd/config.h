@@ -19,7 +19,7 @@ struct config {
     char **urls;            /* every --url in order (fan-out); url is the first */
     size_t n_urls;
     char *version_table;    /* alembic_version */
-    char *version_schema;   /* NULL: the search_path's first schema, as alembic */
+    char *version_schema;   /* NULL: where search_path finds the table, else current_schema() */
     char *history_table;    /* runner_history */
     char *models;           /* models plugin path, optional */
     char *cc;               /* compiler for `runner build`: $CC, cc =, else "cc" */

@@ -399,7 +399,8 @@ static void test_session_lost_after_the_last_commit_is_reported(void)
  * values themselves and a real dead peer are not observable here. */
 static void test_keepalive_settings_are_the_sessions(void)
 {
-    char url[IT_URL_SIZE], out[512];
+    char url[IT_URL_SIZE], out[512], ini[512], args[700], errbuf[4096];
+    FILE *f;
     const char *u[] = { url, NULL };
     struct bg b;
 
@@ -416,6 +417,28 @@ static void test_keepalive_settings_are_the_sessions(void)
     CU_ASSERT_EQUAL(it_query(url, "SELECT count(*) FROM sess_settings WHERE source = 'session'",
                              out, sizeof(out)), 0);
     CU_ASSERT_STRING_EQUAL(out, "0");
+    /* the INI key does the same; a bad value is refused */
+    snprintf(ini, sizeof(ini), "%s/ss_keep.ini", it_tmpdir());
+    f = fopen(ini, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs("[runner]\nkeepalive = 0\n", f);
+    fclose(f);
+    snprintf(args, sizeof(args), "-c %s upgrade head", ini);
+    CU_ASSERT_FATAL(it_db_create("ss_keep", url, sizeof(url)) == 0);
+    spawn(&b, "ss_keepini", "sess_keepalive", u, NULL, args);
+    CU_ASSERT_EQUAL(reap(&b, 30), 0);
+    CU_ASSERT_EQUAL(it_query(url, "SELECT count(*) FROM sess_settings WHERE source = 'session'",
+                             out, sizeof(out)), 0);
+    CU_ASSERT_STRING_EQUAL(out, "0");
+    f = fopen(ini, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs("[runner]\nkeepalive = nan\n", f);
+    fclose(f);
+    spawn(&b, "ss_keepbad", "sess_keepalive", u, NULL, args);
+    CU_ASSERT_EQUAL(reap(&b, 30), 2);
+    it_slurp(b.err, errbuf, sizeof(errbuf));
+    HAS(errbuf, "invalid keepalive 'nan'");
+    unlink(ini);
 }
 
 /* ---- one plugin, two threads (issue 10.13) ---- */
