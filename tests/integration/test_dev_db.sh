@@ -24,25 +24,8 @@ if [ "$(id -u)" -ne 0 ] || ! command -v runuser >/dev/null 2>&1; then
     exit 0
 fi
 
-passed=0
-failed=0
-pass() {
-    echo "ok - $1"
-    passed=$((passed + 1))
-}
-fail() {
-    echo "not ok - $1: $2"
-    failed=$((failed + 1))
-}
-check() {
-    local name=$1
-    shift
-    if "$@"; then
-        pass "$name"
-    else
-        fail "$name" "failed: $*"
-    fi
-}
+# shellcheck source=tests/integration/tap.sh
+. "$here/tap.sh"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/runner-dev-db-test.XXXXXX")
 chmod 755 "$tmp"
@@ -121,5 +104,4 @@ else
     echo "skip - u: nobody cannot run $devdb from here"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_summary

@@ -38,30 +38,9 @@ devdb=$root/scripts/dev-db
 cc=${CC:-cc}
 secret=SeCrEt-pw-4711
 
-passed=0
-failed=0
 bg_pids=()
-
-pass() {
-    echo "ok - $1"
-    passed=$((passed + 1))
-}
-
-fail() {
-    echo "not ok - $1: $2"
-    failed=$((failed + 1))
-}
-
-# check NAME CONDITION-COMMAND...: pass when the command succeeds.
-check() {
-    local name=$1
-    shift
-    if "$@"; then
-        pass "$name"
-    else
-        fail "$name" "failed: $*"
-    fi
-}
+# shellcheck source=tests/integration/tap.sh
+. "$here/tap.sh"
 
 [ -x "$runner" ] || { echo "test_entrypoint: no runner binary at '$runner'" >&2; exit 2; }
 runner=$(cd "$(dirname "$runner")" && pwd)/$(basename "$runner")
@@ -416,5 +395,4 @@ else
     echo "skip - w: fake-server cases (57P03, 28P01): no python3"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_summary
