@@ -1,26 +1,26 @@
 # RunnerRevision.cmake -- runner_add_revision(): build one revision source
 # into a runner plugin (<basename>.so) in a plugin directory.
 #
-#   include(RunnerRevision)          # or find_package(runner) once installed
+#   find_package(runner 0.1 REQUIRED)    # installed; or include() this file
 #   runner_add_revision(revisions/1975ea83b712_add_users.c
 #                       [OUTPUT_DIR <dir>]     # default ${RUNNER_PLUGIN_DIR},
 #                                              # else ${CMAKE_BINARY_DIR}/plugins
 #                       [TARGET <name>])       # default revision_<basename>
 #
 # The plugin compiles against the plugin API headers only (C11, -fPIC,
-# -Wall -Wextra -Werror) and never links against the runner.  The SHA-256
+# -Wall -Wextra; through the runner::plugin target when there is one) and
+# never links against the runner.  Warnings stay warnings: set
+# RUNNER_REVISION_WERROR to ON (runner's own build does under RUNNER_WERROR)
+# or add -Werror to the target yourself.  The SHA-256
 # of the source, line endings normalised (CRLF and lone CR -> LF, as
 # runner/plugin/checksum.c does), is computed at configure time and passed as
 # -DRUNNER_SOURCE_SHA256="<hex>"; editing the source re-runs the configure
 # step (CMAKE_CONFIGURE_DEPENDS), so the embedded value follows the file.
 include_guard(GLOBAL)
 
-# The headers: an installed copy of this file sits beside
-# runner-plugin-paths.cmake (written by `cmake --install`, see
-# plugin-api/CMakeLists.txt); in the source tree they are ../include.
-if(EXISTS "${CMAKE_CURRENT_LIST_DIR}/runner-plugin-paths.cmake")
-  include("${CMAKE_CURRENT_LIST_DIR}/runner-plugin-paths.cmake")
-else()
+# The headers: installed, runnerConfig.cmake has set the directory before
+# including this file; in the source tree they are ../include.
+if(NOT RUNNER_PLUGIN_API_INCLUDE_DIR)
   get_filename_component(RUNNER_PLUGIN_API_INCLUDE_DIR
     "${CMAKE_CURRENT_LIST_DIR}/../include" ABSOLUTE)
 endif()
@@ -73,7 +73,14 @@ function(runner_add_revision source)
     C_STANDARD 11
     C_STANDARD_REQUIRED ON
     C_EXTENSIONS OFF)
-  target_include_directories(${target} PRIVATE "${RUNNER_PLUGIN_API_INCLUDE_DIR}")
-  target_compile_options(${target} PRIVATE -fPIC -Wall -Wextra -Werror)
+  if(TARGET runner::plugin)
+    target_link_libraries(${target} PRIVATE runner::plugin)
+  else()
+    target_include_directories(${target} PRIVATE "${RUNNER_PLUGIN_API_INCLUDE_DIR}")
+  endif()
+  target_compile_options(${target} PRIVATE -fPIC -Wall -Wextra)
+  if(RUNNER_REVISION_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
   target_compile_definitions(${target} PRIVATE RUNNER_SOURCE_SHA256="${sha}")
 endfunction()

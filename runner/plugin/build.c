@@ -30,12 +30,44 @@ extern char **environ;
 #define RUNNER_PLUGIN_INCLUDE_INSTALL "/usr/local/include"
 #endif
 
+#ifndef RUNNER_PLUGIN_INCLUDE_FROM_BIN
+#define RUNNER_PLUGIN_INCLUDE_FROM_BIN "../include"
+#endif
+
+/* The installed headers seen from the running binary: <dir of
+ * /proc/self/exe>/RUNNER_PLUGIN_INCLUDE_FROM_BIN, so that an install
+ * prefix moved or made with `cmake --install --prefix` elsewhere still
+ * finds its own headers.  Fills buf and returns it, or NULL when there
+ * is no runner/plugin.h there. */
+static const char *include_dir_from_exe(char *buf, size_t size)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    char *slash;
+    char header[PATH_MAX + 32];
+
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    if (!(slash = strrchr(exe, '/')))
+        return NULL;
+    *slash = '\0';
+    if ((size_t)snprintf(buf, size, "%s/%s", exe, RUNNER_PLUGIN_INCLUDE_FROM_BIN) >= size ||
+        (size_t)snprintf(header, sizeof(header), "%s/runner/plugin.h", buf) >= sizeof(header))
+        return NULL;
+    return access(header, R_OK) == 0 ? buf : NULL;
+}
+
 const char *build_include_dir(void)
 {
+    /* the CLI is one thread; the answer is the same on every call */
+    static char from_exe[PATH_MAX];
     const char *env = getenv("RUNNER_PLUGIN_INCLUDE");
 
     if (env && *env)
         return env;
+    if (include_dir_from_exe(from_exe, sizeof(from_exe)))
+        return from_exe;
     if (access(RUNNER_PLUGIN_INCLUDE_INSTALL "/runner/plugin.h", R_OK) == 0)
         return RUNNER_PLUGIN_INCLUDE_INSTALL;
     return RUNNER_PLUGIN_INCLUDE_BUILD;

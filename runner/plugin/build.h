@@ -40,8 +40,10 @@ struct build_result {
 int build_run(const struct build_opts *o, struct build_result *res, struct err *e);
 
 /* Where the plugin headers are: $RUNNER_PLUGIN_INCLUDE when set, else the
- * installed include directory when it holds runner/plugin.h, else the
- * build tree's plugin-api/include.  Static or environment string. */
+ * installed include directory when it holds runner/plugin.h (first as seen
+ * from the running binary, ../include, so a moved install finds its own;
+ * then the configured prefix's), else the build tree's plugin-api/include.
+ * Static or environment string. */
 const char *build_include_dir(void);
 
 #endif

@@ -1,6 +1,7 @@
 /* itest.c -- integration test helpers; see itest.h. */
 #include "itest.h"
 
+#include <CUnit/CUnit.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,48 +92,52 @@ void it_slurp(const char *path, char *buf, size_t size)
     fclose(f);
 }
 
-int it_runner(struct it_run *r, const char *scenario, const char *url, const char *args)
+/* The file behind fd, from its start, into buf (NUL-terminated). */
+static void slurp_fd(int fd, char *buf, size_t size)
 {
-    char out_path[512], err_path[512], dir[512];
-    char *copy = strdup(args ? args : "");
-    char *argv[64];
-    int argc = 0;
-    pid_t pid;
-    int st;
+    ssize_t n = pread(fd, buf, size - 1, 0);
 
-    snprintf(out_path, sizeof(out_path), "%s/runner-out.XXXXXX", it_tmpdir());
-    snprintf(err_path, sizeof(err_path), "%s/runner-err.XXXXXX", it_tmpdir());
-    int fo = mkstemp(out_path);
-    int fe = mkstemp(err_path);
+    buf[n > 0 ? n : 0] = '\0';
+}
+
+int it_run(struct it_run *r, const char *const *args, unsigned flags)
+{
+    char out_path[512], err_path[512];
+    const char *argv[IT_RUN_MAX_ARGS + 2];
+    int argc = 0, fo, fe, st;
+    pid_t pid;
 
     r->status = -1;
     r->out[0] = r->err[0] = '\0';
-    if (fo < 0 || fe < 0 || !copy)
+    snprintf(out_path, sizeof(out_path), "%s/runner-out.XXXXXX", it_tmpdir());
+    snprintf(err_path, sizeof(err_path), "%s/runner-err.XXXXXX", it_tmpdir());
+    fo = mkstemp(out_path);
+    fe = mkstemp(err_path);
+    if (fo < 0 || fe < 0)
         goto out;
     argv[argc++] = RUNNER_BIN;
-    argv[argc++] = "--dir";
-    argv[argc++] = (char *)it_scenario(scenario, dir, sizeof(dir));
-    if (url) {
-        argv[argc++] = "--url";
-        argv[argc++] = (char *)url;
+    for (size_t i = 0; args && args[i]; i++) {
+        if (argc > IT_RUN_MAX_ARGS) {
+            fprintf(stderr, "it_run: more than %d arguments\n", IT_RUN_MAX_ARGS);
+            goto out;
+        }
+        argv[argc++] = args[i];
     }
-    for (char *tok = strtok(copy, " "); tok && argc < 62; tok = strtok(NULL, " "))
-        argv[argc++] = tok;
     argv[argc] = NULL;
     fflush(NULL);
     pid = fork();
     if (pid == 0) {
         dup2(fo, 1);
         dup2(fe, 2);
-        if (!url)
+        if (flags & IT_RUN_NO_DATABASE_URL)
             unsetenv("DATABASE_URL");
-        execv(RUNNER_BIN, argv);
+        execv(RUNNER_BIN, (char *const *)argv);
         _exit(127);
     }
     if (pid > 0 && waitpid(pid, &st, 0) == pid)
         r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    it_slurp(out_path, r->out, sizeof(r->out));
-    it_slurp(err_path, r->err, sizeof(r->err));
+    slurp_fd(fo, r->out, sizeof(r->out));
+    slurp_fd(fe, r->err, sizeof(r->err));
 out:
     if (fo >= 0) {
         close(fo);
@@ -142,6 +147,30 @@ out:
         close(fe);
         unlink(err_path);
     }
+    return r->status;
+}
+
+int it_runner(struct it_run *r, const char *scenario, const char *url, const char *args)
+{
+    char dir[512];
+    char *copy = strdup(args ? args : "");
+    const char *argv[IT_RUN_MAX_ARGS + 1];
+    int argc = 0;
+
+    r->status = -1;
+    r->out[0] = r->err[0] = '\0';
+    if (!copy)
+        return -1;
+    argv[argc++] = "--dir";
+    argv[argc++] = it_scenario(scenario, dir, sizeof(dir));
+    if (url) {
+        argv[argc++] = "--url";
+        argv[argc++] = url;
+    }
+    for (char *tok = strtok(copy, " "); tok && argc < IT_RUN_MAX_ARGS; tok = strtok(NULL, " "))
+        argv[argc++] = tok;
+    argv[argc] = NULL;
+    it_run(r, argv, url ? 0 : IT_RUN_NO_DATABASE_URL);
     free(copy);
     return r->status;
 }
@@ -207,6 +236,16 @@ const char *it_versions(const char *url, char *buf, size_t size)
     }
     it_query(url, "SELECT version_num FROM alembic_version ORDER BY version_num", buf, size);
     return buf;
+}
+
+void it_check_versions(const char *url, const char *want)
+{
+    char got[512];
+
+    it_versions(url, got, sizeof(got));
+    CU_ASSERT_STRING_EQUAL(got, want);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "\nversion table: got '%s', want '%s'\n", got, want);
 }
 
 int it_tables(const char *url, const char *pattern)

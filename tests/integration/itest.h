@@ -22,6 +22,15 @@ int it_db_create(const char *name, char *url, size_t size);
 /* Directory of a test plugin scenario (tests/plugins/exec/<scenario>). */
 const char *it_scenario(const char *scenario, char *buf, size_t size);
 
+/* The one way the suites run the real binary: RUNNER_BIN args... (args
+ * NULL-terminated, at most IT_RUN_MAX_ARGS, passed as they are: blanks,
+ * quotes and newlines included), stdout and stderr captured into *r.
+ * IT_RUN_NO_DATABASE_URL: the child runs with DATABASE_URL unset.
+ * Returns r->status: the exit status, -1 when it did not exit. */
+#define IT_RUN_MAX_ARGS 78
+#define IT_RUN_NO_DATABASE_URL 0x1u
+int it_run(struct it_run *r, const char *const *args, unsigned flags);
+
 /* Run RUNNER_BIN --dir <scenario dir> --url <url> <args> (args is split on
  * spaces; no quoting).  url may be NULL (no --url, DATABASE_URL unset). */
 int it_runner(struct it_run *r, const char *scenario, const char *url, const char *args);
@@ -35,6 +44,10 @@ int it_exec(const char *url, const char *sql);
 
 /* "b2,c3": the version table's rows, sorted; "-" when it does not exist. */
 const char *it_versions(const char *url, char *buf, size_t size);
+
+/* A CUnit assertion that the version table holds `want` (as it_versions()
+ * writes it); prints both on a mismatch. */
+void it_check_versions(const char *url, const char *want);
 
 /* Number of tables named like `pattern` (LIKE) in schema public. */
 int it_tables(const char *url, const char *pattern);

@@ -87,30 +87,12 @@ int it_project_rev(const struct it_project *p, const char *id, const char *down,
     return it_project_write(p, name, text);
 }
 
-static void slurp(int fd, char *buf, size_t size)
-{
-    ssize_t n = pread(fd, buf, size - 1, 0);
-
-    buf[n > 0 ? n : 0] = '\0';
-}
-
 int it_project_run(struct it_run *r, const struct it_project *p, const char *url,
                    const char *const *argv)
 {
-    char out_path[700], err_path[700];
-    const char *args[80];
-    int n = 0, st, fo, fe;
-    pid_t pid;
+    const char *args[IT_RUN_MAX_ARGS + 1];
+    int n = 0;
 
-    r->status = -1;
-    r->out[0] = r->err[0] = '\0';
-    snprintf(out_path, sizeof(out_path), "%s/out.XXXXXX", p->root);
-    snprintf(err_path, sizeof(err_path), "%s/err.XXXXXX", p->root);
-    fo = mkstemp(out_path);
-    fe = mkstemp(err_path);
-    if (fo < 0 || fe < 0)
-        goto out;
-    args[n++] = RUNNER_BIN;
     args[n++] = "--dir";
     args[n++] = p->plugins;
     args[n++] = "--sources";
@@ -119,29 +101,8 @@ int it_project_run(struct it_run *r, const struct it_project *p, const char *url
         args[n++] = "--url";
         args[n++] = url;
     }
-    for (size_t i = 0; argv[i] && n < 78; i++)
+    for (size_t i = 0; argv[i] && n < IT_RUN_MAX_ARGS; i++)
         args[n++] = argv[i];
     args[n] = NULL;
-    fflush(NULL);
-    pid = fork();
-    if (pid == 0) {
-        dup2(fo, 1);
-        dup2(fe, 2);
-        execv(RUNNER_BIN, (char *const *)args);
-        _exit(127);
-    }
-    if (pid > 0 && waitpid(pid, &st, 0) == pid)
-        r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    slurp(fo, r->out, sizeof(r->out));
-    slurp(fe, r->err, sizeof(r->err));
-out:
-    if (fo >= 0) {
-        close(fo);
-        unlink(out_path);
-    }
-    if (fe >= 0) {
-        close(fe);
-        unlink(err_path);
-    }
-    return r->status;
+    return it_run(r, args, 0);
 }

@@ -15,6 +15,13 @@
 #   c  RUNNER_SKIP_MIGRATIONS=1: no version table, the command runs
 #   d  exit status (7 -> 7) and SIGTERM pass-through: the command has the
 #      entrypoint's pid after exec and gets the signal itself
+#   s  `docker stop` (SIGTERM to PID 1): the entrypoint runs as PID 1 of a
+#      PID namespace (unshare --pid --fork --mount-proc, as in a container,
+#      where PID 1 has no default signal actions); a TERM while `runner
+#      wait` waits for a missing database, and one while `runner upgrade`
+#      runs a slow revision, each ends the entrypoint at once with runner's
+#      status (143), the service never starts and the slow revision is
+#      rolled back (skipped when unshare is not permitted)
 #   e  `runner wait --timeout 1` against a dead server: exit 1, one-line
 #      error, no password; the entrypoint then does not start the command
 #   w  `runner wait` itself: ready at once against a running server; an
@@ -31,30 +38,9 @@ devdb=$root/scripts/dev-db
 cc=${CC:-cc}
 secret=SeCrEt-pw-4711
 
-passed=0
-failed=0
 bg_pids=()
-
-pass() {
-    echo "ok - $1"
-    passed=$((passed + 1))
-}
-
-fail() {
-    echo "not ok - $1: $2"
-    failed=$((failed + 1))
-}
-
-# check NAME CONDITION-COMMAND...: pass when the command succeeds.
-check() {
-    local name=$1
-    shift
-    if "$@"; then
-        pass "$name"
-    else
-        fail "$name" "failed: $*"
-    fi
-}
+# shellcheck source=tests/integration/tap.sh
+. "$here/tap.sh"
 
 [ -x "$runner" ] || { echo "test_entrypoint: no runner binary at '$runner'" >&2; exit 2; }
 runner=$(cd "$(dirname "$runner")" && pwd)/$(basename "$runner")
@@ -116,7 +102,10 @@ build_plugin() {
 }
 plugins_ok=$tmp/plugins-ok
 plugins_bad=$tmp/plugins-bad
+plugins_slow=$tmp/plugins-slow
 if ! build_plugin "$root/tests/plugins/entrypoint/ep_good.c" "$plugins_ok" ||
+    ! build_plugin "$root/tests/plugins/entrypoint/ep_good.c" "$plugins_slow" ||
+    ! build_plugin "$root/tests/plugins/entrypoint/ep_slow.c" "$plugins_slow" ||
     ! build_plugin "$root/tests/plugins/entrypoint/ep_good.c" "$plugins_bad" ||
     ! build_plugin "$root/tests/plugins/entrypoint/ep_failing.c" "$plugins_bad"; then
     echo "test_entrypoint: cannot compile the test revisions with '$cc'" >&2
@@ -138,7 +127,7 @@ psql_in() {
     shift
     psql "$(url_for "$dbname")" -X -q -At -v ON_ERROR_STOP=1 "$@"
 }
-for d in ep_a ep_b ep_c ep_d ep_w; do
+for d in ep_a ep_b ep_c ep_d ep_s ep_w; do
     psql_in postgres -c "CREATE DATABASE $d" || { echo "test_entrypoint: cannot create $d" >&2; exit 1; }
 done
 
@@ -221,6 +210,74 @@ kill -TERM "$pid" 2>/dev/null
 wait_bounded "$pid" 20
 check "d: SIGTERM reached the service, which exited 143" test "$rc" = 143
 check "d: the service's own TERM handler ran" test -e "$wd/got-term"
+
+# ---- s: docker stop, with the entrypoint as PID 1 of a PID namespace ----
+# pid1_of PID: the forked child of `unshare --fork` PID (PID 1 inside).
+pid1_of() {
+    local i kids
+    for ((i = 0; i < 50; i++)); do
+        kids=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
+        [ -n "$kids" ] && { echo "${kids%% *}"; return 0; }
+        sleep 0.1
+    done
+    return 1
+}
+
+# stop_case NAME WORKDIR URL SETTLE: start the entrypoint as PID 1 with
+# DATABASE_URL=URL, call SETTLE until it succeeds (10 s at most), send
+# SIGTERM to PID 1 and wait at most 10 s; sets rc (or "timeout").
+stop_case() {
+    local name=$1 wd=$2 url=$3 settle=$4 upid p1 i
+    (cd "$wd" && DATABASE_URL=$url RUNNER_BIN=$runner RUNNER_WAIT_TIMEOUT=30 EP_SLEEP=30 \
+        exec unshare --pid --fork --mount-proc "$entry" touch "$wd/ran") >"$wd/out" 2>"$wd/err" &
+    upid=$!
+    bg_pids+=("$upid")
+    if ! p1=$(pid1_of "$upid"); then
+        fail "$name: entrypoint started" "no child of unshare"
+        rc=none
+        return
+    fi
+    for ((i = 0; i < 100; i++)); do
+        "$settle" && break
+        sleep 0.1
+    done
+    kill -TERM "$p1" 2>/dev/null
+    wait_bounded "$upid" 10
+    # the old entrypoint ignored the signal: end the namespace
+    kill -KILL "$p1" 2>/dev/null
+}
+
+# the runner waits (it printed its first progress line)
+waiting_for_db() {
+    grep -q 'runner: waiting for database' "$tmp/case-s1/err"
+}
+
+# the slow revision runs (its pg_sleep is active in the server)
+slow_revision_running() {
+    test "$(psql_in ep_s -c "SELECT count(*) FROM pg_stat_activity
+        WHERE datname = 'ep_s' AND query LIKE 'SELECT pg_sleep%'")" -ge 1
+}
+
+if unshare --pid --fork --mount-proc true 2>/dev/null; then
+    wd=$(workdir case-s1 "$plugins_ok")
+    stop_case s1 "$wd" "postgresql:///ep_s?host=$tmp/no-such-socket-dir&port=5432" waiting_for_db
+    check "s1: SIGTERM while waiting for the database ends the entrypoint at once" test "$rc" != timeout
+    check "s1: with runner's status (143)" test "$rc" = 143
+    check "s1: the service did not start" test ! -e "$wd/ran"
+    check "s1: the entrypoint says why" grep -q "entrypoint: interrupted" "$wd/err"
+
+    wd=$(workdir case-s2 "$plugins_slow")
+    stop_case s2 "$wd" "$(url_for ep_s)" slow_revision_running
+    check "s2: SIGTERM during the migration ends the entrypoint at once" test "$rc" != timeout
+    check "s2: with runner's status (143)" test "$rc" = 143
+    check "s2: the service did not start" test ! -e "$wd/ran"
+    check "s2: the slow revision was rolled back" \
+        test "$(psql_in ep_s -c 'SELECT version_num FROM alembic_version')" = e0e0e0e00001
+    check "s2: the entrypoint says why" grep -q "entrypoint: interrupted" "$wd/err"
+    [ "$failed" -eq 0 ] || sed 's/^/    s: /' "$tmp"/case-s*/err
+else
+    echo "skip - s: docker stop as PID 1: unshare --pid is not permitted here"
+fi
 
 # ---- e: a dead server ----
 dead="postgresql://app:$secret@/app?host=$tmp/no-such-socket-dir&port=5432"
@@ -338,5 +395,4 @@ else
     echo "skip - w: fake-server cases (57P03, 28P01): no python3"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_summary

@@ -16,16 +16,6 @@ static struct it_run run;       /* big buffers: static, reused by each test in t
 
 #define RUN(p, url, ...) it_project_run(&run, (p), (url), (const char *const[]){ __VA_ARGS__, NULL })
 
-static void check_versions(const char *url, const char *want)
-{
-    char got[512];
-
-    it_versions(url, got, sizeof(got));
-    CU_ASSERT_STRING_EQUAL(got, want);
-    if (strcmp(got, want) != 0)
-        fprintf(stderr, "\nversion table: got '%s', want '%s'\n", got, want);
-}
-
 /* h1 (fine) <- h2 (creates its table, then `die`) <- h3 (fine) */
 static void killed_in_upgrade(const char *db, const char *die)
 {
@@ -47,7 +37,7 @@ static void killed_in_upgrade(const char *db, const char *die)
     CU_ASSERT_NOT_EQUAL(RUN(&p, url, "upgrade", "head"), 0);
     HAS(run.err, "Running upgrade  -> h1");
     /* h1 committed; h2's table and version row died with the connection */
-    check_versions(url, "h1");
+    it_check_versions(url, "h1");
     CU_ASSERT_EQUAL(it_tables(url, "trust_h1"), 1);
     CU_ASSERT_EQUAL(it_tables(url, "trust_h2"), 0);
     it_query(url, "SELECT string_agg(revision || ':' || direction || ':' || success::text, ' ' "
@@ -64,7 +54,7 @@ static void killed_in_upgrade(const char *db, const char *die)
     HAS(run.err, "did not finish: it was killed or crashed");
     /* the line is written when a step has finished: this one never did */
     CU_ASSERT_PTR_NULL(strstr(run.err, "Running upgrade h1 -> h2"));
-    check_versions(url, "h1");
+    it_check_versions(url, "h1");
     CU_ASSERT_EQUAL(RUN(&p, url, "current"), 0);
     CU_ASSERT_STRING_EQUAL(run.out, "h1\n");
 
@@ -76,7 +66,7 @@ static void killed_in_upgrade(const char *db, const char *die)
     HAS(run.err, "(at revision 'h1')");
     HAS(run.err, "Running upgrade h1 -> h2");
     HAS(run.err, "Running upgrade h2 -> h3");
-    check_versions(url, "h3");
+    it_check_versions(url, "h3");
     /* two markers closed as died, ours finished */
     it_query(url, "SELECT string_agg(revision || ':' || duration_ms::text || ':' || success::text, "
                   "' ' ORDER BY id) FROM runner_history WHERE direction = 'run' "
@@ -128,7 +118,7 @@ static void test_crash_outside_transaction(void)
         "    return op_execute(op, \"DROP TABLE trust_n2\");\n}\n") == 0);
     CU_ASSERT_EQUAL_FATAL(RUN(&p, url, "build"), 0);
     CU_ASSERT_NOT_EQUAL(RUN(&p, url, "upgrade", "head"), 0);
-    check_versions(url, "n1");
+    it_check_versions(url, "n1");
     CU_ASSERT_EQUAL(it_tables(url, "trust_n2"), 1);     /* autocommit: it stays */
     it_project_remove(&p);
 }

@@ -17,16 +17,6 @@
 
 static struct it_run run;       /* big buffers: static, reused by each test in turn */
 
-static void check_versions(const char *url, const char *want)
-{
-    char got[512];
-
-    it_versions(url, got, sizeof(got));
-    CU_ASSERT_STRING_EQUAL(got, want);
-    if (strcmp(got, want) != 0)
-        fprintf(stderr, "\nversion table: got '%s', want '%s'\n", got, want);
-}
-
 static int runner_ok(const char *scenario, const char *url, const char *args)
 {
     int st = it_runner(&run, scenario, url, args);
@@ -44,7 +34,7 @@ static void test_linear_upgrade_then_downgrade(void)
     CU_ASSERT_EQUAL(runner_ok("linear", url, "upgrade head"), 0);
     HAS(run.err, "Running upgrade  -> l1, Create exec_l1 (");
     HAS(run.err, "Running upgrade l4 -> l5, Create exec_l5 (");
-    check_versions(url, "l5");
+    it_check_versions(url, "l5");
     CU_ASSERT_EQUAL(it_tables(url, "exec_l_"), 5);
     it_query(url, "SELECT string_agg(revision || ':' || direction || ':' || success::text, ' ' "
                   "ORDER BY id) FROM runner_history WHERE direction <> 'run'", out, sizeof(out));
@@ -65,18 +55,18 @@ static void test_linear_upgrade_then_downgrade(void)
     CU_ASSERT_EQUAL(runner_ok("linear", url, "downgrade -2"), 0);
     HAS(run.err, "Running downgrade l5 -> l4, Create exec_l5 (");
     HAS(run.err, "Running downgrade l4 -> l3, Create exec_l4 (");
-    check_versions(url, "l3");
+    it_check_versions(url, "l3");
     CU_ASSERT_EQUAL(it_tables(url, "exec_l_"), 3);
 
     /* the wrong direction: alembic's error, nothing changes */
     CU_ASSERT_EQUAL(it_runner(&run, "linear", url, "downgrade l5"), 1);
     HAS(run.err, "runner: error: Destination l5 is not a valid downgrade target from current "
                  "head(s)");
-    check_versions(url, "l3");
+    it_check_versions(url, "l3");
 
     CU_ASSERT_EQUAL(runner_ok("linear", url, "downgrade base"), 0);
     HAS(run.err, "Running downgrade l1 -> , Create exec_l1 (");
-    check_versions(url, "");
+    it_check_versions(url, "");
     CU_ASSERT_EQUAL(it_tables(url, "exec_l_"), 0);
     CU_ASSERT_EQUAL(runner_ok("linear", url, "current"), 0);
     CU_ASSERT_STRING_EQUAL(run.out, "");
@@ -154,7 +144,7 @@ static void test_failure_in_the_middle_leaves_revision_two(void)
                  "\"INSERT INTO exec_missing VALUES (1)\"");
     HAS(run.err, "Running upgrade f1 -> f2, Create exec_f2 (");
     HAS_NOT(run.err, "Running upgrade f2 -> f3");
-    check_versions(url, "f2");
+    it_check_versions(url, "f2");
     CU_ASSERT_EQUAL(it_tables(url, "exec_f1"), 1);
     CU_ASSERT_EQUAL(it_tables(url, "exec_f2"), 1);
     CU_ASSERT_EQUAL(it_tables(url, "exec_f3"), 0);     /* created, then rolled back */
@@ -165,7 +155,7 @@ static void test_failure_in_the_middle_leaves_revision_two(void)
 
     /* a rerun fails the same way and changes nothing */
     CU_ASSERT_EQUAL(it_runner(&run, "fail", url, "upgrade head"), 1);
-    check_versions(url, "f2");
+    it_check_versions(url, "f2");
 }
 
 static void test_single_transaction_failure_applies_nothing(void)
@@ -175,11 +165,11 @@ static void test_single_transaction_failure_applies_nothing(void)
     CU_ASSERT_FATAL(it_db_create("it_single", url, sizeof(url)) == 0);
     CU_ASSERT_EQUAL(it_runner(&run, "fail", url, "upgrade --single-transaction head"), 1);
     HAS(run.err, "(SQLSTATE 42P01)");
-    check_versions(url, "-");          /* even the version table was rolled back */
+    it_check_versions(url, "-");          /* even the version table was rolled back */
     CU_ASSERT_EQUAL(it_tables(url, "exec_f%"), 0);
 
     CU_ASSERT_EQUAL(runner_ok("fail", url, "upgrade f2 --single-transaction"), 0);
-    check_versions(url, "f2");
+    it_check_versions(url, "f2");
     CU_ASSERT_EQUAL(it_tables(url, "exec_f%"), 2);
 }
 
@@ -191,7 +181,7 @@ static void test_upgrade_returning_nonzero_is_an_error(void)
     CU_ASSERT_EQUAL(it_runner(&run, "retcode", url, "upgrade head"), 1);
     HAS(run.err, "runner: error: revision r2 (");
     HAS(run.err, "r2_exec_r2.so): upgrade returned 7\n");
-    check_versions(url, "r1");
+    it_check_versions(url, "r1");
 }
 
 /* alembic's HeadMaintainer checks the rowcount of each version update */
@@ -204,7 +194,7 @@ static void test_version_update_matching_no_row_is_rolled_back(void)
     HAS(run.err, "runner: error: revision t2 (");
     HAS(run.err, "t2_exec_t2.so): Online migration expected to match one row when updating "
                  "'t1' to 't2' in 'alembic_version'; 0 found\n");
-    check_versions(url, "t1");
+    it_check_versions(url, "t1");
 }
 
 static void test_non_transactional_revision_creates_index_concurrently(void)
@@ -213,7 +203,7 @@ static void test_non_transactional_revision_creates_index_concurrently(void)
 
     CU_ASSERT_FATAL(it_db_create("it_notx", url, sizeof(url)) == 0);
     CU_ASSERT_EQUAL(runner_ok("notx", url, "upgrade head"), 0);
-    check_versions(url, "n3");
+    it_check_versions(url, "n3");
     it_query(url, "SELECT string_agg(c.relname || ':' || i.indisvalid::text, ' ' "
                   "ORDER BY c.relname) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                   "WHERE c.relname LIKE 'exec_ix_%'", out, sizeof(out));
@@ -221,11 +211,11 @@ static void test_non_transactional_revision_creates_index_concurrently(void)
 
     /* a run that would wrap it in one transaction is refused up front */
     CU_ASSERT_EQUAL(runner_ok("notx", url, "downgrade base"), 0);
-    check_versions(url, "");
+    it_check_versions(url, "");
     CU_ASSERT_EQUAL(it_runner(&run, "notx", url, "upgrade head --single-transaction"), 2);
     HAS(run.err, "revision n2 (");
     HAS(run.err, "cannot be part of --single-transaction");
-    check_versions(url, "");
+    it_check_versions(url, "");
     CU_ASSERT_EQUAL(it_tables(url, "exec_n%"), 0);
 }
 
@@ -254,7 +244,7 @@ static void test_concurrently_in_one_script_is_refused_and_version_kept(void)
                  "(SQLSTATE 25001)");
     HAS(run.err, "revision s2 (");
     HAS(run.err, "runs outside a transaction");
-    check_versions(url, "s1");
+    it_check_versions(url, "s1");
     it_query(url, "SELECT count(*) FROM pg_class WHERE relname LIKE 'exec_ix_%'", out,
              sizeof(out));
     CU_ASSERT_STRING_EQUAL(out, "0");
@@ -267,7 +257,7 @@ static void test_stamp_and_purge(void)
     CU_ASSERT_FATAL(it_db_create("it_stamp", url, sizeof(url)) == 0);
     CU_ASSERT_EQUAL(runner_ok("linear", url, "stamp l3"), 0);
     HAS(run.err, "Running stamp_revision  -> l3");
-    check_versions(url, "l3");
+    it_check_versions(url, "l3");
     CU_ASSERT_EQUAL(it_tables(url, "exec_l_"), 0);     /* no revision ran */
     CU_ASSERT_EQUAL(runner_ok("linear", url, "current"), 0);
     CU_ASSERT_STRING_EQUAL(run.out, "l3\n");
@@ -275,16 +265,16 @@ static void test_stamp_and_purge(void)
     HAS_NOT(run.err, "-> l3,");
     HAS(run.err, "Running upgrade l3 -> l4");
     CU_ASSERT_EQUAL(it_tables(url, "exec_l_"), 2);
-    check_versions(url, "l5");
+    it_check_versions(url, "l5");
 
     /* an id no plugin has: stamp refuses, --purge recovers */
     CU_ASSERT_EQUAL(it_exec(url, "UPDATE alembic_version SET version_num = 'gone'"), 0);
     CU_ASSERT_EQUAL(it_runner(&run, "linear", url, "stamp l2"), 1);
     HAS(run.err, "Can't locate revision identified by 'gone'");
     CU_ASSERT_EQUAL(runner_ok("linear", url, "stamp --purge l2"), 0);
-    check_versions(url, "l2");
+    it_check_versions(url, "l2");
     CU_ASSERT_EQUAL(runner_ok("linear", url, "stamp base"), 0);
-    check_versions(url, "");
+    it_check_versions(url, "");
 }
 
 /* The --sql script, run on a fresh database, must leave it exactly as the
@@ -322,8 +312,8 @@ static void test_offline_sql_equals_online_run(void)
     it_query(offline, tables, b, sizeof(b));
     CU_ASSERT_STRING_EQUAL(a, "alembic_version,exec_a1,exec_b2,exec_c3,exec_e5");
     CU_ASSERT_STRING_EQUAL(a, b);
-    check_versions(online, "e5");
-    check_versions(offline, "e5");
+    it_check_versions(online, "e5");
+    it_check_versions(offline, "e5");
 
     /* and back down: a range is required, base drops the version table */
     CU_ASSERT_EQUAL(it_runner(&run, "branches", NULL, "downgrade base --sql"), 2);
@@ -339,7 +329,7 @@ static void test_offline_sql_equals_online_run(void)
     it_query(offline, tables, b, sizeof(b));
     CU_ASSERT_STRING_EQUAL(a, "alembic_version");       /* online keeps the empty table */
     CU_ASSERT_STRING_EQUAL(b, "NULL");                  /* no table at all */
-    check_versions(online, "");
+    it_check_versions(online, "");
 
     /* stamp --sql: exactly what alembic 1.8 prints for the same graph */
     CU_ASSERT_EQUAL(runner_ok("branches", NULL, "stamp b2:d4 --sql"), 0);
@@ -413,7 +403,7 @@ static void test_takeover_of_an_alembic_database(void)
             "CREATE TABLE exec_l3 (id integer PRIMARY KEY, a integer);"
             "INSERT INTO alembic_version VALUES ('l3')"), 0);
     }
-    check_versions(url, "l3");
+    it_check_versions(url, "l3");
     CU_ASSERT_EQUAL(it_tables(url, "exec_l_"), 3);
     CU_ASSERT_EQUAL(runner_ok("linear", url, "current"), 0);
     CU_ASSERT_STRING_EQUAL(run.out, "l3\n");
@@ -422,10 +412,10 @@ static void test_takeover_of_an_alembic_database(void)
     HAS_NOT(run.err, "-> l3,");
     HAS(run.err, "Running upgrade l3 -> l4");
     HAS(run.err, "Running upgrade l4 -> l5");
-    check_versions(url, "l5");
+    it_check_versions(url, "l5");
     CU_ASSERT_EQUAL(it_tables(url, "exec_l_"), 5);
     CU_ASSERT_EQUAL(runner_ok("linear", url, "downgrade l2"), 0);
-    check_versions(url, "l2");
+    it_check_versions(url, "l2");
 }
 
 static void test_unreachable_database_names_host_not_password(void)
@@ -459,7 +449,7 @@ static void test_unknown_id_in_version_table(void)
     CU_ASSERT_EQUAL(it_runner(&run, "linear", url, "current"), 1);
     HAS(run.err, "Can't locate revision identified by 'deadbeef'");
     CU_ASSERT_EQUAL(it_tables(url, "exec_%"), 0);
-    check_versions(url, "deadbeef");
+    it_check_versions(url, "deadbeef");
 }
 
 static void test_foreign_version_table_layout_is_refused(void)
@@ -492,7 +482,7 @@ static void test_version_table_name_and_schema_are_configurable(void)
     it_query(url, "SELECT conname FROM pg_constraint WHERE conrelid = 'meta.my_versions'::regclass",
              out, sizeof(out));
     CU_ASSERT_STRING_EQUAL(out, "my_versions_pkc");
-    check_versions(url, "-");          /* nothing in the default place */
+    it_check_versions(url, "-");          /* nothing in the default place */
     CU_ASSERT_EQUAL(runner_ok("linear", url, "--version-table my_versions --version-schema meta "
                                              "upgrade l2:l3 --sql"), 0);
     HAS(run.out, "UPDATE meta.my_versions SET version_num='l3' WHERE "

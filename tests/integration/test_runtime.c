@@ -138,16 +138,6 @@ static int wait_file(const char *path, const char *needle, double timeout_s)
     return -1;
 }
 
-static void check_versions(const char *url, const char *want)
-{
-    char got[512];
-
-    it_versions(url, got, sizeof(got));
-    CU_ASSERT_STRING_EQUAL(got, want);
-    if (strcmp(got, want) != 0)
-        fprintf(stderr, "\nversion table: got '%s', want '%s'\n", got, want);
-}
-
 static int query_int(const char *url, const char *sql)
 {
     char out[64];
@@ -177,11 +167,11 @@ static void test_sigterm_during_statement(void)
     CU_ASSERT(now_s() - t0 < 5);            /* cancelled, not waited out */
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "interrupted: rolled back revision s2");
-    check_versions(url, "s1");
+    it_check_versions(url, "s1");
     CU_ASSERT_EQUAL(it_tables(url, "rt_s2"), 0);
     /* the rerun completes */
     CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head"), 0);
-    check_versions(url, "s3");
+    it_check_versions(url, "s3");
 }
 
 static void test_sigint_during_plugin_code(void)
@@ -198,10 +188,10 @@ static void test_sigint_during_plugin_code(void)
     CU_ASSERT_EQUAL(reap(&b, 20), 130);
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "interrupted: rolled back revision c2");
-    check_versions(url, "c1");
+    it_check_versions(url, "c1");
     CU_ASSERT_EQUAL(it_tables(url, "rt_c2"), 0);
     CU_ASSERT_EQUAL(it_runner(&run, "rt_cslow", url, "upgrade head"), 0);
-    check_versions(url, "c3");
+    it_check_versions(url, "c3");
 }
 
 static void test_second_signal_exits_at_once(void)
@@ -226,7 +216,7 @@ static void test_second_signal_exits_at_once(void)
     /* the server rolled the open transaction back */
     CU_ASSERT(wait_until(url, "SELECT count(*) = 0 FROM pg_stat_activity WHERE datname = "
                               "'rt_sig2' AND application_name = 'runner'", 10) == 0);
-    check_versions(url, "c1");
+    it_check_versions(url, "c1");
     CU_ASSERT_EQUAL(it_tables(url, "rt_c2"), 0);
 }
 
@@ -245,7 +235,7 @@ static void test_statement_timeout_backstop(void)
     CU_ASSERT(now_s() - t0 < 10);
     HAS(run.err, "revision o2");
     HAS(run.err, "statement timeout (cancelled by runner after 2.2 s)");
-    check_versions(url, "o1");
+    it_check_versions(url, "o1");
 }
 
 static void test_connect_timeout(void)
@@ -281,7 +271,7 @@ static void test_statement_timeout(void)
     unsetenv("RT_SLEEP");
     HAS(run.err, "revision s2");
     HAS(run.err, "57014");
-    check_versions(url, "s1");
+    it_check_versions(url, "s1");
 }
 
 static void test_lock_timeout_retries(void)
@@ -315,7 +305,7 @@ static void test_lock_timeout_retries(void)
     CU_ASSERT_EQUAL(reap(&b, 30), 0);
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "Running upgrade  -> k1");
-    check_versions(url, "k1");
+    it_check_versions(url, "k1");
 }
 
 /* ---- migration lock ---- */
@@ -332,7 +322,7 @@ static void test_ten_runners(void)
     }
     for (int i = 0; i < 10; i++)
         CU_ASSERT_EQUAL(reap(&b[i], 60), 0);
-    check_versions(url, "t20");
+    it_check_versions(url, "t20");
     /* each revision's upgrade executed exactly once */
     CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM rt_trace"), 20);
     CU_ASSERT_EQUAL(query_int(url, "SELECT count(DISTINCT rev) FROM rt_trace"), 20);
@@ -369,7 +359,7 @@ static void test_nothing_to_do_without_lock(void)
     /* work to do: it queues, names the holder, gives up after --lock-wait */
     CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "downgrade base --lock-wait 0.3"), 1);
     HAS(run.err, "still held by pid");
-    check_versions(url, "s3");
+    it_check_versions(url, "s3");
     /* advisory locks are per database: another database is not blocked */
     CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url2, "upgrade head --lock-wait 0.3"), 0);
     PQfinish(holder);
@@ -391,7 +381,7 @@ static void test_waiter_and_concurrent_index(void)
      * CONCURRENTLY waits for: both would hang */
     CU_ASSERT_EQUAL(reap(&holder, 30), 0);
     CU_ASSERT_EQUAL(reap(&waiter, 30), 0);
-    check_versions(url, "i2");
+    it_check_versions(url, "i2");
     CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM pg_index i JOIN pg_class c ON "
                                    "c.oid = i.indexrelid WHERE c.relname = 'rt_cic_i2' AND "
                                    "i.indisvalid"), 1);
@@ -420,7 +410,7 @@ static void test_holder_killed(void)
     CU_ASSERT_EQUAL(reap(&waiter, 20), 0);
     it_slurp(waiter.err, buf, sizeof(buf));
     HAS(buf, "Running upgrade s1 -> s2");
-    check_versions(url, "s3");
+    it_check_versions(url, "s3");
 }
 
 static void test_lock_wait_expiry(void)
@@ -437,7 +427,7 @@ static void test_lock_wait_expiry(void)
     HAS(buf, "migration lock on public.alembic_version still held by pid");
     HAS(buf, "--lock-wait");
     CU_ASSERT_EQUAL(reap(&holder, 20), 0);
-    check_versions(url, "s3");
+    it_check_versions(url, "s3");
 }
 
 static void test_lock_mode_none(void)
@@ -447,7 +437,7 @@ static void test_lock_mode_none(void)
     CU_ASSERT_FATAL(it_db_create("rt_nolock", url, sizeof(url)) == 0);
     CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head --lock-mode none"), 0);
     HAS(run.err, "warning: --lock-mode none");
-    check_versions(url, "s3");
+    it_check_versions(url, "s3");
     CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head --lock-mode bogus"), 2);
 }
 
@@ -482,7 +472,7 @@ static void test_fanout_twenty(void)
         at_head += strcmp(got, "l5") == 0;
     }
     CU_ASSERT_EQUAL(at_head, 19);
-    check_versions(urls[6], "");        /* created under the lock, then l1 failed */
+    it_check_versions(urls[6], "");        /* created under the lock, then l1 failed */
     HAS(run.out, "[7/20]");
     HAS(run.out, "failed");
     HAS(run.out, "dbname='rt_fo7'");
@@ -531,10 +521,10 @@ static void test_fanout_interrupted(void)
     it_slurp(b.out, buf, sizeof(buf));
     HAS(buf, "interrupted");
     HAS(buf, "not started");
-    check_versions(urls[0], "s1");
-    check_versions(urls[1], "s1");
-    check_versions(urls[2], "-");
-    check_versions(urls[3], "-");
+    it_check_versions(urls[0], "s1");
+    it_check_versions(urls[1], "s1");
+    it_check_versions(urls[2], "-");
+    it_check_versions(urls[3], "-");
 }
 
 /* ---- faults ---- */
@@ -568,7 +558,7 @@ static void test_server_restart_and_wait(void)
     CU_ASSERT_EQUAL(reap(&w, 40), 0);
     it_slurp(w.err, buf, sizeof(buf));
     HAS(buf, "Running upgrade s1 -> s2");
-    check_versions(url, "s3");
+    it_check_versions(url, "s3");
 }
 
 static void test_kill9_runner(void)
@@ -583,9 +573,9 @@ static void test_kill9_runner(void)
     CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_k9a"), 20) == 0);
     kill(b.pid, SIGKILL);
     reap(&b, 5);
-    check_versions(url, "s1");
+    it_check_versions(url, "s1");
     CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head --lock-wait 30"), 0);
-    check_versions(url, "s3");
+    it_check_versions(url, "s3");
     CU_ASSERT_EQUAL(it_tables(url, "rt_s_"), 3);
 
     /* at an arbitrary point of a run of short revisions (often between two) */
@@ -603,7 +593,7 @@ static void test_kill9_runner(void)
     CU_ASSERT(n > 0 && n < 20);
     CU_ASSERT_EQUAL(query_int(url, sql), 1);
     CU_ASSERT_EQUAL(it_runner(&run, "rt_trace20", url, "upgrade head --lock-wait 30"), 0);
-    check_versions(url, "t20");
+    it_check_versions(url, "t20");
     CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM rt_trace"), 20);
     CU_ASSERT_EQUAL(query_int(url, "SELECT count(DISTINCT rev) FROM rt_trace"), 20);
 }
@@ -641,7 +631,7 @@ static void test_progress_on_a_tty(void)
     HAS(buf, "\r\033[K[1/3] running upgrade  -> t01, 2 left");
     HAS(buf, "\r\033[K[3/3] running upgrade t02 -> t03, 0 left");
     HAS(buf, "Running upgrade t02 -> t03");
-    check_versions(url, "t03");
+    it_check_versions(url, "t03");
 }
 
 CU_TestInfo runtime_tests[] = {

@@ -21,16 +21,6 @@ static void show(const char *what)
     fprintf(stderr, "\n%s exited %d:\n%s%s\n", what, run.status, run.out, run.err);
 }
 
-static void check_versions(const char *url, const char *want)
-{
-    char got[512];
-
-    it_versions(url, got, sizeof(got));
-    CU_ASSERT_STRING_EQUAL(got, want);
-    if (strcmp(got, want) != 0)
-        fprintf(stderr, "\nversion table: got '%s', want '%s'\n", got, want);
-}
-
 /* v1 <- v2 <- v3, built with `runner build` and applied. */
 static int applied_project(struct it_project *p, const char *db, char *url, size_t size)
 {
@@ -90,7 +80,7 @@ static void test_edited_revision(void)
     HAS(run.err, "source checksum changed since it was applied (recorded ");
     HAS(run.err, "revert the edit, or run `runner repair` after a deliberate change; "
                  "--ignore-checksums to skip");
-    check_versions(url, "v3");
+    it_check_versions(url, "v3");
     CU_ASSERT_EQUAL(it_tables(url, "trust_v4"), 0);
 
     /* the offline renderer needs no database: not checked */
@@ -100,7 +90,7 @@ static void test_edited_revision(void)
     CU_ASSERT_EQUAL(RUN(&p, url, "upgrade", "head", "--ignore-checksums"), 0);
     if (run.status != 0)
         show("upgrade --ignore-checksums");
-    check_versions(url, "v4");
+    it_check_versions(url, "v4");
     CU_ASSERT_EQUAL(it_tables(url, "trust_v4"), 1);
     /* still edited */
     CU_ASSERT_EQUAL(RUN(&p, url, "validate"), 1);
@@ -118,7 +108,7 @@ static void test_edited_revision(void)
     CU_ASSERT_STRING_EQUAL(out, "2");
     CU_ASSERT_EQUAL(RUN(&p, url, "validate"), 0);
     HAS(run.out, "4 applied revisions: 4 ok, 0 edited, 0 missing");
-    check_versions(url, "v4");
+    it_check_versions(url, "v4");
     /* and upgrade runs without complaint */
     CU_ASSERT_EQUAL(RUN(&p, url, "upgrade", "head"), 0);
 
@@ -182,7 +172,7 @@ static void test_unrecorded_and_no_checksum(void)
     CU_ASSERT_EQUAL(RUN(&p, url, "upgrade", "head"), 0);
     if (run.status != 0)
         show("upgrade");
-    check_versions(url, "v3");
+    it_check_versions(url, "v3");
     CU_ASSERT_EQUAL(RUN(&p, url, "validate"), 0);
     HAS(run.out, "no checksum: revision v3 (");
     HAS(run.out, "the plugin was built without RUNNER_SOURCE_SHA256");
@@ -215,7 +205,7 @@ static void test_empty_database(void)
     CU_ASSERT_EQUAL(RUN(&p, url, "validate"), 0);
     HAS(run.out, "0 applied revisions");
     CU_ASSERT_EQUAL(RUN(&p, url, "repair"), 0);
-    check_versions(url, "-");       /* repair with nothing to record creates nothing */
+    it_check_versions(url, "-");       /* repair with nothing to record creates nothing */
     CU_ASSERT_EQUAL(RUN(&p, url, "validate", "extra"), 2);
     CU_ASSERT_EQUAL(RUN(&p, url, "repair", "--bogus"), 2);
     it_project_remove(&p);

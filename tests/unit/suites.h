@@ -17,4 +17,5 @@
     SUITE(loader) \
     SUITE(checksum) \
     SUITE(build) \
-    SUITE(hostile_input)
+    SUITE(hostile_input) \
+    SUITE(plugin_abi)

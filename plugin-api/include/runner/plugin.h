@@ -162,7 +162,21 @@ typedef struct runner_index {
 } runner_index;
 
 /* The function table.  Append only: an old plugin finds its slots in a new
- * runner; a plugin checks `size` before using a member newer than it. */
+ * runner.  A new plugin may meet an old runner, whose table is shorter than
+ * this header's: every op_* wrapper below checks RUNNER_API_HAS() before it
+ * calls a member (SQLite's habit in sqlite3ext.h), so such a plugin fails
+ * cleanly instead of jumping through whatever lies past the runner's table.
+ *
+ * The rule, for whoever adds a member:
+ *   1. add it at the end, after the last member, never elsewhere;
+ *   2. give it an op_* wrapper that starts with
+ *          if (!RUNNER_API_HAS(op, member))
+ *              return runner__missing(op, "op_member");
+ *      (a NULL pointer, a value or nothing for a void member, as below);
+ *   3. leave RUNNER_ABI_VERSION alone: a longer table is compatible, and
+ *      `size` tells both sides which members exist.  Bump it only for a
+ *      change an old plugin cannot survive (a member moved or retyped).
+ * Every member today was there in ABI 1; the checks cost a compare each. */
 struct runner_op_api {
     uint32_t abi_version;           /* RUNNER_ABI_VERSION of the runner that filled it */
     uint32_t size;                  /* sizeof(struct runner_op_api) in that runner */
@@ -199,6 +213,37 @@ struct runner_op {
     const struct runner_op_api *api;
 };
 
+/* Whether the runner behind op provides `member` of struct runner_op_api:
+ * its table (`size` bytes long) reaches to the member's end, and the slot
+ * is filled.  False for a NULL op or table. */
+#define RUNNER_API_HAS(op, member)                                          \
+    ((op) != NULL && (op)->api != NULL &&                                   \
+     (size_t)(op)->api->size >= offsetof(struct runner_op_api, member) +   \
+                                    sizeof((op)->api->member) &&           \
+     (op)->api->member != NULL)
+
+/* The clean failure of a wrapper whose member the runner lacks: a line in
+ * the runner's log when it has op_log (so the run's error follows it,
+ * "upgrade returned -1"), and -1.  Not for plugins to call. */
+static inline int runner__missing(const runner_op *op, const char *wrapper)
+{
+    static const char why[] =
+        ": not provided by this runner (the plugin was built against a newer runner/plugin.h)";
+    char line[128];
+    size_t n = 0;
+
+    if (!RUNNER_API_HAS(op, log))
+        return -1;
+    while (wrapper[n] && n < sizeof(line) - sizeof(why))
+        n++;
+    for (size_t i = 0; i < n; i++)
+        line[i] = wrapper[i];
+    for (size_t i = 0; i < sizeof(why); i++)
+        line[n + i] = why[i];
+    op->api->log((runner_op *)op, line);
+    return -1;
+}
+
 /* Exported by every revision. */
 RUNNER__EXPORT int upgrade(runner_op *op);
 RUNNER__EXPORT int downgrade(runner_op *op);
@@ -208,6 +253,8 @@ RUNNER__EXPORT int downgrade(runner_op *op);
  * transaction, so CREATE INDEX CONCURRENTLY must be sent on its own call. */
 static inline int op_execute(runner_op *op, const char *sql)
 {
+    if (!RUNNER_API_HAS(op, execute))
+        return runner__missing(op, "op_execute");
     return op->api->execute(op, sql);
 }
 
@@ -216,62 +263,88 @@ static inline int op_execute(runner_op *op, const char *sql)
 static inline int op_execute_params(runner_op *op, const char *sql, int n_params,
                                     const char *const *params)
 {
+    if (!RUNNER_API_HAS(op, execute_params))
+        return runner__missing(op, "op_execute_params");
     return op->api->execute_params(op, sql, n_params, params);
 }
 
-/* 1 while SQL is being rendered (--sql), not run. */
+/* 1 while SQL is being rendered (--sql), not run; -1 from a runner that
+ * lacks it (never an ABI 1 runner). */
 static inline int op_is_offline(const runner_op *op)
 {
+    if (!RUNNER_API_HAS(op, is_offline))
+        return runner__missing(op, "op_is_offline");
     return op->api->is_offline(op);
 }
 
-/* The live PGconn * for data migrations; NULL when offline. */
+/* The live PGconn * for data migrations; NULL when offline (or from a
+ * runner that lacks it). */
 static inline void *op_pgconn(runner_op *op)
 {
+    if (!RUNNER_API_HAS(op, pgconn)) {
+        runner__missing(op, "op_pgconn");
+        return NULL;
+    }
     return op->api->pgconn(op);
 }
 
 static inline int op_create_table(runner_op *op, const runner_table *t)
 {
+    if (!RUNNER_API_HAS(op, create_table))
+        return runner__missing(op, "op_create_table");
     return op->api->create_table(op, t);
 }
 
 static inline int op_drop_table(runner_op *op, const char *schema, const char *table)
 {
+    if (!RUNNER_API_HAS(op, drop_table))
+        return runner__missing(op, "op_drop_table");
     return op->api->drop_table(op, schema, table);
 }
 
 static inline int op_rename_table(runner_op *op, const char *schema, const char *table,
                                   const char *new_name)
 {
+    if (!RUNNER_API_HAS(op, rename_table))
+        return runner__missing(op, "op_rename_table");
     return op->api->rename_table(op, schema, table, new_name);
 }
 
 static inline int op_add_column(runner_op *op, const char *schema, const char *table,
                                 const runner_column *c)
 {
+    if (!RUNNER_API_HAS(op, add_column))
+        return runner__missing(op, "op_add_column");
     return op->api->add_column(op, schema, table, c);
 }
 
 static inline int op_drop_column(runner_op *op, const char *schema, const char *table,
                                  const char *column)
 {
+    if (!RUNNER_API_HAS(op, drop_column))
+        return runner__missing(op, "op_drop_column");
     return op->api->drop_column(op, schema, table, column);
 }
 
 static inline int op_alter_column(runner_op *op, const char *schema, const char *table,
                                   const char *column, const runner_alter *a)
 {
+    if (!RUNNER_API_HAS(op, alter_column))
+        return runner__missing(op, "op_alter_column");
     return op->api->alter_column(op, schema, table, column, a);
 }
 
 static inline int op_create_index(runner_op *op, const runner_index *ix)
 {
+    if (!RUNNER_API_HAS(op, create_index))
+        return runner__missing(op, "op_create_index");
     return op->api->create_index(op, ix);
 }
 
 static inline int op_drop_index(runner_op *op, const char *schema, const char *name)
 {
+    if (!RUNNER_API_HAS(op, drop_index))
+        return runner__missing(op, "op_drop_index");
     return op->api->drop_index(op, schema, name);
 }
 
@@ -279,12 +352,16 @@ static inline int op_drop_index(runner_op *op, const char *schema, const char *n
 static inline int op_create_constraint(runner_op *op, const char *schema, const char *table,
                                        const runner_constraint *c)
 {
+    if (!RUNNER_API_HAS(op, create_constraint))
+        return runner__missing(op, "op_create_constraint");
     return op->api->create_constraint(op, schema, table, c);
 }
 
 static inline int op_drop_constraint(runner_op *op, const char *schema, const char *table,
                                      const char *name)
 {
+    if (!RUNNER_API_HAS(op, drop_constraint))
+        return runner__missing(op, "op_drop_constraint");
     return op->api->drop_constraint(op, schema, table, name);
 }
 
@@ -295,12 +372,17 @@ static inline int op_bulk_insert(runner_op *op, const char *schema, const char *
                                  const char *const *columns, const char *const *values,
                                  size_t n_rows)
 {
+    if (!RUNNER_API_HAS(op, bulk_insert))
+        return runner__missing(op, "op_bulk_insert");
     return op->api->bulk_insert(op, schema, table, columns, values, n_rows);
 }
 
-/* A line in the runner's log, prefixed with the revision. */
+/* A line in the runner's log, prefixed with the revision (dropped by a
+ * runner that lacks it). */
 static inline void op_log(runner_op *op, const char *message)
 {
+    if (!RUNNER_API_HAS(op, log))
+        return;
     op->api->log(op, message);
 }
 
