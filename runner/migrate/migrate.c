@@ -111,7 +111,7 @@ static void after_failure(struct pg *db, const struct versions *v, int rollback,
     if (rollback && pg_exec(db, "ROLLBACK", &ignored) < 0)
         return;
     if (record)
-        versions_record(v, db, h, &ignored);
+        history_record(v, db, h, &ignored);
 }
 
 /* One upgrade/downgrade step.  in_tx: an outer transaction is open
@@ -295,7 +295,7 @@ static int stamp_steps(struct pg *db, const struct versions *v, const struct pla
         step_describe(s, 1, &w);
         if (versions_apply(v, db, s, e) < 0)
             goto fail;
-        if (h.revision && versions_record(v, db, &h, e) < 0)
+        if (h.revision && history_record(v, db, &h, e) < 0)
             goto fail;
         log_step(o, &w, -1);
     }
@@ -741,7 +741,7 @@ static int run_online(struct ctx *ctx, const struct versions *v, const struct mi
     if (!o->single_transaction && versions_ensure(v, &db, e) < 0)
         goto out;
     if (p.n_steps > 0 &&
-        versions_run_start(v, &db, n ? heads[0] : "base", o->log, &run_id, e) < 0)
+        history_run_start(v, &db, n ? heads[0] : "base", locked, o->log, &run_id, e) < 0)
         goto out;
     run_started = clock_epoch_s();
     if (o->single_transaction) {
@@ -772,7 +772,7 @@ out:
     if (in_tx)
         pg_exec(&db, "ROLLBACK", &ignored);
     if (run_id > 0 && PQstatus(pg_conn(&db)) == CONNECTION_OK)
-        versions_run_finish(v, &db, run_id, run_started, ret == 0, &ignored);
+        history_run_finish(v, &db, run_id, run_started, ret == 0, &ignored);
     if (locked && PQstatus(pg_conn(&db)) == CONNECTION_OK)
         mlock_release(&db, key, &ignored);
     plan_free(&p);
@@ -789,7 +789,8 @@ int migrate(struct ctx *ctx, const struct migrate_opts *o, struct err *e)
 
     if (!ctx->graph)
         return err_set(e, ERR_FAIL, "no revision graph");
-    if (versions_init(&v, &ctx->cfg, e) < 0)
+    if (versions_init(&v, ctx->cfg.version_schema, ctx->cfg.version_table,
+                      ctx->cfg.history_table, e) < 0)
         return -1;
     ret = o->sql ? run_offline(ctx, &v, o, e) : run_online(ctx, &v, o, e);
     versions_release(&v);
