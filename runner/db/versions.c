@@ -35,15 +35,16 @@ static char *label(const char *schema, const char *name)
     return strdup(name);
 }
 
-/* (Re)render the table names for schema (NULL: unqualified). */
-static int render_names(struct versions *v, const char *schema, struct err *e)
+/* (Re)render the table names for schema (NULL: unqualified); the lock
+ * name too when `resolved`. */
+static int render_names(struct versions *v, const char *schema, int resolved, struct err *e)
 {
     char *table = qualified(schema, v->name), *history = qualified(schema, v->hname);
     char *lock_name = NULL;
 
-    if (schema && asprintf(&lock_name, "%s.%s", schema, v->name) < 0)
+    if (resolved && asprintf(&lock_name, "%s.%s", schema, v->name) < 0)
         lock_name = NULL;
-    if (!table || !history || (schema && !lock_name)) {
+    if (!table || !history || (resolved && !lock_name)) {
         free(table);
         free(history);
         free(lock_name);
@@ -86,14 +87,12 @@ int versions_init(struct versions *v, const char *schema, const char *table,
     v->label = label(schema, table);
     v->hlabel = label(schema, history);
     if ((v->configured && !v->schema) || !v->name || !v->hname || !v->label || !v->hlabel ||
-        !v->pkc || render_names(v, v->configured ? schema : NULL, e) < 0) {
+        !v->pkc || render_names(v, v->schema, 0, e) < 0) {
         versions_release(v);
         return err_set(e, ERR_FAIL, "out of memory");
     }
-    /* with a configured schema there is nothing to resolve, but the lock
-     * name still waits for versions_resolve(): one call site for both */
-    free(v->lock_name);
-    v->lock_name = NULL;
+    /* even with a configured schema the lock name waits for
+     * versions_resolve(): every caller resolves, so none can forget */
     return 0;
 }
 
@@ -120,7 +119,7 @@ int versions_resolve(struct versions *v, struct pg *db, struct err *e)
     int ret = -1;
 
     if (v->configured)
-        return render_names(v, v->schema, e);
+        return render_names(v, v->schema, 1, e);
     /* to_regclass() reads its argument as SQL text: the unqualified name,
      * quoted as a statement would write it, is looked up through the
      * search_path exactly as the statements would look it up */
@@ -152,7 +151,7 @@ int versions_resolve(struct versions *v, struct pg *db, struct err *e)
         err_set(e, ERR_FAIL, "out of memory");
         goto out;
     }
-    ret = render_names(v, v->schema, e);
+    ret = render_names(v, v->schema, 1, e);
 out:
     pg_rows_release(&r);
     free(bare);

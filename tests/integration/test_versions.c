@@ -103,10 +103,10 @@ static void test_offline_literal_survives_standard_conforming_strings_off(void)
  * a table created in b later cannot split the database into two. */
 static void test_search_path_finds_one_name_for_statements_and_lock(void)
 {
-    struct lib_session s;
+    struct lib_session s, other;
     struct step add = { .vt = VT_INSERT, .to = "l1" };
     char url[IT_URL_SIZE], out[256];
-    char *ba = NULL;
+    char *ba = NULL, *a = NULL;
 
     CU_ASSERT_FATAL(it_db_create("it_vt_path", url, sizeof(url)) == 0);
     CU_ASSERT_EQUAL_FATAL(it_exec(url, "CREATE SCHEMA a; CREATE SCHEMA b; "
@@ -119,6 +119,12 @@ static void test_search_path_finds_one_name_for_statements_and_lock(void)
     CU_ASSERT_STRING_EQUAL(versions_lock_name(&s.v), "a.alembic_version");
     CU_ASSERT_STRING_EQUAL(s.v.table, "a.alembic_version");
     CU_ASSERT_STRING_EQUAL(s.v.history, "a.runner_history");
+    /* a runner whose path is only a takes the same lock (the old key was
+     * current_schema()'s: "b.alembic_version" for the first one) */
+    a = with_option(url, "search_path=a");
+    CU_ASSERT_EQUAL_FATAL(lib_open(&other, a), 0);
+    CU_ASSERT_STRING_EQUAL(versions_lock_name(&other.v), versions_lock_name(&s.v));
+    lib_close(&other);
     /* a same-named table in b, first on the path, changes nothing now */
     CU_ASSERT_EQUAL(it_exec(url, "CREATE TABLE b.alembic_version (version_num VARCHAR(32))"), 0);
     CU_ASSERT_EQUAL(versions_ensure(&s.v, &s.db, &s.e), 0);
@@ -135,6 +141,7 @@ static void test_search_path_finds_one_name_for_statements_and_lock(void)
     CU_ASSERT_EQUAL(it_exec(url, "DROP TABLE b.alembic_version"), 0);
     CU_ASSERT_EQUAL(it_runner(&run, "linear", ba, "current"), 0);
     CU_ASSERT_STRING_EQUAL(run.out, "l1\n");
+    free(a);
     free(ba);
 }
 
