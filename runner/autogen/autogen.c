@@ -28,7 +28,9 @@ static int check_up_to_date(struct ctx *ctx, struct pg *db, struct err *e)
 
     if (!ctx->graph)
         return 0;
-    if (versions_init(&v, &ctx->cfg, e) < 0 || versions_read(&v, db, &ids, &n_ids, e) < 0 ||
+    if (versions_init(&v, ctx->cfg.version_schema, ctx->cfg.version_table,
+                      ctx->cfg.history_table, e) < 0 ||
+        versions_resolve(&v, db, e) < 0 || versions_read(&v, db, &ids, &n_ids, e) < 0 ||
         graph_heads(ctx->graph, &heads, &n_heads, e) < 0)
         goto out;
     if (n_heads != n_ids) {

@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "revision_print.h"
 #include "url.h"
-#include "versions.h"
+#include "version_session.h"
 
 static const char *const current_usage[] = {
     "usage: runner current [--verbose] [--json]",
@@ -48,9 +48,8 @@ int cmd_current(int argc, char **argv, struct ctx *ctx)
         fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
         return cli_usage(current_usage, 1);
     }
-    if (versions_read_current(ctx, &ids, &n, &ctx->err) < 0)
-        goto out;
-    if (versions_check_known(ctx->graph, ids, n, &ctx->err) < 0)
+    if (version_session_read_heads(ctx->cfg.url, ctx->cfg.version_schema, ctx->cfg.version_table,
+                                   ctx->cfg.history_table, ctx->graph, &ids, &n, &ctx->err) < 0)
         goto out;
     if (verbose && !json) {
         char url[512];
@@ -62,7 +61,7 @@ int cmd_current(int argc, char **argv, struct ctx *ctx)
     for (size_t i = 0; i < n; i++) {
         const struct rev *r = NULL;
 
-        /* versions_check_known() made sure every id is in the graph */
+        /* version_session_read_heads() made sure every id is in the graph */
         if (graph_lookup(ctx->graph, ids[i], &r, &ctx->err) < 0)
             goto out;
         if (json) {

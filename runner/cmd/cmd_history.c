@@ -6,9 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "current.h"
 #include "revision_print.h"
-#include "versions.h"
+#include "version_session.h"
 
 static const char *const history_usage[] = {
     "usage: runner history [-r [start]:[end]] [--verbose] [--indicate-current] [--applied] [--json]",
@@ -33,6 +32,43 @@ static const char *const show_usage[] = {
 
 enum { OPT_JSON = 256, OPT_APPLIED };
 
+/* The database's heads, for -i, a range naming "current" and `show
+ * current`: each must be a revision of the graph. */
+static int read_current(struct ctx *ctx, char ***ids, size_t *n)
+{
+    return version_session_read_heads(ctx->cfg.url, ctx->cfg.version_schema,
+                                      ctx->cfg.version_table, ctx->cfg.history_table, ctx->graph,
+                                      ids, n, &ctx->err);
+}
+
+/* `history --applied`: the history table, oldest first, one line per row. */
+static int print_applied(struct ctx *ctx, FILE *out)
+{
+    struct history_log log = HISTORY_LOG_INIT;
+
+    if (version_session_read_history(ctx->cfg.url, ctx->cfg.version_schema,
+                                     ctx->cfg.version_table, ctx->cfg.history_table, &log,
+                                     &ctx->err) < 0)
+        return 1;
+    if (log.missing)
+        fprintf(out, "no history: table '%s' does not exist\n", log.label);
+    for (size_t i = 0; i < log.n; i++) {
+        const struct history_entry *h = &log.entries[i];
+        const char *status = h->state == HISTORY_OK ? "ok" : "FAILED";
+        const char *ms = h->duration_ms;
+
+        if (h->state == HISTORY_RUNNING || h->state == HISTORY_DIED) {
+            status = h->state == HISTORY_RUNNING ? "RUNNING" : "DIED (killed or crashed)";
+            ms = "-";
+        }
+        fprintf(out, "%s UTC  %-9s %-12s %6s ms  %s@%s  runner %s  %s%s%.12s\n", h->started_utc,
+                h->direction, h->revision, ms, h->db_user, h->hostname, h->runner_version, status,
+                *h->checksum ? "  sha256:" : "", h->checksum);
+    }
+    history_log_release(&log);
+    return 0;
+}
+
 static int bad_usage(struct ctx *ctx, const char *const *usage, const char *what,
                      const char *arg)
 {
@@ -54,7 +90,8 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
     };
     const struct rev **revs = NULL;
     size_t n_revs = 0;
-    struct current cur = CURRENT_INIT;
+    char **cur = NULL;
+    size_t n_cur = 0;
     const char *range = NULL;
     int verbose = ctx->verbose, indicate = 0, json = 0, applied = 0;
     int ret = 1;
@@ -76,7 +113,7 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
     if (optind < argc)
         return bad_usage(ctx, history_usage, "unexpected argument", argv[optind]);
     if (applied)
-        return versions_print_history(ctx, stdout, &ctx->err) < 0 ? 1 : 0;
+        return print_applied(ctx, stdout);
     if (range && !strchr(range, ':')) {
         err_set(&ctx->err, ERR_USAGE,
                 "History range requires [start]:[end], [start]:, or :[end]");
@@ -85,15 +122,15 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
     /* alembic reads the database only when asked to, or when a range end
      * is "current". */
     if ((indicate || (range && strstr(range, "current"))) &&
-        current_read(ctx, &cur, &ctx->err) < 0)
+        read_current(ctx, &cur, &n_cur) < 0)
         goto out;
-    if (graph_history(ctx->graph, range, (const char *const *)cur.ids, cur.n, &revs, &n_revs,
+    if (graph_history(ctx->graph, range, (const char *const *)cur, n_cur, &revs, &n_revs,
                       &ctx->err) < 0)
         goto out;
     if (json)
         fputc('[', stdout);
     for (size_t i = 0; i < n_revs; i++) {
-        int is_current = indicate && revfmt_in(revs[i], (const char *const *)cur.ids, cur.n);
+        int is_current = indicate && revfmt_in(revs[i], (const char *const *)cur, n_cur);
 
         if (json) {
             if (i)
@@ -114,7 +151,7 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
     ret = 0;
 out:
     free(revs);
-    current_release(&cur);
+    versions_ids_free(cur, n_cur);
     return ret;
 }
 
@@ -127,7 +164,8 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
     };
     const struct rev **revs = NULL;
     size_t n_revs = 0;
-    struct current cur = CURRENT_INIT;
+    char **cur = NULL;
+    size_t n_cur = 0;
     int json = 0;
     int ret = 1;
     int c;
@@ -145,9 +183,9 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
         fprintf(stderr, "runner: error: show takes exactly one revision\n");
         return cli_usage(show_usage, 1);
     }
-    if (strcmp(argv[optind], "current") == 0 && current_read(ctx, &cur, &ctx->err) < 0)
+    if (strcmp(argv[optind], "current") == 0 && read_current(ctx, &cur, &n_cur) < 0)
         goto out;
-    if (graph_resolve(ctx->graph, argv[optind], (const char *const *)cur.ids, cur.n, &revs,
+    if (graph_resolve(ctx->graph, argv[optind], (const char *const *)cur, n_cur, &revs,
                       &n_revs, &ctx->err) < 0)
         goto out;
     if (json)
@@ -166,6 +204,6 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
     ret = 0;
 out:
     free(revs);
-    current_release(&cur);
+    versions_ids_free(cur, n_cur);
     return ret;
 }

@@ -1,10 +1,15 @@
-/* cmd_validate.c -- `validate` and `repair`: argument parsing; the work is
- * validate.c's. */
+/* cmd_validate.c -- `validate` and `repair`: arguments, the session
+ * (repair under the migration lock) and the printing; collecting and
+ * recording are validate.c's. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
+#include "mlock.h"
 #include "validate.h"
+#include "version_session.h"
 
 static const char *const validate_usage[] = {
     "usage: runner validate [--verbose]",
@@ -18,23 +23,176 @@ static const char *const validate_usage[] = {
 };
 
 static const char *const repair_usage[] = {
-    "usage: runner repair",
+    "usage: runner repair [--lock-wait S]",
     "",
     "After a deliberate edit of an applied revision: record the checksum of",
     "every applied revision whose plugin differs from (or has no) recorded",
     "checksum, as a 'repair' row of the history table.  Nothing is run and",
-    "the version table is unchanged.",
+    "the version table is unchanged.  Holds the migration lock, like upgrade.",
+    "  --lock-wait S   wait at most S seconds for the migration lock (600)",
     NULL,
 };
 
+/* One line per item that is not ok (every item when verbose), then a
+ * summary line. */
+static void print_report(const struct validate_report *r, int verbose, FILE *out)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const struct validate_item *it = &r->items[i];
+
+        switch (it->state) {
+        case VALIDATE_OK:
+            if (verbose)
+                fprintf(out, "ok: revision %s (%s): sha256 %.12s\n", it->id, validate_item_file(it),
+                        it->now);
+            break;
+        case VALIDATE_EDITED:
+            fprintf(out,
+                    "edited: revision %s (%s): source checksum changed since it was applied "
+                    "(recorded %.12s\u2026, now %.12s\u2026)\n",
+                    it->id, validate_item_file(it), it->recorded, it->now);
+            break;
+        case VALIDATE_MISSING:
+            fprintf(out, "missing: revision %s: applied, but no plugin in the directory\n",
+                    it->id);
+            break;
+        case VALIDATE_UNRECORDED:
+            fprintf(out,
+                    "unrecorded: revision %s (%s): no checksum was recorded when it was "
+                    "applied (stamped, or applied by alembic or an older runner)\n",
+                    it->id, validate_item_file(it));
+            break;
+        case VALIDATE_NO_CHECKSUM:
+            fprintf(out,
+                    "no checksum: revision %s (%s): the plugin was built without "
+                    "RUNNER_SOURCE_SHA256\n",
+                    it->id, validate_item_file(it));
+            break;
+        }
+    }
+    fprintf(out, "%zu applied revision%s: %zu ok, %zu edited, %zu missing, %zu unrecorded, "
+            "%zu without checksum\n",
+            r->n, r->n == 1 ? "" : "s", r->count[VALIDATE_OK], r->count[VALIDATE_EDITED],
+            r->count[VALIDATE_MISSING], r->count[VALIDATE_UNRECORDED],
+            r->count[VALIDATE_NO_CHECKSUM]);
+}
+
+/* Print what repair recorded: the edited and unrecorded items. */
+static void print_repaired(const struct validate_report *r, FILE *out)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const struct validate_item *it = &r->items[i];
+
+        if (it->state == VALIDATE_EDITED)
+            fprintf(out, "repaired: revision %s (%s): recorded sha256 %.12s\u2026 (was "
+                    "%.12s\u2026)\n", it->id, validate_item_file(it), it->now, it->recorded);
+        else if (it->state == VALIDATE_UNRECORDED)
+            fprintf(out, "repaired: revision %s (%s): recorded sha256 %.12s\u2026 (none "
+                    "before)\n", it->id, validate_item_file(it), it->now);
+    }
+}
+
+static int run_validate(struct ctx *ctx, int verbose, struct err *e)
+{
+    struct version_session s;
+    struct validate_report r = VALIDATE_REPORT_INIT;
+    char **heads = NULL;
+    size_t n_heads = 0;
+    int ret = -1;
+
+    if (version_session_open(&s, ctx->cfg.url, ctx->cfg.version_schema, ctx->cfg.version_table,
+                             ctx->cfg.history_table, e) < 0)
+        return -1;
+    if (versions_read(&s.v, &s.db, &heads, &n_heads, e) < 0 ||
+        validate_collect(&s.db, &s.v, ctx->graph, heads, n_heads, &r, e) < 0)
+        goto out;
+    print_report(&r, verbose, stdout);
+    if (r.count[VALIDATE_EDITED] || r.count[VALIDATE_MISSING]) {
+        err_set(e, ERR_FAIL, "validation failed: %zu edited, %zu missing",
+                r.count[VALIDATE_EDITED], r.count[VALIDATE_MISSING]);
+        goto out;
+    }
+    ret = 0;
+out:
+    fflush(stdout);
+    validate_report_release(&r);
+    versions_ids_free(heads, n_heads);
+    version_session_close(&s);
+    return ret;
+}
+
+/* Repair writes the history table: under the migration lock, so that it
+ * neither races a run's checks nor reads heads a run is moving. */
+static int run_repair(struct ctx *ctx, double lock_wait_s, struct err *e)
+{
+    struct version_session s;
+    struct validate_report r = VALIDATE_REPORT_INIT;
+    struct mlock_opts mo = { lock_wait_s, ctx->quiet ? NULL : stderr, "" };
+    struct err ignored = ERR_INIT;
+    char **heads = NULL;
+    size_t n_heads = 0, n_recorded = 0;
+    int64_t key = 0;
+    int locked = 0;
+    int ret = -1;
+
+    if (version_session_open(&s, ctx->cfg.url, ctx->cfg.version_schema, ctx->cfg.version_table,
+                             ctx->cfg.history_table, e) < 0)
+        return -1;
+    key = mlock_key(versions_lock_name(&s.v));
+    if (mlock_take(&s.db, key, versions_lock_name(&s.v), &mo, e) < 0)
+        goto out;
+    locked = 1;
+    if (versions_read(&s.v, &s.db, &heads, &n_heads, e) < 0 ||
+        validate_collect(&s.db, &s.v, ctx->graph, heads, n_heads, &r, e) < 0 ||
+        validate_repair(&s.db, &s.v, &r, &n_recorded, e) < 0)
+        goto out;
+    print_repaired(&r, stdout);
+    printf("%zu checksum%s recorded\n", n_recorded, n_recorded == 1 ? "" : "s");
+    if (r.count[VALIDATE_MISSING]) {
+        print_report(&r, 0, stdout);
+        err_set(e, ERR_FAIL, "%zu applied revision%s missing from '%s': restore %s",
+                r.count[VALIDATE_MISSING], r.count[VALIDATE_MISSING] == 1 ? "" : "s",
+                ctx->cfg.dir ? ctx->cfg.dir : "plugins",
+                r.count[VALIDATE_MISSING] == 1 ? "its plugin" : "their plugins");
+        goto out;
+    }
+    ret = 0;
+out:
+    fflush(stdout);
+    if (locked)
+        mlock_release(&s.db, key, &ignored);
+    validate_report_release(&r);
+    versions_ids_free(heads, n_heads);
+    version_session_close(&s);
+    return ret;
+}
+
+static int parse_secs(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+
+    if (end == s || *end || !isfinite(v) || v < 0 || v > 1e7)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static int run(int argc, char **argv, struct ctx *ctx, int repair)
 {
-    static const struct option opts[] = {
+    static const struct option validate_opts[] = {
         { "help", no_argument, NULL, 'h' },
         { "verbose", no_argument, NULL, 'v' },
         { NULL, 0, NULL, 0 },
     };
+    static const struct option repair_opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "lock-wait", required_argument, NULL, 'w' },
+        { NULL, 0, NULL, 0 },
+    };
+    const struct option *opts = repair ? repair_opts : validate_opts;
     const char *const *usage = repair ? repair_usage : validate_usage;
+    double lock_wait_s = 0;
     int verbose = ctx->verbose;
     int c;
 
@@ -45,11 +203,15 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
         case 'h':
             return cli_usage(usage, 0);
         case 'v':
-            if (!repair) {
-                verbose = 1;
-                break;
+            verbose = 1;
+            break;
+        case 'w':
+            if (parse_secs(optarg, &lock_wait_s) < 0) {
+                fprintf(stderr, "runner: error: --lock-wait needs a number of seconds, got '%s'\n",
+                        optarg);
+                return cli_usage(usage, 1);
             }
-            /* fall through */
+            break;
         default:
             fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
             return cli_usage(usage, 1);
@@ -59,7 +221,13 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
         fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
         return cli_usage(usage, 1);
     }
-    return validate_run(ctx, repair, verbose, stdout, &ctx->err) < 0 ? 1 : 0;
+    if (!ctx->graph) {
+        err_set(&ctx->err, ERR_FAIL, "no revision graph");
+        return 1;
+    }
+    if (repair)
+        return run_repair(ctx, lock_wait_s, &ctx->err) < 0 ? 1 : 0;
+    return run_validate(ctx, verbose, &ctx->err) < 0 ? 1 : 0;
 }
 
 int cmd_validate(int argc, char **argv, struct ctx *ctx)

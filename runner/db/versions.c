@@ -1,81 +1,26 @@
-/* versions.c -- Alembic's version table and runner's history table; see
+/* versions.c -- Alembic's version table and its one resolved name; see
  * versions.h. */
 #include "versions.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <uv.h>
 
-#include "cli.h"
 #include "pg.h"
+#include "sql_quote.h"
+#include "strbuf.h"
 
-/* PostgreSQL's reserved (and type/function-name) keywords: SQLAlchemy
- * quotes these, so offline output quotes them the same way. */
-static const char *const reserved[] = {
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
-    "authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
-    "column", "concurrently", "constraint", "create", "cross", "current_catalog",
-    "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
-    "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end",
-    "except", "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant", "group",
-    "having", "ilike", "in", "initially", "inner", "intersect", "into", "is", "isnull",
-    "join", "lateral", "leading", "left", "like", "limit", "localtime", "localtimestamp",
-    "natural", "not", "notnull", "null", "offset", "on", "only", "or", "order", "outer",
-    "overlaps", "placing", "primary", "references", "returning", "right", "select",
-    "session_user", "similar", "some", "symmetric", "table", "tablesample", "then", "to",
-    "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when",
-    "where", "window", "with", NULL,
-};
-
-char *versions_quote(const char *name)
-{
-    int bare = name && (islower((unsigned char)name[0]) || name[0] == '_');
-    size_t n = 0;
-    char *out, *p;
-
-    for (const char *s = name; bare && *s; s++)
-        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' || *s == '$'))
-            bare = 0;
-    for (size_t i = 0; bare && reserved[i]; i++)
-        if (strcmp(reserved[i], name) == 0)
-            bare = 0;
-    if (bare)
-        return strdup(name);
-    for (const char *s = name ? name : ""; *s; s++)
-        n += *s == '"' ? 2 : 1;
-    out = malloc(n + 3);
-    if (!out)
-        return NULL;
-    p = out;
-    *p++ = '"';
-    for (const char *s = name ? name : ""; *s; s++) {
-        if (*s == '"')
-            *p++ = '"';
-        *p++ = *s;
-    }
-    *p++ = '"';
-    *p = '\0';
-    return out;
-}
-
+/* The rendered [schema.]name: caller frees; NULL when out of memory. */
 static char *qualified(const char *schema, const char *name)
 {
-    char *qs = NULL, *qn = versions_quote(name), *out = NULL;
+    struct strbuf sb = STRBUF_INIT;
 
-    if (!qn)
-        return NULL;
-    if (!schema || !*schema)
-        return qn;
-    qs = versions_quote(schema);
-    if (qs && asprintf(&out, "%s.%s", qs, qn) < 0)
-        out = NULL;
-    free(qs);
-    free(qn);
-    return out;
+    if (schema && *schema) {
+        sql_quote_ident_min(&sb, schema);
+        strbuf_addch(&sb, '.');
+    }
+    sql_quote_ident_min(&sb, name);
+    return strbuf_detach(&sb);
 }
 
 static char *label(const char *schema, const char *name)
@@ -90,91 +35,126 @@ static char *label(const char *schema, const char *name)
     return strdup(name);
 }
 
-int versions_init(struct versions *v, const struct config *cfg, struct err *e)
+/* (Re)render the table names for schema (NULL: unqualified); the lock
+ * name too when `resolved`. */
+static int render_names(struct versions *v, const char *schema, int resolved, struct err *e)
 {
-    const char *table = cfg->version_table && *cfg->version_table ? cfg->version_table
-                                                                   : "alembic_version";
-    const char *history = cfg->history_table && *cfg->history_table ? cfg->history_table
-                                                                     : "runner_history";
-    const char *schema = cfg->version_schema;
+    char *table = qualified(schema, v->name), *history = qualified(schema, v->hname);
+    char *lock_name = NULL;
+
+    if (resolved && asprintf(&lock_name, "%s.%s", schema, v->name) < 0)
+        lock_name = NULL;
+    if (!table || !history || (resolved && !lock_name)) {
+        free(table);
+        free(history);
+        free(lock_name);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    free(v->table);
+    free(v->history);
+    free(v->lock_name);
+    v->table = table;
+    v->history = history;
+    v->lock_name = lock_name;
+    return 0;
+}
+
+int versions_init(struct versions *v, const char *schema, const char *table,
+                  const char *history_table, struct err *e)
+{
+    const char *history = history_table && *history_table ? history_table : "runner_history";
     char *pkc = NULL;
+    struct strbuf sb = STRBUF_INIT;
 
     memset(v, 0, sizeof(*v));
+    if (!table || !*table)
+        table = "alembic_version";
     if (strlen(table) > 63 || strlen(history) > 63)
         return err_set(e, ERR_USAGE, "table name '%s' is longer than 63 bytes",
                        strlen(table) > 63 ? table : history);
+    v->configured = schema && *schema;
+    v->schema = v->configured ? strdup(schema) : NULL;
+    v->name = strdup(table);
+    v->hname = strdup(history);
     /* alembic: "%s_pkc" % version_table */
     if (asprintf(&pkc, "%s_pkc", table) < 0)
         pkc = NULL;
-    v->table = qualified(schema, table);
-    v->history = qualified(schema, history);
+    if (pkc) {
+        sql_quote_ident_min(&sb, pkc);
+        v->pkc = strbuf_detach(&sb);
+    }
+    free(pkc);
     v->label = label(schema, table);
     v->hlabel = label(schema, history);
-    v->pkc = pkc ? versions_quote(pkc) : NULL;
-    free(pkc);
-    v->raw[0] = strdup(table);
-    v->raw[1] = strdup(history);
-    v->raw[2] = schema && *schema ? strdup(schema) : NULL;
-    if (!v->table || !v->history || !v->label || !v->hlabel || !v->pkc || !v->raw[0] ||
-        !v->raw[1] || (schema && *schema && !v->raw[2])) {
+    if ((v->configured && !v->schema) || !v->name || !v->hname || !v->label || !v->hlabel ||
+        !v->pkc || render_names(v, v->schema, 0, e) < 0) {
         versions_release(v);
         return err_set(e, ERR_FAIL, "out of memory");
     }
+    /* even with a configured schema the lock name waits for
+     * versions_resolve(): every caller resolves, so none can forget */
     return 0;
 }
 
 void versions_release(struct versions *v)
 {
+    free(v->schema);
+    free(v->name);
+    free(v->hname);
     free(v->table);
     free(v->history);
     free(v->label);
     free(v->hlabel);
     free(v->pkc);
-    for (size_t i = 0; i < 3; i++)
-        free(v->raw[i]);
     free(v->lock_name);
     memset(v, 0, sizeof(*v));
 }
 
 int versions_resolve(struct versions *v, struct pg *db, struct err *e)
 {
-    static const char sql[] =
-        "SELECT coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n"
-        " ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)), current_schema())";
     struct pg_rows r = PG_ROWS_INIT;
-    const char *params[] = { v->table };
-    const char *schema = v->raw[2];
-    char *table = NULL, *history = NULL;
+    char *bare = NULL;
+    const char *params[1];
+    const char *found, *current;
     int ret = -1;
 
-    if (!schema) {
-        if (pg_query(db, sql, 1, params, &r, NULL, e) < 0)
-            return err_prefix(e, "cannot find the schema of '%s'", v->label);
-        if (!pg_rows_get(&r, 0, 0)) {
-            pg_rows_release(&r);
-            return err_set(e, ERR_FAIL, "no schema for '%s': search_path names none that "
-                           "exists", v->label);
-        }
-        schema = pg_rows_get(&r, 0, 0);
+    if (v->configured)
+        return render_names(v, v->schema, 1, e);
+    /* to_regclass() reads its argument as SQL text: the unqualified name,
+     * quoted as a statement would write it, is looked up through the
+     * search_path exactly as the statements would look it up */
+    bare = qualified(NULL, v->name);
+    if (!bare)
+        return err_set(e, ERR_FAIL, "out of memory");
+    params[0] = bare;
+    if (pg_query(db,
+                 "SELECT (SELECT n.nspname::text FROM pg_catalog.pg_class c "
+                 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                 "WHERE c.oid = pg_catalog.to_regclass($1)), "
+                 "pg_catalog.current_schema()::text, pg_catalog.current_setting('search_path')",
+                 1, params, &r, NULL, e) < 0) {
+        err_prefix(e, "cannot find the schema of version table '%s'", v->label);
+        goto out;
     }
-    table = qualified(schema, v->raw[0]);
-    history = qualified(schema, v->raw[1]);
-    free(v->lock_name);
-    if (!table || !history || asprintf(&v->lock_name, "%s.%s", schema, v->raw[0]) < 0) {
-        v->lock_name = NULL;
+    found = pg_rows_get(&r, 0, 0);
+    current = pg_rows_get(&r, 0, 1);
+    if (!found && !current) {
+        err_set(e, ERR_FAIL,
+                "no schema for version table '%s': search_path '%s' names no existing schema; "
+                "set --version-schema or the role's search_path",
+                v->label, pg_rows_get(&r, 0, 2) ? pg_rows_get(&r, 0, 2) : "");
+        goto out;
+    }
+    free(v->schema);
+    v->schema = strdup(found ? found : current);
+    if (!v->schema) {
         err_set(e, ERR_FAIL, "out of memory");
         goto out;
     }
-    free(v->table);
-    free(v->history);
-    v->table = table;
-    v->history = history;
-    table = history = NULL;
-    ret = 0;
+    ret = render_names(v, v->schema, 1, e);
 out:
-    free(table);
-    free(history);
     pg_rows_release(&r);
+    free(bare);
     return ret;
 }
 
@@ -192,8 +172,7 @@ void versions_ids_free(char **ids, size_t n)
     free(ids);
 }
 
-/* Does the (rendered) relation exist?  1, 0 or -1. */
-static int table_exists(struct pg *db, const char *rendered, struct err *e)
+int versions_table_exists(struct pg *db, const char *rendered, struct err *e)
 {
     struct pg_rows r = PG_ROWS_INIT;
     const char *params[] = { rendered };
@@ -206,8 +185,8 @@ static int table_exists(struct pg *db, const char *rendered, struct err *e)
     return ret;
 }
 
-/* Columns of an existing table: rows of (name, type, not null). */
-static int table_columns(struct pg *db, const char *rendered, struct pg_rows *r, struct err *e)
+int versions_table_columns(struct pg *db, const char *rendered, struct pg_rows *r,
+                           struct err *e)
 {
     const char *params[] = { rendered };
 
@@ -227,7 +206,7 @@ static int check_version_layout(const struct versions *v, struct pg *db, struct 
     size_t len = 0;
     int ok;
 
-    if (table_columns(db, v->table, &r, e) < 0)
+    if (versions_table_columns(db, v->table, &r, e) < 0)
         return -1;
     ok = r.n_rows == 1 && strcmp(pg_rows_get(&r, 0, 0), "version_num") == 0 &&
          (strncmp(pg_rows_get(&r, 0, 1), "character varying", 17) == 0 ||
@@ -250,33 +229,6 @@ static int check_version_layout(const struct versions *v, struct pg *db, struct 
     return 0;
 }
 
-static const char *const history_columns[] = {
-    "id", "revision", "direction", "checksum", "started_at", "duration_ms",
-    "db_user", "hostname", "runner_version", "success", NULL,
-};
-
-static int check_history_layout(const struct versions *v, struct pg *db, struct err *e)
-{
-    struct pg_rows r = PG_ROWS_INIT;
-    int ret = 0;
-
-    if (table_columns(db, v->history, &r, e) < 0)
-        return -1;
-    for (size_t k = 0; history_columns[k] && ret == 0; k++) {
-        int seen = 0;
-
-        for (size_t i = 0; i < r.n_rows; i++)
-            if (strcmp(pg_rows_get(&r, i, 0), history_columns[k]) == 0)
-                seen = 1;
-        if (!seen)
-            ret = err_set(e, ERR_FAIL,
-                          "history table '%s' has an unexpected layout: no column '%s'",
-                          v->hlabel, history_columns[k]);
-    }
-    pg_rows_release(&r);
-    return ret;
-}
-
 int versions_read(const struct versions *v, struct pg *db, char ***ids, size_t *n,
                   struct err *e)
 {
@@ -288,7 +240,7 @@ int versions_read(const struct versions *v, struct pg *db, char ***ids, size_t *
 
     *ids = NULL;
     *n = 0;
-    exists = table_exists(db, v->table, e);
+    exists = versions_table_exists(db, v->table, e);
     if (exists <= 0)
         return exists;
     if (check_version_layout(v, db, e) < 0)
@@ -326,9 +278,8 @@ out:
 int versions_ensure(const struct versions *v, struct pg *db, struct err *e)
 {
     char *sql = NULL;
-    int exists, ret = -1;
+    int exists = versions_table_exists(db, v->table, e);
 
-    exists = table_exists(db, v->table, e);
     if (exists < 0)
         return -1;
     if (exists) {
@@ -341,60 +292,21 @@ int versions_ensure(const struct versions *v, struct pg *db, struct err *e)
                      v->table, v->pkc) < 0)
             return err_set(e, ERR_FAIL, "out of memory");
         if (pg_exec(db, sql, e) < 0) {
-            err_prefix(e, "cannot create version table '%s'", v->label);
-            goto out;
+            free(sql);
+            return err_prefix(e, "cannot create version table '%s'", v->label);
         }
         free(sql);
-        sql = NULL;
     }
-    exists = table_exists(db, v->history, e);
-    if (exists < 0)
-        goto out;
-    if (exists) {
-        ret = check_history_layout(v, db, e);
-        goto out;
-    }
-    if (asprintf(&sql,
-                 "CREATE TABLE %s ("
-                 "id BIGSERIAL PRIMARY KEY, "
-                 "revision VARCHAR(32) NOT NULL, "
-                 "direction VARCHAR(16) NOT NULL, "
-                 "checksum VARCHAR(64), "
-                 "started_at TIMESTAMP WITH TIME ZONE NOT NULL, "
-                 "duration_ms BIGINT NOT NULL, "
-                 "db_user TEXT NOT NULL DEFAULT current_user, "
-                 "hostname TEXT, "
-                 "runner_version TEXT NOT NULL, "
-                 "success BOOLEAN NOT NULL)",
-                 v->history) < 0) {
-        sql = NULL;
-        err_set(e, ERR_FAIL, "out of memory");
-        goto out;
-    }
-    if (pg_exec(db, sql, e) < 0) {
-        err_prefix(e, "cannot create history table '%s'", v->hlabel);
-        goto out;
-    }
-    ret = 0;
-out:
-    free(sql);
-    return ret;
+    return history_ensure(v, db, e);
 }
 
 int versions_check_known(const struct graph *g, char *const *ids, size_t n, struct err *e)
 {
-    for (size_t i = 0; i < n; i++) {
-        int known = 0;
-
-        for (size_t k = 0; !known && k < graph_count(g); k++)
-            known = strcmp(graph_at(g, k)->id, ids[i]) == 0;
-        if (!known)
+    for (size_t i = 0; i < n; i++)
+        if (!graph_find(g, ids[i]))
             return err_set(e, ERR_FAIL, "Can't locate revision identified by '%s'", ids[i]);
-    }
     return 0;
 }
-
-/* ---- the HeadMaintainer's three primitives, online ---- */
 
 static int vt_insert(const struct versions *v, struct pg *db, const char *id, struct err *e)
 {
@@ -485,140 +397,6 @@ int versions_purge(const struct versions *v, struct pg *db, struct err *e)
     return ret;
 }
 
-/* The history row's eight parameters, in the order of HISTORY_VALUES. */
-struct history_params {
-    char host[256];
-    char started[64];
-    char duration[32];
-    const char *p[8];
-};
-
-#define HISTORY_COLUMNS                                                          \
-    "(revision, direction, checksum, started_at, duration_ms, db_user, hostname, " \
-    "runner_version, success)"
-/* $n placeholders from `base` on: base+1 revision ... base+8 success */
-#define HISTORY_VALUES(a, b, c, d, e, f, g, h)                                    \
-    "($" #a ", $" #b ", $" #c ", to_timestamp($" #d "::double precision), $" #e    \
-    ", current_user, $" #f ", $" #g ", $" #h ")"
-
-static void history_params(const struct history_row *h, struct history_params *hp)
-{
-    if (gethostname(hp->host, sizeof(hp->host) - 1) < 0)
-        hp->host[0] = '\0';
-    hp->host[sizeof(hp->host) - 1] = '\0';
-    snprintf(hp->started, sizeof(hp->started), "%.6f", h->started_at);
-    snprintf(hp->duration, sizeof(hp->duration), "%lld", h->duration_ms);
-    hp->p[0] = h->revision;
-    hp->p[1] = h->direction;
-    hp->p[2] = h->checksum && *h->checksum ? h->checksum : NULL;
-    hp->p[3] = hp->started;
-    hp->p[4] = hp->duration;
-    hp->p[5] = hp->host[0] ? hp->host : NULL;
-    hp->p[6] = RUNNER_VERSION;
-    hp->p[7] = h->success ? "true" : "false";
-}
-
-int versions_record(const struct versions *v, struct pg *db, const struct history_row *h,
-                    struct err *e)
-{
-    struct history_params hp;
-    char *sql = NULL;
-    int ret;
-
-    history_params(h, &hp);
-    if (asprintf(&sql, "INSERT INTO %s " HISTORY_COLUMNS " VALUES "
-                 HISTORY_VALUES(1, 2, 3, 4, 5, 6, 7, 8), v->history) < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
-    ret = pg_exec_params(db, sql, 8, hp.p, e);
-    free(sql);
-    if (ret < 0)
-        err_prefix(e, "cannot record history in '%s'", v->hlabel);
-    return ret;
-}
-
-int versions_run_start(const struct versions *v, struct pg *db, const char *revision,
-                       FILE *log, long long *id, struct err *e)
-{
-    struct history_row h = { revision ? revision : "", "run", NULL, 0, -1, 0 };
-    struct history_params hp;
-    struct pg_rows rows = PG_ROWS_INIT;
-    struct timespec ts;
-    char *sql = NULL;
-    int exists;
-    int ret = -1;
-
-    *id = 0;
-    exists = table_exists(db, v->history, e);
-    if (exists <= 0)
-        return exists;
-    /* we hold the lock: an unfinished marker is a run that died */
-    if (asprintf(&sql,
-                 "UPDATE %s SET duration_ms = -2 WHERE direction = 'run' AND duration_ms = -1 "
-                 "RETURNING to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ'), "
-                 "coalesce(hostname, '?'), db_user, revision",
-                 v->history) < 0) {
-        sql = NULL;
-        err_set(e, ERR_FAIL, "out of memory");
-        goto out;
-    }
-    if (pg_query(db, sql, 0, NULL, &rows, NULL, e) < 0)
-        goto out;
-    for (size_t i = 0; i < rows.n_rows && log; i++)
-        fprintf(log,
-                "runner: warning: the run started %s on host '%s' by '%s' (at revision '%s') "
-                "did not finish: it was killed or crashed; every revision it committed is in "
-                "the version table and the one it was running was rolled back (unless it ran outside a "
-                "transaction)\n",
-                pg_rows_get(&rows, i, 0), pg_rows_get(&rows, i, 1), pg_rows_get(&rows, i, 2),
-                pg_rows_get(&rows, i, 3));
-    free(sql);
-    clock_gettime(CLOCK_REALTIME, &ts);
-    h.started_at = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-    history_params(&h, &hp);
-    if (asprintf(&sql, "INSERT INTO %s " HISTORY_COLUMNS " VALUES "
-                 HISTORY_VALUES(1, 2, 3, 4, 5, 6, 7, 8) " RETURNING id", v->history) < 0) {
-        sql = NULL;
-        err_set(e, ERR_FAIL, "out of memory");
-        goto out;
-    }
-    pg_rows_release(&rows);
-    if (pg_query(db, sql, 8, hp.p, &rows, NULL, e) < 0)
-        goto out;
-    *id = rows.n_rows ? strtoll(pg_rows_get(&rows, 0, 0), NULL, 10) : 0;
-    ret = 0;
-out:
-    if (ret < 0)
-        err_prefix(e, "cannot record the run in '%s'", v->hlabel);
-    pg_rows_release(&rows);
-    free(sql);
-    return ret;
-}
-
-int versions_run_finish(const struct versions *v, struct pg *db, long long id,
-                        double started_at, int success, struct err *e)
-{
-    struct timespec ts;
-    char duration[32], idbuf[32];
-    const char *params[3] = { duration, success ? "true" : "false", idbuf };
-    char *sql = NULL;
-    int ret;
-
-    if (id <= 0)
-        return 0;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(duration, sizeof(duration), "%lld",
-             (long long)(((double)ts.tv_sec + ts.tv_nsec / 1e9 - started_at) * 1000.0));
-    snprintf(idbuf, sizeof(idbuf), "%lld", id);
-    if (asprintf(&sql, "UPDATE %s SET duration_ms = $1, success = $2 WHERE id = $3",
-                 v->history) < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
-    ret = pg_exec_params(db, sql, 3, params, e);
-    free(sql);
-    if (ret < 0)
-        err_prefix(e, "cannot record the end of the run in '%s'", v->hlabel);
-    return ret;
-}
-
 int versions_step_done(const struct versions *v, struct pg *db, const struct step *s,
                        const struct history_row *h, struct err *e)
 {
@@ -631,11 +409,11 @@ int versions_step_done(const struct versions *v, struct pg *db, const struct ste
     if (s->vt != VT_UPDATE) {
         if (versions_apply(v, db, s, e) < 0)
             return -1;
-        return versions_record(v, db, h, e);
+        return history_record(v, db, h, e);
     }
     /* The common step, one round trip: both rows in one statement; the
      * count of moved rows is checked as alembic checks its rowcount. */
-    history_params(h, &hp);
+    history_bind(h, &hp);
     params[0] = s->to;
     params[1] = s->from;
     memcpy(params + 2, hp.p, sizeof(hp.p));
@@ -678,17 +456,17 @@ void versions_render_drop(const struct versions *v, FILE *out)
     fprintf(out, "DROP TABLE %s;\n\n", v->table);
 }
 
-/* Alembic renders the ids as literal_column("'%s'"): no escaping; ids
- * are plain [A-Za-z0-9_] in practice, but a quote is doubled here. */
+/* Alembic renders the ids as literal_column("'%s'"), unescaped; the one
+ * literal quoter writes the same text for every id without a quote or a
+ * backslash, and a literal that means the same under either
+ * standard_conforming_strings for the rest. */
 static void literal(FILE *out, const char *id)
 {
-    fputc('\'', out);
-    for (const char *p = id; *p; p++) {
-        if (*p == '\'')
-            fputc('\'', out);
-        fputc(*p, out);
-    }
-    fputc('\'', out);
+    struct strbuf sb = STRBUF_INIT;
+
+    sql_quote_literal(&sb, id);
+    fputs(strbuf_str(&sb), out);
+    strbuf_release(&sb);
 }
 
 static void r_insert(const struct versions *v, FILE *out, const char *id)
@@ -737,113 +515,4 @@ void versions_render_step(const struct versions *v, FILE *out, const struct step
         r_update(v, out, s->from, s->to);
         break;
     }
-}
-
-/* ---- for read-only commands ---- */
-
-/* Connect, run fn, disconnect. */
-static int with_db(struct ctx *ctx, int (*fn)(struct versions *v, struct pg *db, void *arg),
-                   void *arg, struct err *e)
-{
-    uv_loop_t loop;
-    struct pg db = PG_INIT;
-    struct versions v = VERSIONS_INIT;
-    int ret = -1;
-    int rc = uv_loop_init(&loop);
-
-    if (rc < 0)
-        return err_set(e, ERR_FAIL, "cannot start the event loop: %s", uv_strerror(rc));
-    if (versions_init(&v, &ctx->cfg, e) < 0)
-        goto out;
-    if (pg_open(&db, &loop, ctx->cfg.url, e) < 0)
-        goto out;
-    ret = fn(&v, &db, arg);
-out:
-    pg_close(&db);
-    versions_release(&v);
-    uv_loop_close(&loop);
-    return ret;
-}
-
-struct read_args {
-    char ***ids;
-    size_t *n;
-    struct err *e;
-};
-
-static int read_fn(struct versions *v, struct pg *db, void *arg)
-{
-    struct read_args *a = arg;
-
-    return versions_read(v, db, a->ids, a->n, a->e);
-}
-
-int versions_read_current(struct ctx *ctx, char ***ids, size_t *n, struct err *e)
-{
-    struct read_args a = { ids, n, e };
-
-    *ids = NULL;
-    *n = 0;
-    return with_db(ctx, read_fn, &a, e);
-}
-
-struct print_args {
-    FILE *out;
-    struct err *e;
-};
-
-static int print_fn(struct versions *v, struct pg *db, void *arg)
-{
-    struct print_args *a = arg;
-    struct pg_rows r = PG_ROWS_INIT;
-    char *sql = NULL;
-    int exists = table_exists(db, v->history, a->e);
-
-    if (exists < 0)
-        return -1;
-    if (!exists) {
-        fprintf(a->out, "no history: table '%s' does not exist\n", v->hlabel);
-        return 0;
-    }
-    if (check_history_layout(v, db, a->e) < 0)
-        return -1;
-    if (asprintf(&sql,
-                 "SELECT id, to_char(started_at AT TIME ZONE 'UTC', "
-                 "'YYYY-MM-DD HH24:MI:SS'), direction, revision, duration_ms, db_user, "
-                 "coalesce(hostname, ''), runner_version, success, coalesce(checksum, '') "
-                 "FROM %s ORDER BY id",
-                 v->history) < 0)
-        return err_set(a->e, ERR_FAIL, "out of memory");
-    if (pg_query(db, sql, 0, NULL, &r, NULL, a->e) < 0) {
-        free(sql);
-        return -1;
-    }
-    for (size_t i = 0; i < r.n_rows; i++) {
-        const char *sum = pg_rows_get(&r, i, 9);
-        const char *ms = pg_rows_get(&r, i, 4);
-        const char *status = strcmp(pg_rows_get(&r, i, 8), "t") == 0 ? "ok" : "FAILED";
-
-        /* a run marker (versions_run_start): -1 still running, -2 died */
-        if (strcmp(ms, "-1") == 0) {
-            status = "RUNNING";
-            ms = "-";
-        } else if (strcmp(ms, "-2") == 0) {
-            status = "DIED (killed or crashed)";
-            ms = "-";
-        }
-        fprintf(a->out, "%s UTC  %-9s %-12s %6s ms  %s@%s  runner %s  %s%s%.12s\n",
-                pg_rows_get(&r, i, 1), pg_rows_get(&r, i, 2), pg_rows_get(&r, i, 3), ms,
-                pg_rows_get(&r, i, 5), pg_rows_get(&r, i, 6), pg_rows_get(&r, i, 7), status,
-                *sum ? "  sha256:" : "", sum);
-    }
-    pg_rows_release(&r);
-    free(sql);
-    return 0;
-}
-
-int versions_print_history(struct ctx *ctx, FILE *out, struct err *e)
-{
-    struct print_args a = { out, e };
-
-    return with_db(ctx, print_fn, &a, e);
 }

@@ -1,4 +1,4 @@
-/* versions.h -- the version table (Alembic's) and the history table.
+/* versions.h -- the version table (Alembic's) and the one name it has.
  *
  * The version table is exactly Alembic's, so a database migrated by
  * Alembic 1.8 with the same ids is taken over as is:
@@ -10,53 +10,72 @@
  * with one row per current head, changed per step as Alembic's
  * HeadMaintainer.update_to_step() does (insert, update, delete, merge,
  * unmerge; an update or delete that does not hit exactly one row is an
- * error).  Beside it, the history table (runner_history) gets one row per
- * executed step.  Offline (--sql) the same statements are rendered as
- * Alembic renders them.  Transactions and plugins are migrate.c's. */
+ * error).  Offline (--sql) the same statements are rendered as Alembic
+ * renders them, every identifier and literal through sql_quote.h.
+ *
+ * One name: versions_resolve() fixes the schema once per session, so that
+ * every statement on the version and history tables and the migration
+ * lock's key (versions_lock_name()) name the same table, whatever the
+ * session's search_path finds later.  The history table (history.h)
+ * lives in the same schema.  Transactions, the lock and plugins are
+ * migrate.c's and mlock.c's. */
 #ifndef RUNNER_VERSIONS_H
 #define RUNNER_VERSIONS_H
 
 #include <stddef.h>
 #include <stdio.h>
 
-#include "config.h"
 #include "err.h"
 #include "graph.h"
+#include "history.h"
 
 struct pg;
-struct ctx;
+struct pg_rows;
 
-/* Names of the two tables, rendered once.  versions_init() fills it from
- * the config; versions_release() frees it. */
+/* Names of the two tables, rendered.  versions_init() fills it,
+ * versions_resolve() qualifies it, versions_release() frees it. */
 struct versions {
+    char *schema;       /* --version-schema, else the resolved one; NULL before resolve */
+    int configured;     /* schema was given: versions_resolve() asks nothing */
+    char *name;         /* version table name, as given (unquoted) */
+    char *hname;        /* history table name, as given */
     char *table;        /* version table, rendered (quoted when needed, schema-qualified) */
     char *history;      /* history table, rendered likewise */
     char *label;        /* version table for messages: "alembic_version" or "s.alembic_version" */
     char *hlabel;       /* history table for messages */
     char *pkc;          /* primary key constraint name, rendered: alembic_version_pkc */
-    char *raw[3];       /* provisional: table, history, schema as given (schema NULL) */
-    char *lock_name;    /* provisional: "schema.table", set by versions_resolve() */
+    char *lock_name;    /* "schema.table" unquoted; NULL before versions_resolve() */
 };
 
-#define VERSIONS_INIT { NULL, NULL, NULL, NULL, NULL, { NULL, NULL, NULL }, NULL }
+#define VERSIONS_INIT { NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
-int versions_init(struct versions *v, const struct config *cfg, struct err *e);
+/* schema NULL or "": resolved later by versions_resolve(); table and
+ * history_table NULL or "": alembic_version and runner_history.  A name
+ * longer than 63 bytes is a usage error. */
+int versions_init(struct versions *v, const char *schema, const char *table,
+                  const char *history_table, struct err *e);
 void versions_release(struct versions *v);
 
-/* Once per session, right after connecting: unless a schema was
- * configured, the schema of the version table (the one to_regclass finds
- * for the unqualified name through search_path, else current_schema(),
- * where it would be created), and every table name in v re-rendered
- * schema-qualified, so that every later statement uses that one name. */
+/* Once per session, right after connecting.  Without a configured schema:
+ * the schema in which to_regclass() finds the unqualified version table
+ * through the session's search_path, else the one a new table would be
+ * created in (current_schema()); a search_path naming no existing schema
+ * is an error.  Then every name in *v is rendered schema-qualified.  The
+ * message labels keep the spelling the user gave. */
 int versions_resolve(struct versions *v, struct pg *db, struct err *e);
 
-/* "schema.table" of the version table after versions_resolve() (the
- * migration lock's key is hashed from it); NULL before. */
+/* "schema.table", unquoted: the text the migration lock's key is hashed
+ * from.  Borrowed; NULL before versions_resolve(). */
 const char *versions_lock_name(const struct versions *v);
 
-/* Identifier as SQLAlchemy renders it: bare when a lowercase legal
- * non-reserved name, else double-quoted with '"' doubled.  Caller frees. */
-char *versions_quote(const char *name);
+/* Does the relation `rendered` (a quoted, maybe qualified name) exist?
+ * 1, 0, or -1 with *e. */
+int versions_table_exists(struct pg *db, const char *rendered, struct err *e);
+
+/* Columns of the existing relation `rendered`: rows of (name, type, not
+ * null) into *r (caller releases). */
+int versions_table_columns(struct pg *db, const char *rendered, struct pg_rows *r,
+                           struct err *e);
 
 /* The current heads (rows of the version table) into *ids (caller frees
  * each and the array with versions_ids_free()).  A missing table means no
@@ -80,50 +99,14 @@ int versions_apply(const struct versions *v, struct pg *db, const struct step *s
 /* DELETE every row (stamp --purge). */
 int versions_purge(const struct versions *v, struct pg *db, struct err *e);
 
-/* One row of the history table. */
-struct history_row {
-    const char *revision;
-    const char *direction;      /* "upgrade", "downgrade", "stamp" */
-    const char *checksum;       /* the plugin's source_sha256; "" or NULL: none */
-    double started_at;          /* seconds since the epoch */
-    long long duration_ms;
-    int success;
-};
-
-int versions_record(const struct versions *v, struct pg *db, const struct history_row *h,
-                    struct err *e);
-
-/* versions_apply() and versions_record() together; a plain update (the
+/* versions_apply() and history_record() together; a plain update (the
  * usual step) takes one round trip instead of two. */
 int versions_step_done(const struct versions *v, struct pg *db, const struct step *s,
                        const struct history_row *h, struct err *e);
-
-/* A run's marker: a history row with direction 'run' and duration_ms -1,
- * committed before the first step and finished (duration, success) after
- * the last.  A process that is killed or crashes mid-run leaves it
- * unfinished, which is how the next run knows to say so.  Call with the
- * migration lock held and outside any transaction.
- *
- * versions_run_start() first reports every unfinished marker (a previous
- * run that died) as a warning on `log` and closes it, then writes ours;
- * *id is 0 when the history table does not exist yet (nothing to mark). */
-int versions_run_start(const struct versions *v, struct pg *db, const char *revision,
-                       FILE *log, long long *id, struct err *e);
-int versions_run_finish(const struct versions *v, struct pg *db, long long id,
-                        double started_at, int success, struct err *e);
 
 /* Offline (--sql) rendering, as Alembic's offline mode writes it. */
 void versions_render_create(const struct versions *v, FILE *out);
 void versions_render_drop(const struct versions *v, FILE *out);
 void versions_render_step(const struct versions *v, FILE *out, const struct step *s);
-
-/* For commands that only read: connect with ctx's url, read the heads,
- * disconnect.  A missing version table means no heads.  Caller frees with
- * versions_ids_free(). */
-int versions_read_current(struct ctx *ctx, char ***ids, size_t *n, struct err *e);
-
-/* `history --applied`: print the history table, oldest first, one line
- * per step to out ("no history table" note when it does not exist). */
-int versions_print_history(struct ctx *ctx, FILE *out, struct err *e);
 
 #endif

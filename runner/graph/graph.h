@@ -90,6 +90,11 @@ const struct rev *graph_at(const struct graph *g, size_t i);   /* insertion orde
 int graph_lookup(const struct graph *g, const char *id, const struct rev **out,
                  struct err *e);
 
+/* Exactly the revision with this id (no label, no prefix), NULL when none:
+ * the version table holds full ids, and alembic reads them exactly.  The
+ * graph's hash index, O(1).  Borrowed result. */
+const struct rev *graph_find(const struct graph *g, const char *id);
+
 /* Arrays below are the caller's to free() (free(*out)); the revisions are
  * the graph's. */
 /* alembic's heads: revisions no down_revision names (`heads`). */

@@ -1336,6 +1336,11 @@ int graph_lookup(const struct graph *g, const char *id, const struct rev **out, 
     return revision_for_ident(g, id, NULL, out, e);
 }
 
+const struct rev *graph_find(const struct graph *g, const char *id)
+{
+    return g->built && id ? graph_find_id(g, id) : NULL;
+}
+
 /* Hands l's array to the caller, without NULL, GRAPH_BASE or repeats. */
 static int to_array(const struct graph *g, struct rlist *l, const struct rev ***out, size_t *n,
                     struct err *e)

@@ -13,7 +13,6 @@
 #include <uv.h>
 
 #include "clock.h"
-#include "config.h"
 #include "migrate_int.h"
 #include "mlock.h"
 #include "pg.h"
@@ -176,7 +175,7 @@ static void session_cleanup(const struct versions *v, const struct migrate_opts 
     int connected = PQstatus(pg_conn(db)) == CONNECTION_OK;
 
     if (run_id > 0 &&
-        (!connected || versions_run_finish(v, db, run_id, run_started, ok, &e) < 0))
+        (!connected || history_run_finish(v, db, run_id, run_started, ok, &e) < 0))
         fprintf(stderr, "%srunner: warning: the run's record in the history table stays "
                 "open (%s); the next run will report it as unfinished%s\n", prefix_of(o),
                 connected ? e.msg : "connection lost",
@@ -250,13 +249,12 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
     /* The run's marker is committed outside the run's transaction, so that
      * the next run can tell that this one died; with --single-transaction
      * the tables are created inside it (and a first run is not marked).
-     * NEEDSWORK: with --lock-mode none versions_run_start() still closes
-     * the markers it finds, though only a lock holder may declare a run
-     * dead; it offers no report-only mode yet. */
+     * Only a lock holder may declare another run's marker dead: without
+     * the lock (--lock-mode none) the markers found are only reported. */
     if (!o->single_transaction && versions_ensure(v, &db, e) < 0)
         goto out;
     if (p.n_steps > 0 &&
-        versions_run_start(v, &db, n ? heads[0] : "base", o->log, &run_id, e) < 0)
+        history_run_start(v, &db, n ? heads[0] : "base", locked, o->log, &run_id, e) < 0)
         goto out;
     run_started = clock_epoch_s();
     sigwatch_phase(&sig, SIGWATCH_STEPS);
@@ -308,18 +306,11 @@ out:
 int migrate(const struct migrate_opts *o, struct err *e)
 {
     struct versions v = VERSIONS_INIT;
-    struct config names;
     int ret;
 
     if (!o->graph)
         return err_set(e, ERR_FAIL, "no revision graph");
-    /* NEEDSWORK: versions_init() still reads the names from a struct
-     * config; only these three fields are set. */
-    memset(&names, 0, sizeof(names));
-    names.version_table = (char *)o->version_table;
-    names.version_schema = (char *)o->version_schema;
-    names.history_table = (char *)o->history_table;
-    if (versions_init(&v, &names, e) < 0)
+    if (versions_init(&v, o->version_schema, o->version_table, o->history_table, e) < 0)
         return -1;
     if (o->sql)
         sigwatch_release();     /* nothing to clean up offline: a signal just ends it */

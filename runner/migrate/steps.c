@@ -99,7 +99,7 @@ static void after_failure(struct pg *db, const struct versions *v, int rollback,
     if (rollback && pg_exec(db, "ROLLBACK", &ignored) < 0)
         return;
     if (record)
-        versions_record(v, db, h, &ignored);
+        history_record(v, db, h, &ignored);
 }
 
 /* One upgrade/downgrade step.  in_tx: an outer transaction is open
@@ -271,7 +271,7 @@ int migrate__stamp_steps(struct pg *db, const struct versions *v, const struct p
         migrate__describe(s, 1, &w);
         if (versions_apply(v, db, s, e) < 0)
             goto fail;
-        if (h.revision && versions_record(v, db, &h, e) < 0)
+        if (h.revision && history_record(v, db, &h, e) < 0)
             goto fail;
         migrate__log_step(o, &w, -1);
     }

@@ -3,10 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <uv.h>
 
-#include "cli.h"
 #include "clock.h"
 #include "pg.h"
 #include "versions.h"
@@ -15,14 +12,6 @@ void validate_report_release(struct validate_report *r)
 {
     free(r->items);
     *r = (struct validate_report)VALIDATE_REPORT_INIT;
-}
-
-static const struct rev *find_exact(const struct graph *g, const char *id)
-{
-    for (size_t k = 0; k < graph_count(g); k++)
-        if (strcmp(graph_at(g, k)->id, id) == 0)
-            return graph_at(g, k);
-    return NULL;
 }
 
 /* The latest successful history row of a revision says it is applied
@@ -43,7 +32,7 @@ static int mark_applied(const struct graph *g, char *const *heads, size_t n_head
     if (!stack)
         return err_set(e, ERR_FAIL, "out of memory");
     for (size_t i = 0; i < n_heads; i++) {
-        const struct rev *r = find_exact(g, heads[i]);
+        const struct rev *r = graph_find(g, heads[i]);
 
         if (!r)
             head_missing = 1;
@@ -77,19 +66,6 @@ static int mark_applied(const struct graph *g, char *const *heads, size_t n_head
     return 0;
 }
 
-static int history_exists(struct pg *db, const struct versions *v, struct err *e)
-{
-    struct pg_rows r = PG_ROWS_INIT;
-    const char *params[] = { v->history };
-    int ret;
-
-    if (pg_query(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, &r, NULL, e) < 0)
-        return -1;
-    ret = pg_rows_get(&r, 0, 0) && strcmp(pg_rows_get(&r, 0, 0), "t") == 0;
-    pg_rows_release(&r);
-    return ret;
-}
-
 /* Per revision with a successful history row: revision, the checksum of
  * its latest upgrade or repair row (NULL: none), the direction of its
  * latest row. */
@@ -97,7 +73,7 @@ static int read_recorded(struct pg *db, const struct versions *v, struct pg_rows
                          struct err *e)
 {
     char *sql = NULL;
-    int exists = history_exists(db, v, e);
+    int exists = versions_table_exists(db, v->history, e);
     int ret;
 
     if (exists <= 0)
@@ -186,7 +162,7 @@ int validate_collect(struct pg *db, const struct versions *v, const struct graph
     if (mark_applied(g, heads, n_heads, &rows, applied, e) < 0)
         goto out;
     for (size_t i = 0; i < n_heads; i++)
-        if (!find_exact(g, heads[i]))
+        if (!graph_find(g, heads[i]))
             add_item(out, heads[i], NULL, recorded_for(&rows, heads[i]));
     for (size_t k = 0; k < n; k++) {
         const struct rev *r = graph_at(g, k);
@@ -203,51 +179,9 @@ out:
     return ret;
 }
 
-static const char *file_of(const struct validate_item *it)
+const char *validate_item_file(const struct validate_item *it)
 {
     return it->path && *it->path ? it->path : "(no file)";
-}
-
-void validate_print(const struct validate_report *r, int verbose, FILE *out)
-{
-    for (size_t i = 0; i < r->n; i++) {
-        const struct validate_item *it = &r->items[i];
-
-        switch (it->state) {
-        case VALIDATE_OK:
-            if (verbose)
-                fprintf(out, "ok: revision %s (%s): sha256 %.12s\n", it->id, file_of(it),
-                        it->now);
-            break;
-        case VALIDATE_EDITED:
-            fprintf(out,
-                    "edited: revision %s (%s): source checksum changed since it was applied "
-                    "(recorded %.12s\u2026, now %.12s\u2026)\n",
-                    it->id, file_of(it), it->recorded, it->now);
-            break;
-        case VALIDATE_MISSING:
-            fprintf(out, "missing: revision %s: applied, but no plugin in the directory\n",
-                    it->id);
-            break;
-        case VALIDATE_UNRECORDED:
-            fprintf(out,
-                    "unrecorded: revision %s (%s): no checksum was recorded when it was "
-                    "applied (stamped, or applied by alembic or an older runner)\n",
-                    it->id, file_of(it));
-            break;
-        case VALIDATE_NO_CHECKSUM:
-            fprintf(out,
-                    "no checksum: revision %s (%s): the plugin was built without "
-                    "RUNNER_SOURCE_SHA256\n",
-                    it->id, file_of(it));
-            break;
-        }
-    }
-    fprintf(out, "%zu applied revision%s: %zu ok, %zu edited, %zu missing, %zu unrecorded, "
-            "%zu without checksum\n",
-            r->n, r->n == 1 ? "" : "s", r->count[VALIDATE_OK], r->count[VALIDATE_EDITED],
-            r->count[VALIDATE_MISSING], r->count[VALIDATE_UNRECORDED],
-            r->count[VALIDATE_NO_CHECKSUM]);
 }
 
 int validate_refuse_edited(const struct validate_report *r, struct err *e)
@@ -269,7 +203,7 @@ int validate_refuse_edited(const struct validate_report *r, struct err *e)
                        "revision %s (%s): source checksum changed since it was applied "
                        "(recorded %.12s\u2026, now %.12s\u2026)%s; revert the edit, or run "
                        "`runner repair` after a deliberate change; --ignore-checksums to skip",
-                       it->id, file_of(it), it->recorded, it->now, others);
+                       it->id, validate_item_file(it), it->recorded, it->now, others);
     }
     return 0;
 }
@@ -309,7 +243,7 @@ int validate_repair(struct pg *db, const struct versions *v, const struct valida
 
         if (it->state != VALIDATE_EDITED && it->state != VALIDATE_UNRECORDED)
             continue;
-        if (versions_record(v, db, &h, e) < 0)
+        if (history_record(v, db, &h, e) < 0)
             goto fail;
     }
     if (pg_exec(db, "COMMIT", e) < 0)
@@ -319,76 +253,4 @@ int validate_repair(struct pg *db, const struct versions *v, const struct valida
 fail:
     pg_exec(db, "ROLLBACK", &ignored);
     return -1;
-}
-
-/* Print what repair recorded: the edited and unrecorded items. */
-static void print_repaired(const struct validate_report *r, FILE *out)
-{
-    for (size_t i = 0; i < r->n; i++) {
-        const struct validate_item *it = &r->items[i];
-
-        if (it->state == VALIDATE_EDITED)
-            fprintf(out, "repaired: revision %s (%s): recorded sha256 %.12s\u2026 (was "
-                    "%.12s\u2026)\n", it->id, file_of(it), it->now, it->recorded);
-        else if (it->state == VALIDATE_UNRECORDED)
-            fprintf(out, "repaired: revision %s (%s): recorded sha256 %.12s\u2026 (none "
-                    "before)\n", it->id, file_of(it), it->now);
-    }
-}
-
-int validate_run(struct ctx *ctx, int repair, int verbose, FILE *out, struct err *e)
-{
-    uv_loop_t loop;
-    struct pg db = PG_INIT;
-    struct versions v = VERSIONS_INIT;
-    struct validate_report r = VALIDATE_REPORT_INIT;
-    char **heads = NULL;
-    size_t n_heads = 0, n_recorded = 0;
-    int ret = -1;
-    int rc = uv_loop_init(&loop);
-
-    if (rc < 0)
-        return err_set(e, ERR_FAIL, "cannot start the event loop: %s", uv_strerror(rc));
-    if (!ctx->graph) {
-        err_set(e, ERR_FAIL, "no revision graph");
-        goto out;
-    }
-    if (versions_init(&v, &ctx->cfg, e) < 0)
-        goto out;
-    if (pg_open(&db, &loop, ctx->cfg.url, e) < 0)
-        goto out;
-    if (versions_read(&v, &db, &heads, &n_heads, e) < 0)
-        goto out;
-    if (validate_collect(&db, &v, ctx->graph, heads, n_heads, &r, e) < 0)
-        goto out;
-    if (repair) {
-        if (validate_repair(&db, &v, &r, &n_recorded, e) < 0)
-            goto out;
-        print_repaired(&r, out);
-        fprintf(out, "%zu checksum%s recorded\n", n_recorded, n_recorded == 1 ? "" : "s");
-        if (r.count[VALIDATE_MISSING]) {
-            validate_print(&r, 0, out);
-            err_set(e, ERR_FAIL, "%zu applied revision%s missing from '%s': restore %s",
-                    r.count[VALIDATE_MISSING], r.count[VALIDATE_MISSING] == 1 ? "" : "s",
-                    ctx->cfg.dir ? ctx->cfg.dir : "plugins",
-                    r.count[VALIDATE_MISSING] == 1 ? "its plugin" : "their plugins");
-            goto out;
-        }
-    } else {
-        validate_print(&r, verbose, out);
-        if (r.count[VALIDATE_EDITED] || r.count[VALIDATE_MISSING]) {
-            err_set(e, ERR_FAIL, "validation failed: %zu edited, %zu missing",
-                    r.count[VALIDATE_EDITED], r.count[VALIDATE_MISSING]);
-            goto out;
-        }
-    }
-    ret = 0;
-out:
-    fflush(out);
-    validate_report_release(&r);
-    versions_ids_free(heads, n_heads);
-    pg_close(&db);
-    versions_release(&v);
-    uv_loop_close(&loop);
-    return ret;
 }

@@ -27,7 +27,8 @@
  * ever appended, so the history keeps both the original and the repair.
  *
  * Connection, tables and graph are the caller's (pg.c, versions.c,
- * graph.c); this file only reads the history table and appends to it. */
+ * graph.c), and so is printing (cmd_validate.c); this file only reads the
+ * history table and appends to it. */
 #ifndef RUNNER_VALIDATE_H
 #define RUNNER_VALIDATE_H
 
@@ -38,7 +39,6 @@
 #include "err.h"
 #include "graph.h"
 
-struct ctx;
 struct pg;
 struct versions;
 
@@ -75,9 +75,8 @@ int validate_collect(struct pg *db, const struct versions *v, const struct graph
                      struct err *e);
 void validate_report_release(struct validate_report *r);
 
-/* One line per item that is not ok (every item when verbose), then a
- * summary line. */
-void validate_print(const struct validate_report *r, int verbose, FILE *out);
+/* The item's plugin file for messages; "(no file)" when missing. */
+const char *validate_item_file(const struct validate_item *it);
 
 /* upgrade's check: -1 naming the first edited revision (and how many
  * more), with what to do about it; 0 when none is edited. */
@@ -89,12 +88,9 @@ int validate_before_upgrade(struct pg *db, const struct versions *v, const struc
 
 /* Append a 'repair' row for every edited or unrecorded item whose plugin
  * has a checksum, in one transaction (the history table is created when
- * missing).  *n_recorded gets the number of rows written. */
+ * missing).  *n_recorded gets the number of rows written.  `repair`
+ * takes the migration lock first (the caller's, with mlock.h). */
 int validate_repair(struct pg *db, const struct versions *v, const struct validate_report *r,
                     size_t *n_recorded, struct err *e);
-
-/* The commands (cmd_validate.c): connect, read the heads, collect; print
- * or repair. */
-int validate_run(struct ctx *ctx, int repair, int verbose, FILE *out, struct err *e);
 
 #endif

@@ -1,7 +1,39 @@
 /* sql_quote.c -- identifier and literal quoting; see sql_quote.h. */
 #include "sql_quote.h"
 
+#include <ctype.h>
 #include <string.h>
+
+/* PostgreSQL's reserved (and type/function-name) keywords: SQLAlchemy
+ * quotes these, so offline output quotes them the same way. */
+static const char *const reserved[] = {
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
+    "authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
+    "column", "concurrently", "constraint", "create", "cross", "current_catalog",
+    "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
+    "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end",
+    "except", "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant", "group",
+    "having", "ilike", "in", "initially", "inner", "intersect", "into", "is", "isnull",
+    "join", "lateral", "leading", "left", "like", "limit", "localtime", "localtimestamp",
+    "natural", "not", "notnull", "null", "offset", "on", "only", "or", "order", "outer",
+    "overlaps", "placing", "primary", "references", "returning", "right", "select",
+    "session_user", "similar", "some", "symmetric", "table", "tablesample", "then", "to",
+    "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when",
+    "where", "window", "with", NULL,
+};
+
+static int is_bare(const char *name)
+{
+    if (!(islower((unsigned char)name[0]) || name[0] == '_'))
+        return 0;
+    for (const char *s = name; *s; s++)
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' || *s == '$'))
+            return 0;
+    for (size_t i = 0; reserved[i]; i++)
+        if (strcmp(reserved[i], name) == 0)
+            return 0;
+    return 1;
+}
 
 void sql_quote_ident(struct strbuf *sb, const char *name)
 {
@@ -12,6 +44,14 @@ void sql_quote_ident(struct strbuf *sb, const char *name)
         strbuf_addch(sb, *p);
     }
     strbuf_addch(sb, '"');
+}
+
+void sql_quote_ident_min(struct strbuf *sb, const char *name)
+{
+    if (is_bare(name))
+        strbuf_adds(sb, name);
+    else
+        sql_quote_ident(sb, name);
 }
 
 /* With standard_conforming_strings on (the default since PostgreSQL 9.1) a

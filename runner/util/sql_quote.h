@@ -14,6 +14,13 @@
  * safe inside "". */
 void sql_quote_ident(struct strbuf *sb, const char *name);
 
+/* Append name as SQLAlchemy renders an identifier, which is what
+ * Alembic's --sql output shows: bare when it is a lowercase legal name
+ * ([a-z_][a-z0-9_$]*) and not a PostgreSQL reserved word, else as
+ * sql_quote_ident() writes it.  Either way the server reads back exactly
+ * `name`. */
+void sql_quote_ident_min(struct strbuf *sb, const char *name);
+
 /* Append a string literal that means the same whatever
  * standard_conforming_strings says: 'text' with quotes doubled, or
  * E'text' with quotes and backslashes doubled when the text holds a

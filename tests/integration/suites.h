@@ -7,4 +7,5 @@
     SUITE(runtime) \
     SUITE(validate) \
     SUITE(hostile) \
-    SUITE(session)
+    SUITE(session) \
+    SUITE(versions)

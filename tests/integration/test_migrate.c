@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "itest.h"
-#include "versions.h"
+#include "version_session.h"
 
 #define HAS(hay, needle) CU_ASSERT_PTR_NOT_NULL(strstr((hay), (needle)))
 #define HAS_NOT(hay, needle) CU_ASSERT_PTR_NULL(strstr((hay), (needle)))
@@ -492,41 +492,33 @@ static void test_version_table_name_and_schema_are_configurable(void)
 /* What the history command calls for --indicate-current and --applied. */
 static void test_current_and_history_for_other_commands(void)
 {
-    struct ctx ctx = { .err = ERR_INIT };
+    struct err e = ERR_INIT;
     char url[IT_URL_SIZE];
     char **ids = NULL;
     size_t n = 0;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f;
+    const char *text;
 
     CU_ASSERT_FATAL(it_db_create("it_history", url, sizeof(url)) == 0);
-    config_init(&ctx.cfg);
-    CU_ASSERT_FATAL(config_set(&ctx.cfg.url, url) == 0);
 
     /* no tables yet: no heads, no history, no error */
-    CU_ASSERT_EQUAL(versions_read_current(&ctx, &ids, &n, &ctx.err), 0);
+    CU_ASSERT_EQUAL(version_session_read_heads(url, NULL, NULL, NULL, NULL, &ids, &n, &e), 0);
     CU_ASSERT_EQUAL(n, 0);
     versions_ids_free(ids, n);
-    f = open_memstream(&text, &len);
-    CU_ASSERT_EQUAL(versions_print_history(&ctx, f, &ctx.err), 0);
-    fclose(f);
+    CU_ASSERT_EQUAL(it_runner(&run, "branches", url, "history --applied"), 0);
+    text = run.out;
     CU_ASSERT_STRING_EQUAL(text, "no history: table 'runner_history' does not exist\n");
-    free(text);
-    text = NULL;
 
     CU_ASSERT_EQUAL(runner_ok("branches", url, "upgrade b2"), 0);
     CU_ASSERT_EQUAL(runner_ok("branches", url, "upgrade c3"), 0);
     CU_ASSERT_EQUAL(it_runner(&run, "fail", url, "stamp f3"), 1);     /* unknown ids */
-    CU_ASSERT_EQUAL(versions_read_current(&ctx, &ids, &n, &ctx.err), 0);
+    CU_ASSERT_EQUAL(version_session_read_heads(url, NULL, NULL, NULL, NULL, &ids, &n, &e), 0);
     CU_ASSERT_EQUAL_FATAL(n, 2);
     CU_ASSERT((strcmp(ids[0], "b2") == 0 && strcmp(ids[1], "c3") == 0) ||
               (strcmp(ids[0], "c3") == 0 && strcmp(ids[1], "b2") == 0));
     versions_ids_free(ids, n);
 
-    f = open_memstream(&text, &len);
-    CU_ASSERT_EQUAL(versions_print_history(&ctx, f, &ctx.err), 0);
-    fclose(f);
+    CU_ASSERT_EQUAL(it_runner(&run, "branches", url, "history --applied"), 0);
+    text = run.out;
     /* oldest first: a1, b2, then c3 */
     CU_ASSERT_PTR_NOT_NULL(strstr(text, " UTC  upgrade   a1 "));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, " UTC  upgrade   c3 "));
@@ -534,8 +526,6 @@ static void test_current_and_history_for_other_commands(void)
     CU_ASSERT(strstr(text, "upgrade   b2") < strstr(text, "upgrade   c3"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "  ok  sha256:"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "runner " RUNNER_VERSION));
-    free(text);
-    config_release(&ctx.cfg);
 }
 
 static void test_commands_answer_help(void)

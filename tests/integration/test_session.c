@@ -135,16 +135,6 @@ static int wait_file(const char *path, const char *needle, double timeout_s)
     return -1;
 }
 
-static void check_versions(const char *url, const char *want)
-{
-    char got[512];
-
-    it_versions(url, got, sizeof(got));
-    CU_ASSERT_STRING_EQUAL(got, want);
-    if (strcmp(got, want) != 0)
-        fprintf(stderr, "\nversion table: got '%s', want '%s'\n", got, want);
-}
-
 /* A command on a connection of the test's own that stays open. */
 static int held_exec(PGconn *c, const char *sql)
 {
@@ -227,7 +217,7 @@ static void test_sigterm_before_the_config_is_read(void)
     CU_ASSERT_EQUAL(reap(&b, 20), 143);
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "interrupted by SIGTERM before any revision ran");
-    check_versions(url, "-");
+    it_check_versions(url, "-");
     unlink(fifo);
 }
 
@@ -311,7 +301,7 @@ static void test_sigint_while_waiting_for_the_lock(void)
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "interrupted by SIGINT before any revision ran");
     LACKS(buf, "rolling back");
-    check_versions(url, "-");
+    it_check_versions(url, "-");
     PQfinish(holder);
 }
 
@@ -359,7 +349,7 @@ static void test_sigterm_after_the_last_commit_changes_nothing(void)
     PGconn *c = run_until_finish_blocks(&b, "ss_done", "ss_done", url, sizeof(url));
 
     CU_ASSERT_FATAL(c != NULL);
-    check_versions(url, "s3");
+    it_check_versions(url, "s3");
     kill(b.pid, SIGTERM);
     CU_ASSERT(wait_file(b.err, "SIGTERM", 10) == 0);
     held_exec(c, "COMMIT");
@@ -387,7 +377,7 @@ static void test_session_lost_after_the_last_commit_is_reported(void)
     CU_ASSERT_EQUAL(reap(&b, 20), 0);
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "the run's record in the history table stays open");
-    check_versions(url, "s3");
+    it_check_versions(url, "s3");
     PQfinish(c);
 }
 
@@ -455,8 +445,8 @@ static void test_fanout_runs_one_plugin_in_two_threads_at_once(void)
     CU_ASSERT_FATAL(it_db_create("ss_reent2", url2, sizeof(url2)) == 0);
     spawn(&b, "ss_reent", "sess_reentrant", u, NULL, "upgrade head --jobs 2");
     CU_ASSERT_EQUAL(reap(&b, 60), 0);
-    check_versions(url1, "r1");
-    check_versions(url2, "r1");
+    it_check_versions(url1, "r1");
+    it_check_versions(url2, "r1");
     CU_ASSERT_EQUAL(it_query(url1, "SELECT threads FROM sess_seen", out, sizeof(out)), 0);
     CU_ASSERT_STRING_EQUAL(out, "2");
     CU_ASSERT_EQUAL(it_query(url2, "SELECT threads FROM sess_seen", out, sizeof(out)), 0);

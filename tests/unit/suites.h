@@ -11,6 +11,7 @@
     SUITE(revision) \
     SUITE(url) \
     SUITE(versions) \
+    SUITE(version_names) \
     SUITE(wait) \
     SUITE(mlock) \
     SUITE(backoff) \

@@ -5,12 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "sql_quote.h"
 #include "versions.h"
 
 static void check_quote(const char *in, const char *want)
 {
-    char *got = versions_quote(in);
+    struct strbuf sb = STRBUF_INIT;
+    char *got;
+
+    sql_quote_ident_min(&sb, in);
+    got = strbuf_detach(&sb);
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(got);
     CU_ASSERT_STRING_EQUAL(got, want);
@@ -47,13 +51,9 @@ static char *render(const struct versions *v, const struct step *s)
 
 static void init_versions(struct versions *v, const char *schema, const char *table)
 {
-    struct config c;
     struct err e = ERR_INIT;
 
-    memset(&c, 0, sizeof(c));
-    c.version_schema = (char *)schema;
-    c.version_table = (char *)table;
-    CU_ASSERT_EQUAL_FATAL(versions_init(v, &c, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(versions_init(v, schema, table, NULL, &e), 0);
 }
 
 static void test_versions_create_is_alembics_ddl(void)
@@ -139,15 +139,12 @@ static void test_versions_schema_and_name_are_used(void)
 static void test_versions_long_table_name_is_refused(void)
 {
     struct versions v = VERSIONS_INIT;
-    struct config c;
     struct err e = ERR_INIT;
     char name[80];
 
-    memset(&c, 0, sizeof(c));
     memset(name, 'v', sizeof(name) - 1);
     name[sizeof(name) - 1] = '\0';
-    c.version_table = name;
-    CU_ASSERT_EQUAL(versions_init(&v, &c, &e), -1);
+    CU_ASSERT_EQUAL(versions_init(&v, NULL, name, NULL, &e), -1);
     CU_ASSERT_EQUAL(e.code, ERR_USAGE);
     CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "longer than 63 bytes"));
     versions_release(&v);
