@@ -36,11 +36,12 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
     };
     const char *const *usage = repair ? repair_usage : validate_usage;
     int verbose = ctx->verbose;
-    int c;
+    int c, before;
 
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, repair ? "+h" : "+hv", opts, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, repair ? "+h" : "+hv", opts, NULL)) !=
+           -1) {
         switch (c) {
         case 'h':
             return cli_usage(usage, 0);
@@ -51,14 +52,11 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
             }
             /* fall through */
         default:
-            fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
-            return cli_usage(usage, 1);
+            return cli_bad_option(ctx, usage, argc, argv, before, repair ? "+h" : "+hv");
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
-        return cli_usage(usage, 1);
-    }
+    if (optind < argc)
+        return cli_unexpected(ctx, usage, argv[optind]);
     return validate_run(ctx, repair, verbose, stdout, &ctx->err) < 0 ? 1 : 0;
 }
 

@@ -8,6 +8,7 @@
     SUITE(models) \
     SUITE(ops_render) \
     SUITE(cli) \
+    SUITE(cli_input) \
     SUITE(revision) \
     SUITE(url) \
     SUITE(versions) \
