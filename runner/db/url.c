@@ -142,19 +142,19 @@ char *url_normalize(const char *url, struct err *e)
         char reason[ERR_MSG_SIZE];
 
         reason_without_quotes(why ? why : "out of memory", reason, sizeof(reason));
-        err_set(e, ERR_USAGE, "invalid database url: %s", reason);
+        err_set(e, ERR_FAIL, "invalid database url: %s", reason);
         goto fail;
     }
     if (host_holds_at(opt(opts, "host"))) {
         /* "postgresql://u:p@ss@h/db": libpq stops the password at the
          * first '@' and would name the rest in "could not translate host
          * name" */
-        err_set(e, ERR_USAGE, "invalid database url: a host name holds '@' (write an '@' in "
+        err_set(e, ERR_FAIL, "invalid database url: a host name holds '@' (write an '@' in "
                               "the password as %%40)");
         goto fail;
     }
     if (is_connection_string(opt(opts, "dbname"))) {
-        err_set(e, ERR_USAGE, "invalid database url: its dbname is itself a connection string "
+        err_set(e, ERR_FAIL, "invalid database url: its dbname is itself a connection string "
                               "(give that string as the url instead)");
         goto fail;
     }

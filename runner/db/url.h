@@ -23,7 +23,10 @@
  * the text it quotes left out, since that may be the password), and a
  * dbname that is itself a connection string (libpq would send it to the
  * server as a database name, and the server's "database ... does not
- * exist" would show it).  NULL or "" gives "".  Caller frees the result. */
+ * exist" would show it), and a host name holding '@' (the tail of a
+ * password with a raw '@').  A foreign scheme is ERR_USAGE, the others
+ * ERR_FAIL, as a connection that cannot succeed (`wait` gives up at once).
+ * NULL or "" gives "".  Caller frees the result. */
 char *url_normalize(const char *url, struct err *e);
 
 /* 1 when `url` is a URI (has "scheme://"), 0 for a conninfo string. */
