@@ -11,6 +11,7 @@
     SUITE(cli_input) \
     SUITE(revision) \
     SUITE(url) \
+    SUITE(c_escape) \
     SUITE(versions) \
     SUITE(wait) \
     SUITE(mlock) \
