@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "loader.h"
@@ -316,13 +317,16 @@ fail:
 static int load_config(struct ctx *ctx)
 {
     struct config *c = &ctx->cfg;
+    struct stat st;
 
     if (config_from_env(c, &ctx->err) < 0)
         return -1;
     if (c->file) {
         if (config_read_file(c, c->file, &ctx->err) < 0)
             return -1;
-    } else if (access("runner.ini", F_OK) == 0) {
+    } else if (lstat("runner.ini", &st) == 0) {
+        /* lstat, not access(F_OK): a dangling or unreadable runner.ini is
+         * reported by the read below instead of silently skipped */
         if (config_set(&c->file, "runner.ini") < 0)
             return err_set(&ctx->err, ERR_FAIL, "out of memory");
         if (config_read_file(c, c->file, &ctx->err) < 0)

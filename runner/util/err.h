@@ -32,7 +32,8 @@ struct err {
     char detail[ERR_FIELD_SIZE];    /* the server's DETAIL, "" when none; may hold '\n' */
     char hint[ERR_FIELD_SIZE];      /* HINT, "" when none */
     char context[ERR_FIELD_SIZE];   /* CONTEXT (e.g. the PL/pgSQL stack), "" when none */
-    int position;               /* 1-based character of the statement, 0 when none */
+    int position;               /* the server's error position: 1-based character of
+                                 * the whole text sent, 0 when none */
 };
 
 #define ERR_INIT { ERR_OK, "", "", "", "", "", 0 }

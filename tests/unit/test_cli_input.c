@@ -166,6 +166,25 @@ static void test_cli_config_directory_is_refused(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err_text, "cannot read config file '/tmp': Is a directory"));
 }
 
+static void test_cli_dangling_runner_ini_is_refused(void)
+{
+    char here[4096];
+    char dir[] = "/tmp/runner-test-cli-ini-XXXXXX";
+    char *argv[] = { "runner", "--dir", (char *)plugin_dir(), "heads", NULL };
+    int rc;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(here, sizeof(here)));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    CU_ASSERT_EQUAL_FATAL(chdir(dir), 0);
+    CU_ASSERT_EQUAL(symlink("/nonexistent/runner.ini", "runner.ini"), 0);
+    rc = run(4, argv);
+    unlink("runner.ini");
+    CU_ASSERT_EQUAL(chdir(here), 0);
+    rmdir(dir);
+    CU_ASSERT_EQUAL(rc, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err_text, "cannot open config file 'runner.ini'"));
+}
+
 static void test_cli_url_password_warns(void)
 {
     char *argv[] = { "runner", "--url", "postgresql://u:s3cret@localhost:1/x",
@@ -218,6 +237,7 @@ CU_TestInfo cli_input_tests[] = {
     { "control characters in arguments are escaped", test_cli_controls_in_arguments_are_escaped },
     { "megabyte-long arguments are cut", test_cli_long_arguments_are_cut },
     { "a directory as config is refused", test_cli_config_directory_is_refused },
+    { "a dangling runner.ini is refused", test_cli_dangling_runner_ini_is_refused },
     { "a password in --url warns about the process list", test_cli_url_password_warns },
     { "server fields are printed as psql prints them", test_cli_prints_server_fields_as_psql },
     CU_TEST_INFO_NULL,
