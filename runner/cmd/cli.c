@@ -128,8 +128,8 @@ int cli_parse_seconds(const char *s, int zero_ok, double *out)
     if (!s || !*s)
         return -1;
     v = strtod(s, &end);
-    /* strtod reads "nan", "inf" and hex floats; NaN fails every
-     * comparison below, so test it by name first */
+    /* strtod reads "nan" and "inf" too; NaN fails every comparison, so
+     * "v < 0" alone let it through: isnan() says it */
     if (*end || isnan(v) || !isfinite(v) || v < 0 || (!zero_ok && v == 0) || v > 1e7)
         return -1;
     *out = v;
@@ -378,7 +378,7 @@ int cli_main(int argc, char **argv)
         err_set(&ctx.err, ERR_USAGE, "no command given");
         goto out;
     }
-    if (ctx.url_has_password)
+    if (ctx.url_has_password && !ctx.quiet)
         fprintf(stderr, "runner: warning: a password given with --url can be read by other "
                         "local users from the process list; prefer DATABASE_URL or a password "
                         "file (~/.pgpass, PGPASSFILE)\n");

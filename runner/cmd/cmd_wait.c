@@ -1,7 +1,6 @@
 /* cmd_wait.c -- `wait`: block until the database accepts connections.
  * The retrying is wait.c's; this file parses options and owns the loop. */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <uv.h>
