@@ -4,38 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "c_escape.h"
 #include "schema.h"
+#include "sql_quote.h"
 
 #define IND "    "
-
-void codegen_c_string(struct strbuf *sb, const char *s)
-{
-    if (!s) {
-        strbuf_adds(sb, "NULL");
-        return;
-    }
-    strbuf_addch(sb, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': strbuf_adds(sb, "\\\""); break;
-        case '\\': strbuf_adds(sb, "\\\\"); break;
-        case '\n': strbuf_adds(sb, "\\n"); break;
-        case '\t': strbuf_adds(sb, "\\t"); break;
-        case '\r': strbuf_adds(sb, "\\r"); break;
-        case '?':
-            /* "??=" would be a trigraph under -std=c11 (replaced before
-             * escapes are read): no two '?' may touch in the output */
-            strbuf_adds(sb, p > (const unsigned char *)s && p[-1] == '?' ? "\\?" : "?");
-            break;
-        default:
-            if (*p < 0x20 || *p >= 0x7f)
-                strbuf_addf(sb, "\\%03o", *p);     /* always 3 digits: never merges */
-            else
-                strbuf_addch(sb, (char)*p);
-        }
-    }
-    strbuf_addch(sb, '"');
-}
 
 /* `.field = "value", ` when value is set. */
 static void field(struct strbuf *sb, const char *name, const char *value)
@@ -43,7 +16,7 @@ static void field(struct strbuf *sb, const char *name, const char *value)
     if (!value)
         return;
     strbuf_addf(sb, ".%s = ", name);
-    codegen_c_string(sb, value);
+    c_escape_literal(sb, value);
     strbuf_adds(sb, ", ");
 }
 
@@ -51,14 +24,14 @@ static void field(struct strbuf *sb, const char *name, const char *value)
 static void line_field(struct strbuf *sb, const char *name, const char *value)
 {
     strbuf_addf(sb, IND IND IND ".%s = ", name);
-    codegen_c_string(sb, value);
+    c_escape_literal(sb, value);
     strbuf_adds(sb, ",\n");
 }
 
 /* The schema argument: NULL for the default schema. */
 static void schema_arg(struct strbuf *sb, const char *schema)
 {
-    codegen_c_string(sb, schema && strcmp(schema, SCHEMA_DEFAULT) != 0 ? schema : NULL);
+    c_escape_literal(sb, schema && strcmp(schema, SCHEMA_DEFAULT) != 0 ? schema : NULL);
 }
 
 static void names(struct strbuf *sb, char *const *list, size_t n)
@@ -67,7 +40,7 @@ static void names(struct strbuf *sb, char *const *list, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (i)
             strbuf_adds(sb, ", ");
-        codegen_c_string(sb, list[i]);
+        c_escape_literal(sb, list[i]);
     }
     strbuf_addch(sb, ')');
 }
@@ -200,7 +173,7 @@ static void call_head(struct strbuf *sb, const char *fn, const char *schema, con
     strbuf_addf(sb, IND "if (%s(op, ", fn);
     schema_arg(sb, schema);
     strbuf_adds(sb, ", ");
-    codegen_c_string(sb, name);
+    c_escape_literal(sb, name);
 }
 
 static int render_create_table(struct strbuf *sb, const struct diff_op *op)
@@ -241,29 +214,6 @@ static int render_create_table(struct strbuf *sb, const struct diff_op *op)
     return 0;
 }
 
-/* "s"."t"."c" for a COMMENT ON statement. */
-static void quote_ident(struct strbuf *sb, const char *name)
-{
-    strbuf_addch(sb, '"');
-    for (const char *p = name; *p; p++) {
-        if (*p == '"')
-            strbuf_addch(sb, '"');
-        strbuf_addch(sb, *p);
-    }
-    strbuf_addch(sb, '"');
-}
-
-static void quote_literal(struct strbuf *sb, const char *s)
-{
-    strbuf_addch(sb, '\'');
-    for (const char *p = s; *p; p++) {
-        if (*p == '\'')
-            strbuf_addch(sb, '\'');
-        strbuf_addch(sb, *p);
-    }
-    strbuf_addch(sb, '\'');
-}
-
 static void qualified(struct strbuf *sb, const char *schema, const char *name);
 
 static int render_alter(struct strbuf *sb, const struct diff_op *op)
@@ -275,9 +225,9 @@ static int render_alter(struct strbuf *sb, const struct diff_op *op)
         strbuf_adds(sb, IND "if (op_alter_column(op, ");
         schema_arg(sb, t->schema);
         strbuf_adds(sb, ", ");
-        codegen_c_string(sb, t->name);
+        c_escape_literal(sb, t->name);
         strbuf_adds(sb, ", ");
-        codegen_c_string(sb, to->name);
+        c_escape_literal(sb, to->name);
         strbuf_adds(sb, ", &(const runner_alter){ ");
         if (op->alter & DIFF_ALTER_TYPE) {
             char *type = schema_type_display(to->type);
@@ -305,14 +255,14 @@ static int render_alter(struct strbuf *sb, const struct diff_op *op)
         strbuf_adds(&sql, "COMMENT ON COLUMN ");
         qualified(&sql, t->schema, t->name);
         strbuf_addch(&sql, '.');
-        quote_ident(&sql, to->name);
+        sql_quote_ident(&sql, to->name);
         strbuf_adds(&sql, " IS ");
         if (to->comment && *to->comment)
-            quote_literal(&sql, to->comment);
+            sql_quote_literal(&sql, to->comment);
         else
             strbuf_adds(&sql, "NULL");
         strbuf_adds(sb, IND "if (op_execute(op, ");
-        codegen_c_string(sb, strbuf_str(&sql));
+        c_escape_literal(sb, strbuf_str(&sql));
         call_end(sb);
         strbuf_release(&sql);
     }
@@ -329,7 +279,7 @@ static void render_create_index(struct strbuf *sb, const struct diff_op *op)
     if (has_expr && ix->definition) {
         /* an expression index read from the database: its own DDL */
         strbuf_adds(sb, IND "if (op_execute(op, ");
-        codegen_c_string(sb, ix->definition);
+        c_escape_literal(sb, ix->definition);
         call_end(sb);
         return;
     }
@@ -352,7 +302,7 @@ static void render_create_index(struct strbuf *sb, const struct diff_op *op)
 static void execute(struct strbuf *sb, const struct strbuf *sql)
 {
     strbuf_adds(sb, IND "if (op_execute(op, ");
-    codegen_c_string(sb, strbuf_str(sql));
+    c_escape_literal(sb, strbuf_str(sql));
     call_end(sb);
 }
 
@@ -360,10 +310,10 @@ static void execute(struct strbuf *sb, const struct strbuf *sql)
 static void qualified(struct strbuf *sb, const char *schema, const char *name)
 {
     if (strcmp(schema, SCHEMA_DEFAULT) != 0) {
-        quote_ident(sb, schema);
+        sql_quote_ident(sb, schema);
         strbuf_addch(sb, '.');
     }
-    quote_ident(sb, name);
+    sql_quote_ident(sb, name);
 }
 
 static void render_enum(struct strbuf *sb, const struct diff_op *op)
@@ -375,7 +325,7 @@ static void render_enum(struct strbuf *sb, const struct diff_op *op)
     if (en->name[0] == '"') {
         /* the normalised name of a quoted type keeps its quotes */
         if (strcmp(en->schema, SCHEMA_DEFAULT) != 0) {
-            quote_ident(&sql, en->schema);
+            sql_quote_ident(&sql, en->schema);
             strbuf_addch(&sql, '.');
         }
         strbuf_adds(&sql, en->name);
@@ -387,7 +337,7 @@ static void render_enum(struct strbuf *sb, const struct diff_op *op)
         for (size_t i = 0; i < en->n_labels; i++) {
             if (i)
                 strbuf_adds(&sql, ", ");
-            quote_literal(&sql, en->labels[i]);
+            sql_quote_literal(&sql, en->labels[i]);
         }
         strbuf_addch(&sql, ')');
     }
@@ -403,7 +353,7 @@ static void render_table_comment(struct strbuf *sb, const struct diff_op *op)
     qualified(&sql, op->table->schema, op->table->name);
     strbuf_adds(&sql, " IS ");
     if (op->table->comment && *op->table->comment)
-        quote_literal(&sql, op->table->comment);
+        sql_quote_literal(&sql, op->table->comment);
     else
         strbuf_adds(&sql, "NULL");
     execute(sb, &sql);
@@ -438,7 +388,7 @@ static int render_op(struct strbuf *sb, const struct diff_op *op)
     case DIFF_DROP_COLUMN:
         call_head(sb, "op_drop_column", t->schema, t->name);
         strbuf_adds(sb, ", ");
-        codegen_c_string(sb, op->column->name);
+        c_escape_literal(sb, op->column->name);
         call_end(sb);
         return 0;
     case DIFF_ALTER_COLUMN:
@@ -459,7 +409,7 @@ static int render_op(struct strbuf *sb, const struct diff_op *op)
     case DIFF_DROP_CONSTRAINT:
         call_head(sb, "op_drop_constraint", t->schema, t->name);
         strbuf_adds(sb, ", ");
-        codegen_c_string(sb, op->constraint->name);
+        c_escape_literal(sb, op->constraint->name);
         call_end(sb);
         return 0;
     }

@@ -20,9 +20,4 @@
 /* Render d.  On success *upgrade and *downgrade are the caller's to free. */
 int codegen_render(const struct diff *d, char **upgrade, char **downgrade, struct err *e);
 
-/* Append s as a C string literal, quotes included: backslash, quote,
- * control characters, bytes >= 0x80 (as \ooo) and "??" (trigraphs) are
- * escaped.  NULL gives NULL. */
-void codegen_c_string(struct strbuf *sb, const char *s);
-
 #endif

@@ -4,13 +4,17 @@
  * Only this file prints ctx->err. */
 #include "cli.h"
 
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "loader.h"
 #include "signals.h"
+#include "url.h"
 
 static const struct cmd commands[] = {
     { "upgrade", cmd_upgrade, NEEDS_GRAPH | HOLDS_SIGNALS, "upgrade to a later revision" },
@@ -69,6 +73,88 @@ int cli_usage(const char *const *usage, int is_error)
     for (size_t i = 0; usage[i]; i++)
         printf("%s\n", usage[i]);
     return 0;
+}
+
+int cli_usage_error(struct ctx *ctx, const char *const *usage, const char *fmt, ...)
+{
+    char msg[ERR_MSG_SIZE];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    err_set(&ctx->err, ERR_USAGE, "%s", msg);
+    ctx->usage = usage;
+    return 2;
+}
+
+int cli_bad_option(struct ctx *ctx, const char *const *usage, int argc, char **argv,
+                   int before, const char *optstring)
+{
+    char q[ERR_QUOTE_SIZE];
+    const char *arg;
+    int missing;
+
+    if (before < 1)
+        before = 1;     /* optind = 0 asks glibc to start over at argv[1] */
+    /* optind moved past the word when getopt finished it (a long option,
+     * the last letter of a cluster, a missing value); within "-99" it
+     * still points at the word */
+    if (optind > before)
+        arg = argv[optind - 1];
+    else
+        arg = optind < argc ? argv[optind] : "";
+    /* glibc: optopt is 0 for an unknown long option, the letter for an
+     * unknown short one, and the option's own value when its value is
+     * missing */
+    missing = optopt != 0 && optopt != ':' && optopt != '+' &&
+              (optopt > 255 || strchr(optstring, optopt) != NULL);
+    return cli_usage_error(ctx, usage, missing ? "option '%s' requires a value"
+                                               : "unknown option '%s'",
+                           err_quote(q, sizeof(q), arg));
+}
+
+int cli_unexpected(struct ctx *ctx, const char *const *usage, const char *arg)
+{
+    char q[ERR_QUOTE_SIZE];
+
+    return cli_usage_error(ctx, usage, "unexpected argument '%s'", err_quote(q, sizeof(q), arg));
+}
+
+int cli_parse_seconds(const char *s, int zero_ok, double *out)
+{
+    char *end = NULL;
+    double v;
+
+    if (!s || !*s)
+        return -1;
+    v = strtod(s, &end);
+    /* strtod reads "nan" and "inf" too; NaN fails every comparison, so
+     * "v < 0" alone let it through: isnan() says it */
+    if (*end || isnan(v) || !isfinite(v) || v < 0 || (!zero_ok && v == 0) || v > 1e7)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+void cli_print_error(FILE *out, const struct err *e, const char *const *usage)
+{
+    fprintf(out, "runner: error: %s\n", e->msg);
+    /* psql's layout: the field name, a colon, two spaces */
+    if (e->detail[0])
+        fprintf(out, "DETAIL:  %s\n", e->detail);
+    if (e->hint[0])
+        fprintf(out, "HINT:  %s\n", e->hint);
+    if (e->context[0])
+        fprintf(out, "CONTEXT:  %s\n", e->context);
+    if (e->code != ERR_USAGE)
+        return;
+    if (usage) {
+        fprintf(out, "%s\n", usage[0]);
+        fprintf(out, "Try 'runner --help' or 'runner <command> --help' for more information.\n");
+    } else {
+        fprintf(out, "Try 'runner --help' for more information.\n");
+    }
 }
 
 static void print_main_help(void)
@@ -132,16 +218,22 @@ static int take_global(struct ctx *ctx, int argc, char **argv, int *i)
         } else if (strcmp(arg, o->long_name) == 0 ||
                    (o->short_name && arg[0] == '-' && arg[1] == o->short_name && !arg[2])) {
             if (*i + 1 >= argc) {
-                err_set(&ctx->err, ERR_USAGE, "option '%s' requires a value", arg);
+                char q[ERR_QUOTE_SIZE];
+
+                err_set(&ctx->err, ERR_USAGE, "option '%s' requires a value",
+                        err_quote(q, sizeof(q), arg));
                 return -1;
             }
             value = argv[++*i];
         } else {
             continue;
         }
-        if (strcmp(o->long_name, "--url") == 0 && cli_add_url(&ctx->cfg, value) < 0) {
-            err_set(&ctx->err, ERR_FAIL, "out of memory");
-            return -1;
+        if (strcmp(o->long_name, "--url") == 0) {
+            if (cli_add_url(&ctx->cfg, value) < 0) {
+                err_set(&ctx->err, ERR_FAIL, "out of memory");
+                return -1;
+            }
+            ctx->url_has_password |= url_has_password(value);
         }
         if (slot == &ctx->cfg.url && ctx->cfg.n_urls > 1)
             return 1;           /* a repeated --url: url stays the first */
@@ -207,7 +299,9 @@ static int parse_globals(struct ctx *ctx, int argc, char **argv, char ***cmd_arg
             free(out);
             return 1;
         } else if (n == 0 && a[0] == '-') {
-            err_set(&ctx->err, ERR_USAGE, "unknown option '%s'", a);
+            char q[ERR_QUOTE_SIZE];
+
+            err_set(&ctx->err, ERR_USAGE, "unknown option '%s'", err_quote(q, sizeof(q), a));
             goto fail;
         } else {
             out[n++] = argv[i];
@@ -224,13 +318,16 @@ fail:
 static int load_config(struct ctx *ctx)
 {
     struct config *c = &ctx->cfg;
+    struct stat st;
 
     if (config_from_env(c, &ctx->err) < 0)
         return -1;
     if (c->file) {
         if (config_read_file(c, c->file, &ctx->err) < 0)
             return -1;
-    } else if (access("runner.ini", F_OK) == 0) {
+    } else if (lstat("runner.ini", &st) == 0) {
+        /* lstat, not access(F_OK): a dangling or unreadable runner.ini is
+         * reported by the read below instead of silently skipped */
         if (config_set(&c->file, "runner.ini") < 0)
             return err_set(&ctx->err, ERR_FAIL, "out of memory");
         if (config_read_file(c, c->file, &ctx->err) < 0)
@@ -282,9 +379,16 @@ int cli_main(int argc, char **argv)
         err_set(&ctx.err, ERR_USAGE, "no command given");
         goto out;
     }
+    if (ctx.url_has_password && !ctx.quiet)
+        fprintf(stderr, "runner: warning: a password given with --url can be read by other "
+                        "local users from the process list; prefer DATABASE_URL or a password "
+                        "file (~/.pgpass, PGPASSFILE)\n");
     cmd = find_command(cmd_argv[0]);
     if (!cmd) {
-        err_set(&ctx.err, ERR_USAGE, "'%s' is not a runner command", cmd_argv[0]);
+        char q[ERR_QUOTE_SIZE];
+
+        err_set(&ctx.err, ERR_USAGE, "'%s' is not a runner command",
+                err_quote(q, sizeof(q), cmd_argv[0]));
         goto out;
     }
     /* before the config and the plugins: a signal from here on reaches the run */
@@ -299,9 +403,7 @@ int cli_main(int argc, char **argv)
     ret = cmd->fn(cmd_argc, cmd_argv, &ctx);
 out:
     if (ctx.err.code != ERR_OK) {
-        fprintf(stderr, "runner: error: %s\n", ctx.err.msg);
-        if (ctx.err.code == ERR_USAGE)
-            fprintf(stderr, "Try 'runner --help' for more information.\n");
+        cli_print_error(stderr, &ctx.err, ctx.usage);
         if (ret == 0 || ctx.err.code == ERR_USAGE)
             ret = (int)ctx.err.code;
     }

@@ -8,6 +8,7 @@
 #define RUNNER_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "err.h"
@@ -21,8 +22,11 @@ struct ctx {
     struct config cfg;          /* global options over config file over defaults */
     struct graph *graph;        /* NEEDS_GRAPH: owned by cli.c */
     struct err err;             /* filled by the command on failure; cli.c prints it */
+    const char *const *usage;   /* with an ERR_USAGE err: the command's usage, whose
+                                 * first line cli.c prints after the message */
     int verbose;                /* -v */
     int quiet;                  /* -q */
+    int url_has_password;       /* some --url holds a password: warn, once */
 };
 
 struct cmd {
@@ -35,12 +39,42 @@ struct cmd {
 /* Run the CLI; returns the exit status. */
 int cli_main(int argc, char **argv);
 
+/* Print *e as the CLI does, once per failure: "runner: error: <msg>",
+ * then the server's DETAIL, HINT and CONTEXT lines as psql prints them,
+ * then for a usage error the usage line (when given) and the --help hint. */
+void cli_print_error(FILE *out, const struct err *e, const char *const *usage);
+
 /* The command table, for the test that walks it (every command answers --help). */
 const struct cmd *cli_commands(size_t *n);
 
 /* Print usage lines to stdout (help) or the first line and a hint to stderr
- * (usage error).  Returns 0 for help, 2 for a usage error. */
+ * (usage error).  Returns 0 for help, 2 for a usage error.  Commands call
+ * it for --help only: their usage errors go through cli_usage_error(). */
 int cli_usage(const char *const *usage, int is_error);
+
+/* The one path of a command's usage error: fill ctx->err (ERR_USAGE) with
+ * the message and remember `usage`; cli_main() prints
+ * "runner: error: <message>", the usage line and the --help hint, once.
+ * Quote what the user typed with err_quote().  Returns 2, the exit status. */
+int cli_usage_error(struct ctx *ctx, const char *const *usage, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* getopt_long() refused argv[] (unknown option, missing value): report the
+ * argument it stopped at, by cli_usage_error().  `before` is optind as it
+ * was before that getopt_long() call: within "-99" optind does not move,
+ * so argv[optind - 1] would name the word before it.  `optstring` is the
+ * one given to getopt_long(), to tell an unknown option from a missing
+ * value. */
+int cli_bad_option(struct ctx *ctx, const char *const *usage, int argc, char **argv,
+                   int before, const char *optstring);
+
+/* "unexpected argument '<arg>'" by cli_usage_error(); returns 2. */
+int cli_unexpected(struct ctx *ctx, const char *const *usage, const char *arg);
+
+/* A number of seconds for --wait, --*-timeout, --lock-wait...: a decimal
+ * number, finite, 0 <= v <= 1e7 (and > 0 unless zero_ok).  "nan", "inf",
+ * "1e999", "" and trailing junk are refused: -1. */
+int cli_parse_seconds(const char *s, int zero_ok, double *out);
 
 /* Commands: one file each (cmd_<name>.c), or one per close family. */
 int cmd_heads(int argc, char **argv, struct ctx *ctx);

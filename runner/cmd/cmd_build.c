@@ -39,7 +39,7 @@ int cmd_build(int argc, char **argv, struct ctx *ctx)
 {
     struct build_opts o = { 0 };
     struct build_result r;
-    int c;
+    int c, before;
 
     o.sources = ctx->cfg.sources ? ctx->cfg.sources : "revisions";
     o.dir = ctx->cfg.dir ? ctx->cfg.dir : "plugins";
@@ -49,7 +49,7 @@ int cmd_build(int argc, char **argv, struct ctx *ctx)
     o.quiet = ctx->quiet;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:hj:f", build_options, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "+:hj:f", build_options, NULL)) != -1) {
         switch (c) {
         case 'h':
             return cli_usage(build_usage, 0);
@@ -58,8 +58,10 @@ int cmd_build(int argc, char **argv, struct ctx *ctx)
             long v = strtol(optarg, &end, 10);
 
             if (!*optarg || *end || v < 1 || v > 1024) {
-                fprintf(stderr, "runner: error: invalid --jobs '%s' (1 to 1024)\n", optarg);
-                return cli_usage(build_usage, 1);
+                char q[ERR_QUOTE_SIZE];
+
+                return cli_usage_error(ctx, build_usage, "invalid --jobs '%s' (1 to 1024)",
+                                       err_quote(q, sizeof(q), optarg));
             }
             o.jobs = (int)v;
             break;
@@ -67,18 +69,12 @@ int cmd_build(int argc, char **argv, struct ctx *ctx)
         case 'f':
             o.force = 1;
             break;
-        case ':':
-            fprintf(stderr, "runner: error: option '%s' requires a value\n", argv[optind - 1]);
-            return cli_usage(build_usage, 1);
-        default:
-            fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
-            return cli_usage(build_usage, 1);
+        default:        /* ':' (a missing value) or '?' */
+            return cli_bad_option(ctx, build_usage, argc, argv, before, "+:hj:f");
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
-        return cli_usage(build_usage, 1);
-    }
+    if (optind < argc)
+        return cli_unexpected(ctx, build_usage, argv[optind]);
     if (build_run(&o, &r, &ctx->err) < 0)
         return 1;
     return 0;

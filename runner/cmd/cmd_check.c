@@ -25,20 +25,17 @@ int cmd_check(int argc, char **argv, struct ctx *ctx)
     };
     struct schema model = SCHEMA_INIT, db = SCHEMA_INIT;
     struct diff d = DIFF_INIT;
-    int c;
+    int c, before;
 
     optind = 0;     /* GNU: a full reset, as every command does */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
         if (c == 'h')
             return cli_usage(check_usage, 0);
-        fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
-        return cli_usage(check_usage, 1);
+        return cli_bad_option(ctx, check_usage, argc, argv, before, "+h");
     }
-    if (optind < argc) {
-        fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
-        return cli_usage(check_usage, 1);
-    }
+    if (optind < argc)
+        return cli_unexpected(ctx, check_usage, argv[optind]);
     if (autogen_compare(ctx, &model, &db, &d, &ctx->err) < 0)
         return ctx->err.code == ERR_USAGE ? 2 : 1;
     if (d.n_ops == 0) {

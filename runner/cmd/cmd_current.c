@@ -30,24 +30,21 @@ int cmd_current(int argc, char **argv, struct ctx *ctx)
     size_t n = 0;
     int verbose = ctx->verbose, json = 0;
     int ret = 1;
-    int c;
+    int c, before;
 
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
         switch (c) {
         case 'h': return cli_usage(current_usage, 0);
         case 'v': verbose = 1; break;
         case 'j': json = 1; break;
         default:
-            fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
-            return cli_usage(current_usage, 1);
+            return cli_bad_option(ctx, current_usage, argc, argv, before, "+hv");
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
-        return cli_usage(current_usage, 1);
-    }
+    if (optind < argc)
+        return cli_unexpected(ctx, current_usage, argv[optind]);
     if (version_session_read_heads(ctx->cfg.url, ctx->cfg.version_schema, ctx->cfg.version_table,
                                    ctx->cfg.history_table, ctx->graph, &ids, &n, &ctx->err) < 0)
         goto out;

@@ -44,12 +44,12 @@ struct read_opts {
 static int parse_read(int argc, char **argv, const char *const *usage, int allow_resolve,
                       struct read_opts *o, struct ctx *ctx)
 {
-    int c;
+    int c, before;
 
     o->verbose = ctx->verbose;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hv", read_options, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "+hv", read_options, NULL)) != -1) {
         switch (c) {
         case 'h': cli_usage(usage, 0); return -1;
         case 'v': o->verbose = 1; break;
@@ -61,14 +61,12 @@ static int parse_read(int argc, char **argv, const char *const *usage, int allow
             }
             /* fall through */
         default:
-            fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
-            cli_usage(usage, 1);
+            cli_bad_option(ctx, usage, argc, argv, before, "+hv");
             return -2;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
-        cli_usage(usage, 1);
+        cli_unexpected(ctx, usage, argv[optind]);
         return -2;
     }
     return 0;

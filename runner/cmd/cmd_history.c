@@ -69,14 +69,6 @@ static int print_applied(struct ctx *ctx, FILE *out)
     return 0;
 }
 
-static int bad_usage(struct ctx *ctx, const char *const *usage, const char *what,
-                     const char *arg)
-{
-    (void)ctx;
-    fprintf(stderr, "runner: error: %s '%s'\n", what, arg);
-    return cli_usage(usage, 1);
-}
-
 int cmd_history(int argc, char **argv, struct ctx *ctx)
 {
     static const struct option opts[] = {
@@ -95,11 +87,11 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
     const char *range = NULL;
     int verbose = ctx->verbose, indicate = 0, json = 0, applied = 0;
     int ret = 1;
-    int c;
+    int c, before;
 
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hvr:i", opts, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "+hvr:i", opts, NULL)) != -1) {
         switch (c) {
         case 'h': return cli_usage(history_usage, 0);
         case 'v': verbose = 1; break;
@@ -107,11 +99,11 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
         case 'i': indicate = 1; break;
         case OPT_JSON: json = 1; break;
         case OPT_APPLIED: applied = 1; break;
-        default: return bad_usage(ctx, history_usage, "unknown option", argv[optind - 1]);
+        default: return cli_bad_option(ctx, history_usage, argc, argv, before, "+hvr:i");
         }
     }
     if (optind < argc)
-        return bad_usage(ctx, history_usage, "unexpected argument", argv[optind]);
+        return cli_unexpected(ctx, history_usage, argv[optind]);
     if (applied)
         return print_applied(ctx, stdout);
     if (range && !strchr(range, ':')) {
@@ -168,21 +160,19 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
     size_t n_cur = 0;
     int json = 0;
     int ret = 1;
-    int c;
+    int c, before;
 
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (c) {
         case 'h': return cli_usage(show_usage, 0);
         case OPT_JSON: json = 1; break;
-        default: return bad_usage(ctx, show_usage, "unknown option", argv[optind - 1]);
+        default: return cli_bad_option(ctx, show_usage, argc, argv, before, "+h");
         }
     }
-    if (argc - optind != 1) {
-        fprintf(stderr, "runner: error: show takes exactly one revision\n");
-        return cli_usage(show_usage, 1);
-    }
+    if (argc - optind != 1)
+        return cli_usage_error(ctx, show_usage, "show takes exactly one revision");
     if (strcmp(argv[optind], "current") == 0 && read_current(ctx, &cur, &n_cur) < 0)
         goto out;
     if (graph_resolve(ctx->graph, argv[optind], (const char *const *)cur, n_cur, &revs,

@@ -219,11 +219,11 @@ int cmd_revision(int argc, char **argv, struct ctx *ctx)
     const char **heads = NULL;
     size_t n_heads = 0;
     int ret;
-    int c;
+    int c, before;
 
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hm:", opts, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "+hm:", opts, NULL)) != -1) {
         switch (c) {
         case 'h': return cli_usage(revision_usage, 0);
         case 'm': a.message = optarg; break;
@@ -243,15 +243,11 @@ int cmd_revision(int argc, char **argv, struct ctx *ctx)
         case OPT_VERSION_PATH: a.version_path = optarg; break;
         case OPT_NO_TX: a.no_tx = 1; break;
         default:
-            fprintf(stderr, "runner: error: unknown or incomplete option '%s'\n",
-                    argv[optind - 1]);
-            return cli_usage(revision_usage, 1);
+            return cli_bad_option(ctx, revision_usage, argc, argv, before, "+hm:");
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
-        return cli_usage(revision_usage, 1);
-    }
+    if (optind < argc)
+        return cli_unexpected(ctx, revision_usage, argv[optind]);
     if (strcmp(a.head, "base") == 0) {
         heads = NULL;   /* a new root */
     } else if (resolve_heads(ctx, &a.head, 1, a.splice,
@@ -278,11 +274,11 @@ int cmd_merge(int argc, char **argv, struct ctx *ctx)
     const char **heads = NULL;
     size_t n_heads = 0;
     int ret;
-    int c;
+    int c, before;
 
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hm:", opts, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "+hm:", opts, NULL)) != -1) {
         switch (c) {
         case 'h': return cli_usage(merge_usage, 0);
         case 'm': a.message = optarg; break;
@@ -292,15 +288,11 @@ int cmd_merge(int argc, char **argv, struct ctx *ctx)
             break;
         case OPT_REV_ID: a.rev_id = optarg; break;
         default:
-            fprintf(stderr, "runner: error: unknown or incomplete option '%s'\n",
-                    argv[optind - 1]);
-            return cli_usage(merge_usage, 1);
+            return cli_bad_option(ctx, merge_usage, argc, argv, before, "+hm:");
         }
     }
-    if (optind >= argc) {
-        fprintf(stderr, "runner: error: merge needs the revisions to merge\n");
-        return cli_usage(merge_usage, 1);
-    }
+    if (optind >= argc)
+        return cli_usage_error(ctx, merge_usage, "merge needs the revisions to merge");
     if (resolve_heads(ctx, (const char *const *)argv + optind, (size_t)(argc - optind), 0,
                       NULL, &heads, &n_heads) < 0)
         return 1;

@@ -37,19 +37,18 @@ int cmd_stamp(int argc, char **argv, struct ctx *ctx)
         } else if (!dashdash && strcmp(a, "--purge") == 0) {
             o.purge = 1;
         } else if (!dashdash && a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
-            fprintf(stderr, "runner: error: unknown option '%s'\n", a);
-            return cli_usage(stamp_usage, 1);
+            char q[ERR_QUOTE_SIZE];
+
+            return cli_usage_error(ctx, stamp_usage, "unknown option '%s'",
+                                   err_quote(q, sizeof(q), a));
         } else if (o.target) {
-            fprintf(stderr, "runner: error: unexpected argument '%s'\n", a);
-            return cli_usage(stamp_usage, 1);
+            return cli_unexpected(ctx, stamp_usage, a);
         } else {
             o.target = a;
         }
     }
-    if (!o.target) {
-        fprintf(stderr, "runner: error: stamp needs a target\n");
-        return cli_usage(stamp_usage, 1);
-    }
+    if (!o.target)
+        return cli_usage_error(ctx, stamp_usage, "stamp needs a target");
     o.result = &res;
     if (migrate(&o, &ctx->err) < 0) {
         if (res.signum)

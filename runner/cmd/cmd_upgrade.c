@@ -63,10 +63,12 @@ static const char *const downgrade_usage[] = {
     NULL,
 };
 
-static int bad_usage(const char *const *usage, const char *what, const char *arg)
+static int bad_usage(struct ctx *ctx, const char *const *usage, const char *what,
+                     const char *arg)
 {
-    fprintf(stderr, "runner: error: %s '%s'\n", what, arg);
-    return cli_usage(usage, 1);
+    char q[ERR_QUOTE_SIZE];
+
+    return cli_usage_error(ctx, usage, "%s '%s'", what, err_quote(q, sizeof(q), arg));
 }
 
 /* "-1", "-12": a relative target, not an option. */
@@ -117,18 +119,6 @@ void cmd_migrate_opts(struct migrate_opts *o, const struct ctx *ctx, enum migrat
     o->log = ctx->quiet ? NULL : stderr;
 }
 
-/* A number of seconds >= 0. */
-static int parse_secs(const char *s, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-
-    if (end == s || *end || v < 0 || v > 1e7)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int parse_count(const char *s, int *out)
 {
     char *end;
@@ -140,10 +130,13 @@ static int parse_count(const char *s, int *out)
     return 0;
 }
 
-/* The runtime options; 1 consumed, 0 not one, -1 bad (message printed). */
-static int runtime_opt(int argc, char **argv, int *i, struct migrate_opts *o,
-                       const char **targets, int *jobs)
+/* The runtime options; 1 consumed, 0 not one, -1 bad (ctx->err filled,
+ * as a usage error of `usage`). */
+static int runtime_opt(struct ctx *ctx, const char *const *usage, int argc, char **argv,
+                       int *i, struct migrate_opts *o, const char **targets, int *jobs)
 {
+    char q[ERR_QUOTE_SIZE];
+
     static const struct {
         const char *name;
         size_t off;
@@ -162,32 +155,32 @@ static int runtime_opt(int argc, char **argv, int *i, struct migrate_opts *o,
         r = opt_value(argc, argv, i, secs[k].name, &v);
         if (r == 0)
             continue;
-        if (r < 0 || parse_secs(v, (double *)((char *)o + secs[k].off)) < 0) {
-            fprintf(stderr, "runner: error: %s needs a number of seconds, got '%s'\n",
-                    secs[k].name, r < 0 ? "" : v);
+        if (r < 0 || cli_parse_seconds(v, 1, (double *)((char *)o + secs[k].off)) < 0) {
+            cli_usage_error(ctx, usage, "%s needs a number of seconds, got '%s'", secs[k].name,
+                            err_quote(q, sizeof(q), r < 0 ? "" : v));
             return -1;
         }
         return 1;
     }
     if ((r = opt_value(argc, argv, i, "--lock-timeout-retries", &v)) != 0) {
         if (r < 0 || parse_count(v, &o->lock_timeout_retries) < 0) {
-            fprintf(stderr, "runner: error: --lock-timeout-retries needs a count, got '%s'\n",
-                    r < 0 ? "" : v);
+            cli_usage_error(ctx, usage, "--lock-timeout-retries needs a count, got '%s'",
+                            err_quote(q, sizeof(q), r < 0 ? "" : v));
             return -1;
         }
         return 1;
     }
     if ((r = opt_value(argc, argv, i, "--jobs", &v)) != 0) {
         if (r < 0 || parse_count(v, jobs) < 0 || *jobs < 1) {
-            fprintf(stderr, "runner: error: --jobs needs a positive count, got '%s'\n",
-                    r < 0 ? "" : v);
+            cli_usage_error(ctx, usage, "--jobs needs a positive count, got '%s'",
+                            err_quote(q, sizeof(q), r < 0 ? "" : v));
             return -1;
         }
         return 1;
     }
     if ((r = opt_value(argc, argv, i, "--targets", &v)) != 0) {
         if (r < 0) {
-            fprintf(stderr, "runner: error: --targets needs a file\n");
+            cli_usage_error(ctx, usage, "--targets needs a file");
             return -1;
         }
         *targets = v;
@@ -199,8 +192,8 @@ static int runtime_opt(int argc, char **argv, int *i, struct migrate_opts *o,
         else if (r > 0 && strcmp(v, "none") == 0)
             o->lock_mode = MIGRATE_LOCK_NONE;
         else {
-            fprintf(stderr, "runner: error: --lock-mode must be session or none, got '%s'\n",
-                    r < 0 ? "" : v);
+            cli_usage_error(ctx, usage, "--lock-mode must be session or none, got '%s'",
+                            err_quote(q, sizeof(q), r < 0 ? "" : v));
             return -1;
         }
         return 1;
@@ -272,21 +265,20 @@ static int run(int argc, char **argv, struct ctx *ctx, enum migrate_kind kind,
             o.single_transaction = 1;
         } else if (!dashdash && kind == MIGRATE_UPGRADE && strcmp(a, "--ignore-checksums") == 0) {
             o.ignore_checksums = 1;
-        } else if (!dashdash && (r = runtime_opt(argc, argv, &i, &o, &targets, &jobs)) != 0) {
+        } else if (!dashdash &&
+                   (r = runtime_opt(ctx, usage, argc, argv, &i, &o, &targets, &jobs)) != 0) {
             if (r < 0)
-                return cli_usage(usage, 1);
+                return 2;
         } else if (!dashdash && a[0] == '-' && !is_relative(a)) {
-            return bad_usage(usage, "unknown option", a);
+            return bad_usage(ctx, usage, "unknown option", a);
         } else if (o.target) {
-            return bad_usage(usage, "unexpected argument", a);
+            return bad_usage(ctx, usage, "unexpected argument", a);
         } else {
             o.target = a;
         }
     }
-    if (!o.target) {
-        fprintf(stderr, "runner: error: %s needs a target\n", argv[0]);
-        return cli_usage(usage, 1);
-    }
+    if (!o.target)
+        return cli_usage_error(ctx, usage, "%s needs a target", argv[0]);
     o.result = &res;
     o.progress = !ctx->quiet && isatty(STDERR_FILENO);
     if (!o.sql && (targets || ctx->cfg.n_urls > 1))

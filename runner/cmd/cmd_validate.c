@@ -2,7 +2,6 @@
  * (repair under the migration lock) and the printing; collecting and
  * recording are validate.c's. */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -167,17 +166,6 @@ out:
     return ret;
 }
 
-static int parse_secs(const char *s, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-
-    if (end == s || *end || !isfinite(v) || v < 0 || v > 1e7)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int run(int argc, char **argv, struct ctx *ctx, int repair)
 {
     static const struct option validate_opts[] = {
@@ -194,11 +182,12 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
     const char *const *usage = repair ? repair_usage : validate_usage;
     double lock_wait_s = 0;
     int verbose = ctx->verbose;
-    int c;
+    int c, before;
 
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, repair ? "+h" : "+hv", opts, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, repair ? "+h" : "+hv", opts, NULL)) !=
+           -1) {
         switch (c) {
         case 'h':
             return cli_usage(usage, 0);
@@ -206,21 +195,19 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
             verbose = 1;
             break;
         case 'w':
-            if (parse_secs(optarg, &lock_wait_s) < 0) {
-                fprintf(stderr, "runner: error: --lock-wait needs a number of seconds, got '%s'\n",
-                        optarg);
-                return cli_usage(usage, 1);
+            if (cli_parse_seconds(optarg, 1, &lock_wait_s) < 0) {
+                char q[ERR_QUOTE_SIZE];
+
+                return cli_usage_error(ctx, usage, "--lock-wait needs a number of seconds, got '%s'",
+                                       err_quote(q, sizeof(q), optarg));
             }
             break;
         default:
-            fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
-            return cli_usage(usage, 1);
+            return cli_bad_option(ctx, usage, argc, argv, before, repair ? "+h" : "+hv");
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
-        return cli_usage(usage, 1);
-    }
+    if (optind < argc)
+        return cli_unexpected(ctx, usage, argv[optind]);
     if (!ctx->graph) {
         err_set(&ctx->err, ERR_FAIL, "no revision graph");
         return 1;

@@ -1,7 +1,6 @@
 /* cmd_wait.c -- `wait`: block until the database accepts connections.
  * The retrying is wait.c's; this file parses options and owns the loop. */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <uv.h>
@@ -31,57 +30,48 @@ static const struct option wait_options[] = {
     { NULL, 0, NULL, 0 },
 };
 
-/* A number of seconds: finite, >= 0 (> 0 when !zero_ok). */
-static int parse_seconds(const char *opt, const char *s, int zero_ok, double *out)
+/* A number of seconds (cli_parse_seconds); 2 with the usage error in
+ * ctx->err when it is not one. */
+static int parse_seconds(struct ctx *ctx, const char *opt, const char *s, int zero_ok,
+                         double *out)
 {
-    char *end = NULL;
-    double v = strtod(s, &end);
+    char q[ERR_QUOTE_SIZE];
 
-    if (!*s || *end || !isfinite(v) || v < 0 || (!zero_ok && v == 0) || v > 1e7) {
-        fprintf(stderr, "runner: error: invalid %s '%s' (expected a number of seconds%s)\n", opt,
-                s, zero_ok ? "" : " above 0");
-        return -1;
-    }
-    *out = v;
-    return 0;
+    if (cli_parse_seconds(s, zero_ok, out) == 0)
+        return 0;
+    return cli_usage_error(ctx, wait_usage, "invalid %s '%s' (expected a number of seconds%s)",
+                           opt, err_quote(q, sizeof(q), s), zero_ok ? "" : " above 0");
 }
 
 int cmd_wait(int argc, char **argv, struct ctx *ctx)
 {
     struct wait_opts o = WAIT_OPTS_INIT;
     uv_loop_t loop;
-    int c;
+    int c, before;
     int rc;
     int ret = 1;
 
     o.quiet = ctx->quiet;
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", wait_options, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "+h", wait_options, NULL)) != -1) {
         switch (c) {
         case 'h':
             return cli_usage(wait_usage, 0);
         case OPT_TIMEOUT:
-            if (parse_seconds("--timeout", optarg, 1, &o.timeout_s) < 0)
-                return cli_usage(wait_usage, 1);
+            if (parse_seconds(ctx, "--timeout", optarg, 1, &o.timeout_s) != 0)
+                return 2;
             break;
         case OPT_INTERVAL_MAX:
-            if (parse_seconds("--interval-max", optarg, 0, &o.interval_max_s) < 0)
-                return cli_usage(wait_usage, 1);
+            if (parse_seconds(ctx, "--interval-max", optarg, 0, &o.interval_max_s) != 0)
+                return 2;
             break;
         default:
-            if (optopt >= OPT_TIMEOUT)
-                fprintf(stderr, "runner: error: option '%s' requires a value\n",
-                        argv[optind - 1]);
-            else
-                fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
-            return cli_usage(wait_usage, 1);
+            return cli_bad_option(ctx, wait_usage, argc, argv, before, "+h");
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
-        return cli_usage(wait_usage, 1);
-    }
+    if (optind < argc)
+        return cli_unexpected(ctx, wait_usage, argv[optind]);
     rc = uv_loop_init(&loop);
     if (rc < 0) {
         err_set(&ctx->err, ERR_FAIL, "cannot start the event loop: %s", uv_strerror(rc));

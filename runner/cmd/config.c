@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void config_init(struct config *c)
@@ -125,10 +126,24 @@ int config_read_file(struct config *c, const char *path, struct err *e)
     FILE *f = fopen(path, "r");
     int rc;
 
+    struct stat sb;
+    int read_errno;
+
     if (!f)
         return err_set(e, ERR_FAIL, "cannot open config file '%s': %s", path, strerror(errno));
+    /* fopen() opens a directory, and ini_parse_file() takes its read error
+     * for the end of the file: it would read as an empty config */
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(f);
+        return err_set(e, ERR_FAIL, "cannot read config file '%s': %s", path, strerror(EISDIR));
+    }
+    errno = 0;
     rc = ini_parse_file(f, on_key, &st);
+    read_errno = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
+    if (read_errno)
+        return err_set(e, ERR_FAIL, "cannot read config file '%s': %s", path,
+                       strerror(read_errno));
     if (st.failed)
         return -1;
     if (rc != 0)

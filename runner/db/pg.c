@@ -129,25 +129,6 @@ void pg_describe(struct pg *db, char *buf, size_t size)
              dbname ? dbname : "");
 }
 
-/* The password of the connection string as libpq decodes it, else as
- * written (libpq may echo a badly encoded one): caller frees. */
-static char *conninfo_password(const char *url)
-{
-    PQconninfoOption *opts;
-    char *pw = NULL;
-
-    if (!url || !*url)
-        return NULL;
-    opts = PQconninfoParse(url, NULL);
-    if (!opts)
-        return url_password(url);
-    for (PQconninfoOption *o = opts; o->keyword; o++)
-        if (strcmp(o->keyword, "password") == 0 && o->val && *o->val)
-            pw = strdup(o->val);
-    PQconninfoFree(opts);
-    return pw;
-}
-
 /* connect_timeout of the connection in seconds, 0 when unset. */
 static long connect_timeout(PGconn *conn)
 {
@@ -163,21 +144,16 @@ static long connect_timeout(PGconn *conn)
     return secs > 0 ? secs : 0;
 }
 
-static int connect_fail(struct pg *db, const char *url, const char *password,
-                        const char *why, struct err *e)
+/* libpq's connection errors name host, port, user and database, never
+ * the password (url_normalize() has refused a url whose dbname is itself
+ * a connection string, the one way a secret could reach those names), so
+ * the message is passed on as it is: no text is searched for secrets. */
+static int connect_fail(struct pg *db, const char *why, struct err *e)
 {
     char where[512];
-    char msg[ERR_MSG_SIZE];
-    char *raw = url_password(url);
 
     pg_describe(db, where, sizeof(where));
-    snprintf(msg, sizeof(msg), "%s", why);
-    url_scrub(msg, password);
-    url_scrub(where, password);
-    url_scrub(msg, raw);
-    url_scrub(where, raw);
-    free(raw);
-    return err_set(e, ERR_FAIL, "cannot connect to %s: %s", where, msg);
+    return err_set(e, ERR_FAIL, "cannot connect to %s: %s", where, why);
 }
 
 int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
@@ -186,7 +162,6 @@ int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
     const char *vals[] = { "runner", NULL, NULL };
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
     char *norm = NULL;
-    char *password = NULL;
     long timeout;
     int ret = -1;
     int rc;
@@ -200,7 +175,6 @@ int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
     norm = url_normalize(url, e);
     if (!norm)
         goto out;
-    password = conninfo_password(norm);
     vals[1] = *norm ? norm : NULL;
     /* application_name before dbname: a url that sets its own wins */
     db->conn = PQconnectStartParams(keys, vals, 1);
@@ -209,7 +183,7 @@ int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
         goto out;
     }
     if (PQstatus(db->conn) == CONNECTION_BAD) {
-        connect_fail(db, norm, password, PQerrorMessage(db->conn), e);
+        connect_fail(db, PQerrorMessage(db->conn), e);
         goto out;
     }
     rc = uv_timer_init(loop, &db->timer);
@@ -225,7 +199,7 @@ int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
         uv_timer_start(&db->timer, on_timer, (uint64_t)timeout * 1000, 0);
     while (st != PGRES_POLLING_OK) {
         if (st == PGRES_POLLING_FAILED) {
-            connect_fail(db, norm, password, PQerrorMessage(db->conn), e);
+            connect_fail(db, PQerrorMessage(db->conn), e);
             goto out;
         }
         if (io_wait(db, st == PGRES_POLLING_READING ? UV_READABLE : UV_WRITABLE, 1, e) < 0) {
@@ -234,7 +208,7 @@ int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
             if (stopped(db))
                 goto out;       /* *e: "interrupted", 57014 */
             snprintf(why, sizeof(why), "%s", db->timed_out ? "timeout expired" : e->msg);
-            connect_fail(db, norm, password, why, e);
+            connect_fail(db, why, e);
             goto out;
         }
         st = PQconnectPoll(db->conn);
@@ -242,15 +216,11 @@ int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
     uv_timer_stop(&db->timer);
     PQsetNoticeProcessor(db->conn, on_notice, db);
     if (PQsetnonblocking(db->conn, 1) != 0) {
-        connect_fail(db, norm, password, PQerrorMessage(db->conn), e);
+        connect_fail(db, PQerrorMessage(db->conn), e);
         goto out;
     }
     ret = 0;
 out:
-    if (password) {
-        memset(password, 0, strlen(password));
-        free(password);
-    }
     free(norm);
     return ret;
 }
@@ -461,6 +431,10 @@ static int result_error(struct pg *db, const PGresult *res, const char *sql,
                     state ? state : "none", shown);
     }
     err_sqlstate(e, state);
+    err_server_fields(e, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL),
+                      PQresultErrorField(res, PG_DIAG_MESSAGE_HINT),
+                      PQresultErrorField(res, PG_DIAG_CONTEXT),
+                      pos ? (int)strtol(pos, NULL, 10) : 0);
     return -1;
 }
 

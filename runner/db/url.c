@@ -1,27 +1,18 @@
-/* url.c -- connection string normalising and masking; see url.h. */
+/* url.c -- connection string normalising and naming; see url.h. */
 #include "url.h"
 
 #include <ctype.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define URL_MASK "***"
 
 /* Appends to a fixed buffer, silently truncating; buf stays terminated. */
 struct out {
     char *buf;
     size_t size;
     size_t len;
-    const char *pw;     /* where the (last) password was found in the input */
-    size_t pw_len;
 };
-
-static void found(struct out *o, const char *pw, size_t n)
-{
-    o->pw = pw;
-    o->pw_len = n;
-}
 
 static void out_mem(struct out *o, const char *s, size_t n)
 {
@@ -54,209 +45,220 @@ int url_is_uri(const char *url)
     return url && scheme_len(url) > 0;
 }
 
-char *url_normalize(const char *url, struct err *e)
+/* libpq's own test (recognized_connection_string in fe-connect.c): a
+ * dbname holding '=' or starting with a URI prefix is a connection string. */
+static int is_connection_string(const char *s)
+{
+    return s && (strchr(s, '=') != NULL || strncmp(s, "postgresql://", 13) == 0 ||
+                 strncmp(s, "postgres://", 11) == 0);
+}
+
+/* No host name holds '@': when one does, it is the tail of a password
+ * that held a raw '@'. */
+static int host_holds_at(const char *hosts)
+{
+    return hosts && strchr(hosts, '@') != NULL;
+}
+
+/* "postgresql+psycopg2://" -> "postgresql://"; other URIs and conninfo
+ * strings are copied.  NULL with *bad_scheme set for a foreign scheme. */
+static char *normalize_scheme(const char *url, size_t *bad_scheme)
 {
     size_t n = url ? scheme_len(url) : 0;
-    const char *rest;
-    char *copy;
+    char *copy = NULL;
 
-    if (!url || n == 0) {
-        copy = strdup(url ? url : "");
-        if (!copy)
-            err_set(e, ERR_FAIL, "out of memory");
-        return copy;
-    }
-    rest = url + n;                     /* "://..." */
+    *bad_scheme = 0;
+    if (!url || n == 0)
+        return strdup(url ? url : "");
     if (!((n == 10 && strncmp(url, "postgresql", 10) == 0) ||
           (n == 8 && strncmp(url, "postgres", 8) == 0) ||
           (n > 11 && strncmp(url, "postgresql+", 11) == 0) ||
           (n > 9 && strncmp(url, "postgres+", 9) == 0))) {
-        err_set(e, ERR_USAGE, "unsupported database url scheme '%.*s' (expected postgresql://)",
-                (int)n, url);
+        *bad_scheme = n;
         return NULL;
     }
     /* SQLAlchemy's "postgresql+psycopg2": libpq knows only the dialect. */
-    if (asprintf(&copy, "postgresql%s", rest) < 0) {
-        err_set(e, ERR_FAIL, "out of memory");
+    if (asprintf(&copy, "postgresql%s", url + n) < 0)
         return NULL;
-    }
     return copy;
 }
 
-/* query string "a=1&password=x&b=2" with password values masked */
-static void mask_query(struct out *o, const char *q, const char *end)
+/* The parsed options of a normalised url (caller frees with
+ * PQconninfoFree), NULL when libpq cannot parse it (*why, when not NULL,
+ * gets libpq's message: caller frees with PQfreemem). */
+static PQconninfoOption *parse(const char *norm, char **why)
 {
-    while (q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q));
-        const char *stop = amp ? amp : end;
-        const char *eq = memchr(q, '=', (size_t)(stop - q));
+    return PQconninfoParse(norm, why);
+}
 
-        if (eq && eq - q == 8 && strncmp(q, "password", 8) == 0) {
-            out_mem(o, q, (size_t)(eq + 1 - q));
-            out_str(o, URL_MASK);
-            found(o, eq + 1, (size_t)(stop - eq - 1));
-        } else {
-            out_mem(o, q, (size_t)(stop - q));
+static const char *opt(const PQconninfoOption *opts, const char *key)
+{
+    for (const PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, key) == 0)
+            return o->val && *o->val ? o->val : NULL;
+    return NULL;
+}
+
+/* libpq's parse errors quote the offending text ("invalid percent-encoded
+ * token: \"...\""), which may be the password: keep the reason, drop
+ * what is quoted. */
+static void reason_without_quotes(const char *why, char *buf, size_t size)
+{
+    struct out o = { buf, size, 0 };
+    int quoted = 0;
+
+    if (size)
+        buf[0] = '\0';
+    for (const char *p = why ? why : ""; *p; p++) {
+        if (*p == '"') {
+            quoted = !quoted;
+            out_str(&o, quoted ? "\"..." : "\"");
+        } else if (!quoted) {
+            out_mem(&o, p, 1);
         }
-        if (amp)
-            out_mem(o, "&", 1);
-        q = amp ? amp + 1 : end;
     }
 }
 
-static void mask_uri(struct out *o, const char *url)
+char *url_normalize(const char *url, struct err *e)
 {
-    const char *auth = url + scheme_len(url) + 3;
-    const char *auth_end = auth + strcspn(auth, "/?");
-    const char *at = NULL;
-    const char *q;
+    size_t bad_scheme = 0;
+    char *norm = normalize_scheme(url, &bad_scheme);
+    PQconninfoOption *opts = NULL;
+    char *why = NULL;
 
-    /* The last '@' of the authority, so that a raw '@' inside a password
-     * (which libpq would misparse anyway) is still hidden. */
-    for (const char *p = auth; p < auth_end; p++)
-        if (*p == '@')
-            at = p;
-    out_mem(o, url, (size_t)(auth - url));
-    if (at) {
-        const char *colon = memchr(auth, ':', (size_t)(at - auth));
+    if (!norm) {
+        if (bad_scheme)
+            err_set(e, ERR_USAGE,
+                    "unsupported database url scheme '%.*s' (expected postgresql://)",
+                    (int)bad_scheme, url);
+        else
+            err_set(e, ERR_FAIL, "out of memory");
+        return NULL;
+    }
+    if (!*norm)
+        return norm;                    /* libpq's PG* environment */
+    opts = parse(norm, &why);
+    if (!opts) {
+        char reason[ERR_MSG_SIZE];
 
-        if (colon) {
-            out_mem(o, auth, (size_t)(colon + 1 - auth));
-            out_str(o, URL_MASK);
-            found(o, colon + 1, (size_t)(at - colon - 1));
-            out_mem(o, at, (size_t)(auth_end - at));
-        } else {
-            out_mem(o, auth, (size_t)(auth_end - auth));
-        }
-    } else {
-        out_mem(o, auth, (size_t)(auth_end - auth));
+        reason_without_quotes(why ? why : "out of memory", reason, sizeof(reason));
+        err_set(e, ERR_FAIL, "invalid database url: %s", reason);
+        goto fail;
     }
-    q = strchr(auth_end, '?');
-    if (!q) {
-        out_str(o, auth_end);
-        return;
+    if (host_holds_at(opt(opts, "host"))) {
+        /* "postgresql://u:p@ss@h/db": libpq stops the password at the
+         * first '@' and would name the rest in "could not translate host
+         * name" */
+        err_set(e, ERR_FAIL, "invalid database url: a host name holds '@' (write an '@' in "
+                              "the password as %%40)");
+        goto fail;
     }
-    out_mem(o, auth_end, (size_t)(q + 1 - auth_end));
-    mask_query(o, q + 1, q + 1 + strlen(q + 1));
+    if (is_connection_string(opt(opts, "dbname"))) {
+        err_set(e, ERR_FAIL, "invalid database url: its dbname is itself a connection string "
+                              "(give that string as the url instead)");
+        goto fail;
+    }
+    PQconninfoFree(opts);
+    return norm;
+fail:
+    if (why)
+        PQfreemem(why);
+    if (opts)
+        PQconninfoFree(opts);
+    free(norm);
+    return NULL;
 }
 
-/* key = value pairs as libpq's conninfo_parse reads them: values are bare
- * words or single-quoted with backslash escapes. */
-static void mask_conninfo(struct out *o, const char *s)
+/* "h1:5432,h2:5433" from libpq's comma-separated host and port lists (a
+ * single port applies to every host, as in libpq). */
+static void out_hosts(struct out *o, const char *hosts, const char *ports)
 {
-    const char *p = s;
+    const char *h = hosts, *p = ports;
+    int single_port = ports && !strchr(ports, ',');
 
-    while (*p) {
-        const char *key;
-        size_t key_len;
-        const char *val;
-        int secret;
+    while (h) {
+        const char *h_end = strchr(h, ',');
+        size_t h_len = h_end ? (size_t)(h_end - h) : strlen(h);
 
-        while (isspace((unsigned char)*p))
-            out_mem(o, p++, 1);
-        if (!*p)
-            break;
-        key = p;
-        while (*p && *p != '=' && !isspace((unsigned char)*p))
-            p++;
-        key_len = (size_t)(p - key);
-        secret = key_len == 8 && strncmp(key, "password", 8) == 0;
-        out_mem(o, key, key_len);
-        while (isspace((unsigned char)*p))
-            out_mem(o, p++, 1);
-        if (*p != '=') {
-            out_str(o, p);      /* not conninfo; libpq will complain, we just copy */
-            return;
+        out_mem(o, h, h_len);
+        if (p && (*p && *p != ',')) {
+            size_t p_len = single_port ? strlen(p) : strcspn(p, ",");
+
+            out_mem(o, ":", 1);
+            out_mem(o, p, p_len);
         }
-        out_mem(o, p++, 1);
-        while (isspace((unsigned char)*p))
-            out_mem(o, p++, 1);
-        val = p;
-        if (*p == '\'') {
-            p++;
-            while (*p && *p != '\'') {
-                if (*p == '\\' && p[1])
-                    p++;
+        if (p && !single_port) {
+            p = strchr(p, ',');
+            if (p)
                 p++;
-            }
-            if (*p == '\'')
-                p++;
-        } else {
-            while (*p && !isspace((unsigned char)*p)) {
-                if (*p == '\\' && p[1])
-                    p++;
-                p++;
-            }
         }
-        if (secret) {
-            out_str(o, URL_MASK);
-            found(o, val, (size_t)(p - val));
-        } else
-            out_mem(o, val, (size_t)(p - val));
+        h = h_end ? h_end + 1 : NULL;
+        if (h)
+            out_mem(o, ",", 1);
     }
-}
-
-static void mask(struct out *o, const char *url)
-{
-    if (o->size == 0)
-        return;
-    o->buf[0] = '\0';
-    if (!url || !*url)
-        out_str(o, "(libpq defaults)");
-    else if (url_is_uri(url))
-        mask_uri(o, url);
-    else
-        mask_conninfo(o, url);
 }
 
 char *url_mask(const char *url, char *buf, size_t size)
 {
-    struct out o = { buf, size, 0, NULL, 0 };
+    struct out o = { buf, size, 0 };
+    size_t bad_scheme = 0;
+    char *norm = NULL;
+    PQconninfoOption *opts = NULL;
+    const char *user, *host, *port, *dbname;
 
-    mask(&o, url);
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    if (!url || !*url) {
+        out_str(&o, "(libpq defaults)");
+        return buf;
+    }
+    norm = normalize_scheme(url, &bad_scheme);
+    opts = norm ? parse(norm, NULL) : NULL;
+    if (!opts) {
+        out_str(&o, "(invalid connection string)");
+        goto out;
+    }
+    user = opt(opts, "user");
+    host = opt(opts, "host");
+    if (!host)
+        host = opt(opts, "hostaddr");
+    port = opt(opts, "port");
+    dbname = opt(opts, "dbname");
+    if (user) {
+        out_str(&o, user);
+        out_str(&o, "@");
+    }
+    if (host_holds_at(host))
+        out_str(&o, "***");
+    else if (host)
+        out_hosts(&o, host, port);
+    else if (port)
+        out_hosts(&o, "", port);
+    if (dbname) {
+        out_str(&o, "/");
+        out_str(&o, is_connection_string(dbname) ? "***" : dbname);
+    }
+    if (o.len == 0)
+        out_str(&o, "(libpq defaults)");
+out:
+    if (opts)
+        PQconninfoFree(opts);
+    free(norm);
     return buf;
 }
 
-char *url_password(const char *url)
+int url_has_password(const char *url)
 {
-    char scratch[1];
-    struct out o = { scratch, sizeof(scratch), 0, NULL, 0 };
-    char *pw;
-    size_t n = 0;
+    size_t bad_scheme = 0;
+    char *norm = normalize_scheme(url, &bad_scheme);
+    PQconninfoOption *opts = norm && *norm ? parse(norm, NULL) : NULL;
+    int has = 0;
 
-    mask(&o, url);
-    if (!o.pw || o.pw_len == 0)
-        return NULL;
-    pw = malloc(o.pw_len + 1);
-    if (!pw)
-        return NULL;
-    for (size_t i = 0; i < o.pw_len; i++) {
-        char c = o.pw[i];
-
-        if (o.pw[0] == '\'' && !url_is_uri(url)) {
-            /* conninfo 'quoted \' value' */
-            if ((i == 0 || i == o.pw_len - 1) && c == '\'')
-                continue;
-            if (c == '\\' && i + 1 < o.pw_len)
-                c = o.pw[++i];
-        }
-        pw[n++] = c;
-    }
-    pw[n] = '\0';
-    return pw;
-}
-
-void url_scrub(char *text, const char *secret)
-{
-    size_t n = secret ? strlen(secret) : 0;
-    size_t m = n < 3 ? n : 3;
-    char *p;
-
-    if (!text || n == 0)
-        return;
-    while ((p = strstr(text, secret)) != NULL) {
-        memset(p, '*', m);
-        memmove(p + m, p + n, strlen(p + n) + 1);
-        text = p + m;
-    }
+    if (opts)
+        has = opt(opts, "password") != NULL || opt(opts, "sslpassword") != NULL;
+    if (opts)
+        PQconninfoFree(opts);
+    free(norm);
+    return has;
 }

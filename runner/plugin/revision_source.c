@@ -14,6 +14,9 @@
 
 #include <runner/plugin.h>
 
+#include "c_escape.h"
+#include "strbuf.h"
+
 #define SLUG_MAX 40     /* alembic's truncate_slug_length default */
 
 int revision_check_id(const char *id, struct err *e)
@@ -86,70 +89,23 @@ int revision_new_id(char buf[13], struct err *e)
     return 0;
 }
 
-/* U+202A..U+202E and U+2066..U+2069: bidirectional controls, which GCC
- * refuses unpaired (-Wbidi-chars, an error under -Werror).  Returns the
- * code point when p starts with one, else 0. */
-static unsigned bidi_control(const unsigned char *p)
+/* The one C escaper (c_escape.h), onto a FILE. */
+static void put_literal(FILE *f, const char *s)
 {
-    if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae)
-        return 0x2000u + (p[2] - 0x80u);
-    if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
-        return 0x2040u + (p[2] - 0x80u);
-    return 0;
+    struct strbuf sb = STRBUF_INIT;
+
+    c_escape_literal(&sb, s);
+    fputs(strbuf_str(&sb), f);
+    strbuf_release(&sb);
 }
 
-void revision_c_escape(FILE *f, const char *s)
+static void put_comment(FILE *f, const char *s, enum c_comment_mode mode)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned bidi = bidi_control(p);
+    struct strbuf sb = STRBUF_INIT;
 
-        if (bidi) {
-            fprintf(f, "\\u%04X", bidi);   /* a UCN: the same bytes, no warning */
-            p += 2;
-            continue;
-        }
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '?': fputs("\\?", f); break;      /* no trigraphs */
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(f, "\\%03o", *p);
-            else
-                fputc(*p, f);   /* UTF-8 bytes pass through: sources are UTF-8 */
-        }
-    }
-}
-
-/* The message inside a block comment: no "*" "/" may end it early, and
- * nothing may draw a -Werror warning: "/" "*" (-Wcomment), a trigraph
- * (-Wtrigraphs: "??/" before a newline splices lines) or an unpaired
- * bidirectional control (-Wbidi-chars, shown as <U+XXXX>). */
-static void comment_text(FILE *f, const char *s)
-{
-    for (const char *p = s; *p; p++) {
-        unsigned bidi = bidi_control((const unsigned char *)p);
-
-        if (bidi) {
-            fprintf(f, "<U+%04X>", bidi);
-            p += 2;
-        } else if (*p == '\n') {
-            fputs("\n *", f);
-            if (p[1] && p[1] != '\n')
-                fputc(' ', f);
-        } else if (*p == '*' && p[1] == '/') {
-            fputs("* ", f);
-        } else if (*p == '/' && p[1] == '*') {
-            fputs("/ ", f);
-        } else if (*p == '?' && p[1] == '?' && p[2] && strchr("=/'()!<>-", p[2])) {
-            fputs("? ", f);
-        } else if (*p != '\r') {
-            fputc(*p, f);
-        }
-    }
+    c_escape_comment(&sb, s, mode);
+    fputs(strbuf_str(&sb), f);
+    strbuf_release(&sb);
 }
 
 static void rev_list(FILE *f, const char *field, const char *const *ids, size_t n)
@@ -158,9 +114,9 @@ static void rev_list(FILE *f, const char *field, const char *const *ids, size_t 
         return;
     fprintf(f, "    .%s = RUNNER_REVS(", field);
     for (size_t i = 0; i < n; i++) {
-        fputs(i ? ", \"" : "\"", f);
-        revision_c_escape(f, ids[i]);
-        fputc('"', f);
+        if (i)
+            fputs(", ", f);
+        put_literal(f, ids[i]);
     }
     fputs("),\n", f);
 }
@@ -180,24 +136,36 @@ static void render(FILE *f, const struct revision_spec *s, const char *id, const
 {
     const char *msg = s->message ? s->message : "";
 
+    /* every id and the date go through the escaper too: the down
+     * revisions come from the command line or the graph, and no text may
+     * end the comment or fake a line of it */
     fputs("/* ", f);
-    comment_text(f, *msg ? msg : "empty message");
-    fprintf(f, "\n *\n * Revision ID: %s\n * Revises: ", id);
-    for (size_t i = 0; i < s->n_down; i++)
-        fprintf(f, "%s%s", i ? ", " : "", s->down[i]);
-    fprintf(f, "\n * Create Date: %s\n */\n#include <runner/plugin.h>\n\n", date);
+    put_comment(f, *msg ? msg : "empty message", C_COMMENT_LINES);
+    fputs("\n *\n * Revision ID: ", f);
+    put_comment(f, id, C_COMMENT_ONE_LINE);
+    fputs("\n * Revises: ", f);
+    for (size_t i = 0; i < s->n_down; i++) {
+        if (i)
+            fputs(", ", f);
+        put_comment(f, s->down[i], C_COMMENT_ONE_LINE);
+    }
+    fputs("\n * Create Date: ", f);
+    put_comment(f, date, C_COMMENT_ONE_LINE);
+    fputs("\n */\n#include <runner/plugin.h>\n\n", f);
     fputs("RUNNER_REVISION(\n", f);
-    fputs("    .revision = \"", f);
-    revision_c_escape(f, id);
-    fputs("\",\n", f);
+    fputs("    .revision = ", f);
+    put_literal(f, id);
+    fputs(",\n", f);
     rev_list(f, "down_revision", s->down, s->n_down);
     rev_list(f, "branch_labels", s->labels, s->n_labels);
     rev_list(f, "depends_on", s->deps, s->n_deps);
     if (s->no_transaction)
         fputs("    .flags = RUNNER_NO_TRANSACTION,\n", f);
-    fputs("    .message = \"", f);
-    revision_c_escape(f, msg);
-    fprintf(f, "\",\n    .create_date = \"%s\");\n\n", date);
+    fputs("    .message = ", f);
+    put_literal(f, msg);
+    fputs(",\n    .create_date = ", f);
+    put_literal(f, date);
+    fputs(");\n\n", f);
     fputs("int upgrade(runner_op *op)\n{\n", f);
     body(f, s->upgrade_body);
     fputs("}\n\nint downgrade(runner_op *op)\n{\n", f);

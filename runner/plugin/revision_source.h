@@ -40,7 +40,4 @@ int revision_new_id(char buf[13], struct err *e);
 /* Write <dir>/<id>_<slug>.c; *path_out (caller frees) names it. */
 int revision_write(const struct revision_spec *s, char **path_out, struct err *e);
 
-/* Append s to f as a C string literal body (without the quotes). */
-void revision_c_escape(FILE *f, const char *s);
-
 #endif

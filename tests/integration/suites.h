@@ -8,4 +8,5 @@
     SUITE(validate) \
     SUITE(hostile) \
     SUITE(session) \
-    SUITE(versions)
+    SUITE(versions) \
+    SUITE(errors)

@@ -475,7 +475,7 @@ static void test_fanout_twenty(void)
     it_check_versions(urls[6], "");        /* created under the lock, then l1 failed */
     HAS(run.out, "[7/20]");
     HAS(run.out, "failed");
-    HAS(run.out, "dbname='rt_fo7'");
+    HAS(run.out, "/rt_fo7");         /* user@host:port/dbname */
     HAS(run.err, "1 of 20 databases failed: [7/20]");
     HAS(run.err, "already exists");
     HAS(run.err, "[3/20] Running upgrade l4 -> l5");

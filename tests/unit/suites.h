@@ -8,8 +8,10 @@
     SUITE(models) \
     SUITE(ops_render) \
     SUITE(cli) \
+    SUITE(cli_input) \
     SUITE(revision) \
     SUITE(url) \
+    SUITE(c_escape) \
     SUITE(versions) \
     SUITE(version_names) \
     SUITE(wait) \

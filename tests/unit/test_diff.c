@@ -11,6 +11,7 @@
 
 #include <runner/model.h>
 
+#include "c_escape.h"
 #include "codegen.h"
 #include "diff.h"
 #include "models.h"
@@ -742,10 +743,10 @@ static void test_c_string_escapes_everything_unsafe(void)
 {
     struct strbuf sb = STRBUF_INIT;
 
-    codegen_c_string(&sb, "a\"b\\c\nd\te?\?=f\xc3\xa9" "1");
+    c_escape_literal(&sb, "a\"b\\c\nd\te?\?=f\xc3\xa9" "1");
     CU_ASSERT_STRING_EQUAL(strbuf_str(&sb), "\"a\\\"b\\\\c\\nd\\te?\\?=f\\303\\2511\"");
     strbuf_reset(&sb);
-    codegen_c_string(&sb, NULL);
+    c_escape_literal(&sb, NULL);
     CU_ASSERT_STRING_EQUAL(strbuf_str(&sb), "NULL");
     strbuf_release(&sb);
 }
