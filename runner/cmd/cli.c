@@ -285,7 +285,9 @@ static int build_stale(struct ctx *ctx, int dry_run, size_t *n_stale)
     if (build_run(&o, &r, &ctx->err) < 0)
         return -1;
     *n_stale = r.stale;
-    if (!dry_run && r.compiled && !ctx->quiet)
+    /* silent by default, as alembic reads its scripts silently; the
+     * compiler still reports errors */
+    if (!dry_run && r.compiled && ctx->verbose)
         fprintf(stderr, "runner: built %zu plugin%s from changed sources\n", r.compiled,
                 r.compiled == 1 ? "" : "s");
     return 0;
