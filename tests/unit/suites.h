@@ -16,4 +16,5 @@
     SUITE(loader) \
     SUITE(checksum) \
     SUITE(build) \
+    SUITE(build_stale) \
     SUITE(hostile_input)
