@@ -273,6 +273,10 @@ static int build_stale(struct ctx *ctx, int dry_run, size_t *n_stale)
     *n_stale = 0;
     if (!ctx->cfg.sources || stat(ctx->cfg.sources, &st) < 0 || !S_ISDIR(st.st_mode))
         return 0;
+    /* Nor without a plugin directory: a mistyped --dir must not be created
+     * and filled behind the user's back (`runner build` creates it). */
+    if (!ctx->cfg.dir || stat(ctx->cfg.dir, &st) < 0 || !S_ISDIR(st.st_mode))
+        return 0;
     o.sources = ctx->cfg.sources;
     o.dir = ctx->cfg.dir;
     o.cc = ctx->cfg.cc;

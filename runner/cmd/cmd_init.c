@@ -109,6 +109,7 @@ struct init_file {
 static const struct init_file files[] = {
     { "revisions", NULL },
     { "plugins", NULL },
+    { "plugins/.gitkeep", "" },     /* a clone has the directory the authoring build fills */
     { "models", NULL },
     { "runner.ini", ini_text },
     { "models/user.c", user_text },

@@ -84,6 +84,7 @@ done
 for d in . revisions plugins models; do
     check "init: creates $d/, mode 755 under umask 002" test "$(mode_of "proj/$d" 2>/dev/null)" = 755
 done
+check "init: plugins/ survives a clone (.gitkeep)" test -f proj/plugins/.gitkeep
 check "init: CMakeLists.txt uses find_package(runner)" has "find_package(runner" proj/CMakeLists.txt
 check "init: CMakeLists.txt uses runner_add_revision()" has "runner_add_revision(" proj/CMakeLists.txt
 rc=0
@@ -165,6 +166,10 @@ check "authoring: warning in one line, with the count and 'runner build'" \
 check "authoring: and the unbuilt revision is not run" lacks ", c (" stale.out
 runner upgrade head --build >build.out 2>&1
 check "authoring: upgrade --build builds and runs it" grep -q "Running upgrade .*, c (" build.out
+rc=0
+runner --dir "$tmp/mistyped" heads >mistyped.out 2>&1 || rc=$?
+check "authoring: a missing plugin directory fails" test "$rc" = 1
+check "authoring: and is not created by the implicit build" test ! -e "$tmp/mistyped"
 mkdir -p "$tmp/container"
 cp -p plugins/*.so "$tmp/container/"
 (cd "$tmp/container" && runner --dir . current >"$tmp/container.out" 2>&1)
