@@ -12,26 +12,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build.h"
 #include "loader.h"
 #include "signals.h"
 #include "url.h"
 
 static const struct cmd commands[] = {
-    { "upgrade", cmd_upgrade, NEEDS_GRAPH | HOLDS_SIGNALS, "upgrade to a later revision" },
-    { "downgrade", cmd_downgrade, NEEDS_GRAPH | HOLDS_SIGNALS, "revert to a previous revision" },
+    { "init", cmd_init, 0, "create a new project: runner.ini, revisions/, plugins/, models/" },
+    { "upgrade", cmd_upgrade, NEEDS_GRAPH | HOLDS_SIGNALS | WARNS_STALE, "upgrade to a later revision" },
+    { "downgrade", cmd_downgrade, NEEDS_GRAPH | HOLDS_SIGNALS | WARNS_STALE, "revert to a previous revision" },
     { "current", cmd_current, NEEDS_GRAPH, "display the current revision(s) of the database" },
     { "stamp", cmd_stamp, NEEDS_GRAPH | HOLDS_SIGNALS, "set the version table to a revision without migrating" },
-    { "history", cmd_history, NEEDS_GRAPH, "list revisions in chronological order" },
-    { "heads", cmd_heads, NEEDS_GRAPH, "show current available heads" },
-    { "branches", cmd_branches, NEEDS_GRAPH, "show current branch points" },
-    { "show", cmd_show, NEEDS_GRAPH, "show the revision(s) denoted by the given symbol" },
-    { "revision", cmd_revision, NEEDS_GRAPH, "create a new revision source file" },
-    { "check", cmd_check, NEEDS_GRAPH, "check whether the models match the database" },
+    { "history", cmd_history, NEEDS_GRAPH | BUILDS_FIRST, "list revisions in chronological order" },
+    { "heads", cmd_heads, NEEDS_GRAPH | BUILDS_FIRST, "show current available heads" },
+    { "branches", cmd_branches, NEEDS_GRAPH | BUILDS_FIRST, "show current branch points" },
+    { "show", cmd_show, NEEDS_GRAPH | BUILDS_FIRST, "show the revision(s) denoted by the given symbol" },
+    { "revision", cmd_revision, NEEDS_GRAPH | BUILDS_FIRST, "create a new revision source file" },
+    { "check", cmd_check, NEEDS_GRAPH | BUILDS_FIRST, "check whether the models match the database" },
     { "validate", cmd_validate, NEEDS_GRAPH, "compare applied revisions' checksums with their plugins" },
     { "repair", cmd_repair, NEEDS_GRAPH, "record the current checksums of applied revisions" },
-    { "merge", cmd_merge, NEEDS_GRAPH, "merge two or more revisions into one" },
+    { "merge", cmd_merge, NEEDS_GRAPH | BUILDS_FIRST, "merge two or more revisions into one" },
     { "build", cmd_build, 0, "compile revision sources that changed into plugins" },
+    { "cflags", cmd_cflags, 0, "print the compiler flags for one revision source (checksum included)" },
     { "wait", cmd_wait, 0, "wait until the database accepts connections" },
+    { "__complete", cmd_complete, HIDDEN, "words for shell completion" },
 };
 
 static const char *const main_usage[] = {
@@ -50,6 +54,7 @@ static const char *const main_usage[] = {
     "  --history-table NAME     history table (default: runner_history)",
     "  --models PATH            models plugin for autogenerate and check",
     "  --allow-unsafe-plugins   load plugins from group/world-writable places, with a warning",
+    "  --build                  upgrade/downgrade: build stale revision sources first",
     "  -v, --verbose            more output",
     "  -q, --quiet              less output",
     "  -h, --help               this help; `runner <command> --help` for a command",
@@ -162,7 +167,8 @@ static void print_main_help(void)
     cli_usage(main_usage, 0);
     printf("\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        printf("  %-12s %s\n", commands[i].name, commands[i].summary);
+        if (!(commands[i].flags & HIDDEN))
+            printf("  %-12s %s\n", commands[i].name, commands[i].summary);
 }
 
 /* Global options that take a value, and where the value goes. */
@@ -290,6 +296,8 @@ static int parse_globals(struct ctx *ctx, int argc, char **argv, char ***cmd_arg
             ctx->quiet = 1;
         } else if (strcmp(a, "--allow-unsafe-plugins") == 0) {
             ctx->cfg.allow_unsafe_plugins = 1;
+        } else if (strcmp(a, "--build") == 0) {
+            ctx->build = 1;
         } else if (n == 0 && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
             print_main_help();
             free(out);
@@ -348,12 +356,66 @@ static int wants_help(int argc, char **argv)
     return 0;
 }
 
+/* Sources are part of the graph while authoring (alembic reads its
+ * scripts): compile what is stale, as `runner build` would, before the
+ * plugin directory is scanned, so that a second `revision -m` revises the
+ * first.  Without a sources directory (a container holding only plugins)
+ * nothing happens.  dry_run: only count, into *n_stale. */
+static int build_stale(struct ctx *ctx, int dry_run, size_t *n_stale)
+{
+    struct build_opts o = { 0 };
+    struct build_result r = { 0 };
+    struct stat st;
+
+    *n_stale = 0;
+    if (!ctx->cfg.sources || stat(ctx->cfg.sources, &st) < 0 || !S_ISDIR(st.st_mode))
+        return 0;
+    /* Nor without a plugin directory: a mistyped --dir must not be created
+     * and filled behind the user's back (`runner build` creates it). */
+    if (!ctx->cfg.dir || stat(ctx->cfg.dir, &st) < 0 || !S_ISDIR(st.st_mode))
+        return 0;
+    o.sources = ctx->cfg.sources;
+    o.dir = ctx->cfg.dir;
+    o.cc = ctx->cfg.cc;
+    o.cflags = ctx->cfg.cflags;
+    o.jobs = ctx->cfg.jobs;
+    o.quiet = 1;                /* stdout is the command's: heads, history, ... */
+    o.dry_run = dry_run;
+    o.models_sources = ctx->cfg.models_sources;
+    o.models_out = ctx->cfg.models;
+    if (build_run(&o, &r, &ctx->err) < 0)
+        return -1;
+    *n_stale = r.stale;
+    /* silent by default, as alembic reads its scripts silently; the
+     * compiler still reports errors */
+    if (!dry_run && r.compiled && ctx->verbose)
+        fprintf(stderr, "runner: built %zu plugin%s from changed sources\n", r.compiled,
+                r.compiled == 1 ? "" : "s");
+    return 0;
+}
+
 static int setup(struct ctx *ctx, const struct cmd *cmd)
 {
     struct loader_opts lo = { ctx->cfg.allow_unsafe_plugins };
+    size_t n_stale = 0;
 
     if (!(cmd->flags & NEEDS_GRAPH))
         return 0;
+    if ((cmd->flags & BUILDS_FIRST) || ((cmd->flags & WARNS_STALE) && ctx->build)) {
+        if (build_stale(ctx, 0, &n_stale) < 0)
+            return -1;
+    } else if (cmd->flags & WARNS_STALE) {
+        /* only a hint: an unreadable sources directory never stops a migration */
+        if (build_stale(ctx, 1, &n_stale) < 0) {
+            ctx->err = (struct err)ERR_INIT;
+            n_stale = 0;
+        }
+        if (n_stale)
+            fprintf(stderr,
+                    "runner: warning: %zu plugin%s older than %s source or not built; "
+                    "run 'runner build' (or pass --build)\n",
+                    n_stale, n_stale == 1 ? " is" : "s are", n_stale == 1 ? "its" : "their");
+    }
     ctx->graph = graph_new();
     if (!ctx->graph)
         return err_set(&ctx->err, ERR_FAIL, "out of memory");

@@ -17,6 +17,9 @@
 #define NEEDS_GRAPH (1u << 0)   /* plugins scanned, graph built and validated */
 #define HOLDS_SIGNALS (1u << 1) /* SIGINT/SIGTERM held from the start for the run's
                                  * watcher (signals.h: sigwatch_hold) */
+#define BUILDS_FIRST (1u << 2)  /* authoring: stale revision sources are built before the scan */
+#define WARNS_STALE (1u << 3)   /* stale sources: one warning line (--build: built first) */
+#define HIDDEN (1u << 4)        /* not listed by `runner --help` (completion helpers) */
 
 struct ctx {
     struct config cfg;          /* global options over config file over defaults */
@@ -27,6 +30,7 @@ struct ctx {
     int verbose;                /* -v */
     int quiet;                  /* -q */
     int url_has_password;       /* some --url holds a password: warn, once */
+    int build;                  /* --build: WARNS_STALE commands build first */
 };
 
 struct cmd {
@@ -92,5 +96,8 @@ int cmd_wait(int argc, char **argv, struct ctx *ctx);
 int cmd_check(int argc, char **argv, struct ctx *ctx);     /* cmd_check.c (autogenerate) */
 int cmd_validate(int argc, char **argv, struct ctx *ctx);  /* cmd_validate.c (checksums) */
 int cmd_repair(int argc, char **argv, struct ctx *ctx);
+int cmd_init(int argc, char **argv, struct ctx *ctx);      /* cmd_init.c (scaffold) */
+int cmd_cflags(int argc, char **argv, struct ctx *ctx);    /* cmd_build.c */
+int cmd_complete(int argc, char **argv, struct ctx *ctx);  /* cmd_complete.c (bash) */
 
 #endif

@@ -15,7 +15,9 @@ static const char *const build_usage[] = {
     "",
     "Compile every revision source (*.c in the sources directory, --sources or",
     "sources = in runner.ini, default ./revisions) whose plugin in the plugin",
-    "directory is missing or older than the source, in parallel.",
+    "directory is missing, older than the source or without the source's",
+    "checksum (built by a plain cc line), in parallel; and, when models_sources =",
+    "names a directory, its *.c into the models plugin (models =).",
     "  -j, --jobs N   at most N compilers at once (default: jobs = in runner.ini,",
     "                 else the number of CPUs)",
     "  -f, --force    compile every source, up to date or not",
@@ -47,6 +49,8 @@ int cmd_build(int argc, char **argv, struct ctx *ctx)
     o.cflags = ctx->cfg.cflags;
     o.jobs = ctx->cfg.jobs;
     o.quiet = ctx->quiet;
+    o.models_sources = ctx->cfg.models_sources;
+    o.models_out = ctx->cfg.models;
     optind = 0;
     opterr = 0;
     while ((before = optind, c = getopt_long(argc, argv, "+:hj:f", build_options, NULL)) != -1) {
@@ -77,5 +81,45 @@ int cmd_build(int argc, char **argv, struct ctx *ctx)
         return cli_unexpected(ctx, build_usage, argv[optind]);
     if (build_run(&o, &r, &ctx->err) < 0)
         return 1;
+    return 0;
+}
+
+static const char *const cflags_usage[] = {
+    "usage: runner cflags <source.c>",
+    "",
+    "Print the flags that compile one revision source into a plugin that",
+    "carries the source's checksum (what `runner build` and the CMake helper",
+    "pass), for a plain compiler line:",
+    "  cc -shared -fPIC $(runner cflags rev.c) rev.c -o plugins/rev.so",
+    "The output is -I<plugin headers> -DRUNNER_SOURCE_SHA256=\"<sha256>\"; the",
+    "headers are found as `runner build` finds them.",
+    NULL,
+};
+
+int cmd_cflags(int argc, char **argv, struct ctx *ctx)
+{
+    static const struct option options[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    char *flags = NULL;
+    int c;
+
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+        if (c == 'h')
+            return cli_usage(cflags_usage, 0);
+        fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
+        return cli_usage(cflags_usage, 1);
+    }
+    if (optind + 1 != argc) {
+        fprintf(stderr, "runner: error: cflags needs exactly one source file\n");
+        return cli_usage(cflags_usage, 1);
+    }
+    if (build_cflags(argv[optind], NULL, &flags, &ctx->err) < 0)
+        return 1;
+    printf("%s\n", flags);
+    free(flags);
     return 0;
 }

@@ -33,6 +33,8 @@ static const char *const merge_usage[] = {
     "usage: runner merge [-m MESSAGE] [--branch-label L] [--rev-id ID] <revisions>...",
     "",
     "Create a merge revision whose down revisions are the given ones (or 'heads').",
+    "With only one head there is nothing to merge: it says so and writes nothing.",
+    "The message defaults to \"merge <id> and <id>\".",
     NULL,
 };
 
@@ -273,6 +275,7 @@ int cmd_merge(int argc, char **argv, struct ctx *ctx)
     struct rev_args a = { 0 };
     const char **heads = NULL;
     size_t n_heads = 0;
+    char default_message[RUNNER_MESSAGE_SIZE];
     int ret;
     int c, before;
 
@@ -296,6 +299,23 @@ int cmd_merge(int argc, char **argv, struct ctx *ctx)
     if (resolve_heads(ctx, (const char *const *)argv + optind, (size_t)(argc - optind), 0,
                       NULL, &heads, &n_heads) < 0)
         return 1;
+    if (n_heads < 2) {
+        /* a "merge" of one revision would only add an empty child */
+        printf("nothing to merge: %s resolves to %s%s\n", argv[optind],
+               n_heads ? "the single head " : "no revision", n_heads ? heads[0] : "");
+        free(heads);
+        return 0;
+    }
+    if (!a.message) {
+        /* alembic leaves it empty; the file name and history read better
+         * with the merged ids */
+        size_t len = 0;
+
+        for (size_t i = 0; i < n_heads && len < sizeof(default_message); i++)
+            len += (size_t)snprintf(default_message + len, sizeof(default_message) - len,
+                                    "%s%s", i ? " and " : "merge ", heads[i]);
+        a.message = default_message;
+    }
     ret = write_revision(ctx, &a, heads, n_heads);
     free(heads);
     return ret;

@@ -35,8 +35,60 @@ struct ini_state {
     struct config *cfg;
     struct err *e;
     const char *path;
+    char *here;             /* the file's directory, absolute, for %(here)s */
+    size_t here_len;        /* of the directory part of path ("/x.ini": 0) */
+    int has_dir;            /* path names a directory: relative paths start there */
+    FILE *f;
+    int line;               /* of the line inih is parsing, from line_reader() */
+    int at_line_start;      /* the last chunk read ended a line */
     int failed;
 };
+
+/* inih's fgets-style reader, counting lines: the handler runs while the
+ * line just read is parsed, so st->line is the key's line.  (Debian's
+ * inih is built without INI_HANDLER_LINENO.)  A line longer than inih's
+ * buffer arrives in chunks: only a chunk after a newline starts a line. */
+static char *line_reader(char *str, int num, void *stream)
+{
+    struct ini_state *st = stream;
+    char *got = fgets(str, num, st->f);
+    size_t len;
+
+    if (!got)
+        return NULL;
+    if (st->at_line_start)
+        st->line++;
+    len = strlen(got);
+    st->at_line_start = len > 0 && got[len - 1] == '\n';
+    return got;
+}
+
+/* A path key's value as the file means it: "%(here)s" replaced by the
+ * file's directory, and a relative result taken from that directory (as
+ * alembic resolves script_location written with %(here)s).  A file named
+ * without a directory (./runner.ini, found in the current directory)
+ * keeps its relative paths as they are.  Caller frees. */
+static char *resolve_path(const struct ini_state *st, const char *value)
+{
+    static const char here_tok[] = "%(here)s";
+    char *out = NULL;
+    size_t size = 0;
+    FILE *m = open_memstream(&out, &size);
+    const char *p = value;
+
+    if (!m)
+        return NULL;
+    if (value[0] != '/' && strncmp(value, here_tok, sizeof(here_tok) - 1) != 0 && st->has_dir)
+        fprintf(m, "%.*s/", (int)st->here_len, st->path);
+    for (const char *hit; (hit = strstr(p, here_tok)) != NULL; p = hit + sizeof(here_tok) - 1)
+        fprintf(m, "%.*s%s", (int)(hit - p), p, st->here ? st->here : ".");
+    fputs(p, m);
+    if (fclose(m) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
 
 /* Only sets a field the command line left unset. */
 static int set_default(char **slot, const char *value)
@@ -50,19 +102,20 @@ static int on_key(void *user, const char *section, const char *name, const char 
 {
     struct ini_state *st = user;
     struct config *c = st->cfg;
-    struct { const char *key; char **slot; } keys[] = {
-        { "dir", &c->dir },
-        { "plugins", &c->dir },
-        { "sources", &c->sources },
-        { "url", &c->url },
-        { "sqlalchemy.url", &c->url },  /* an alembic.ini's [alembic] key */
-        { "version_table", &c->version_table },
-        { "version_table_schema", &c->version_schema },
-        { "version_schema", &c->version_schema },
-        { "history_table", &c->history_table },
-        { "models", &c->models },
-        { "cc", &c->cc },
-        { "cflags", &c->cflags },
+    struct { const char *key; char **slot; int is_path; } keys[] = {
+        { "dir", &c->dir, 1 },
+        { "plugins", &c->dir, 1 },
+        { "sources", &c->sources, 1 },
+        { "url", &c->url, 0 },
+        { "sqlalchemy.url", &c->url, 0 },  /* an alembic.ini's [alembic] key */
+        { "version_table", &c->version_table, 0 },
+        { "version_table_schema", &c->version_schema, 0 },
+        { "version_schema", &c->version_schema, 0 },
+        { "history_table", &c->history_table, 0 },
+        { "models", &c->models, 1 },
+        { "models_sources", &c->models_sources, 1 },
+        { "cc", &c->cc, 0 },
+        { "cflags", &c->cflags, 0 },
     };
 
     if (st->failed)
@@ -71,7 +124,17 @@ static int on_key(void *user, const char *section, const char *name, const char 
         return 1;       /* other sections belong to other tools (logging, ...) */
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         if (strcmp(name, keys[i].key) == 0) {
-            if (set_default(keys[i].slot, value) < 0) {
+            char *resolved = NULL;
+            int rc;
+
+            if (keys[i].is_path && !*keys[i].slot && !(resolved = resolve_path(st, value))) {
+                st->failed = 1;
+                err_set(st->e, ERR_FAIL, "out of memory");
+                return 0;
+            }
+            rc = set_default(keys[i].slot, resolved ? resolved : value);
+            free(resolved);
+            if (rc < 0) {
                 st->failed = 1;
                 err_set(st->e, ERR_FAIL, "out of memory");
                 return 0;
@@ -115,32 +178,48 @@ static int on_key(void *user, const char *section, const char *name, const char 
     }
     if (strcmp(section, "alembic") == 0)
         return 1;       /* alembic.ini carries keys we have no use for */
-    st->failed = 1;
-    err_set(st->e, ERR_USAGE, "%s: unknown key '%s' in section [%s]", st->path, name, section);
-    return 0;
+    /* A warning, not an error: alembic (configparser) never rejects an
+     * extra key, and a runner.ini that a newer runner understands must
+     * still work with this one.  Printed on every run, with the line, so
+     * that a typo cannot go unnoticed. */
+    fprintf(stderr, "runner: warning: %s:%d: unknown key '%s' in section [%s] (ignored)\n",
+            st->path, st->line, name, section);
+    return 1;
 }
 
 int config_read_file(struct config *c, const char *path, struct err *e)
 {
-    struct ini_state st = { c, e, path, 0 };
-    FILE *f = fopen(path, "r");
+    struct ini_state st = { .cfg = c, .e = e, .path = path, .at_line_start = 1 };
+    const char *slash = strrchr(path, '/');
     int rc;
 
     struct stat sb;
     int read_errno;
 
-    if (!f)
+    st.f = fopen(path, "r");
+    if (!st.f)
         return err_set(e, ERR_FAIL, "cannot open config file '%s': %s", path, strerror(errno));
-    /* fopen() opens a directory, and ini_parse_file() takes its read error
-     * for the end of the file: it would read as an empty config */
-    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fclose(f);
+    /* fopen() opens a directory, and ini_parse_stream() takes its read
+     * error for the end of the file: it would read as an empty config */
+    if (fstat(fileno(st.f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(st.f);
         return err_set(e, ERR_FAIL, "cannot read config file '%s': %s", path, strerror(EISDIR));
     }
+    if (slash) {
+        char *dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+
+        st.here_len = (size_t)(slash - path);
+        st.has_dir = 1;
+        st.here = dir ? realpath(dir, NULL) : NULL;
+        free(dir);
+    } else {
+        st.here = realpath(".", NULL);
+    }
     errno = 0;
-    rc = ini_parse_file(f, on_key, &st);
-    read_errno = ferror(f) ? (errno ? errno : EIO) : 0;
-    fclose(f);
+    rc = ini_parse_stream(line_reader, &st, on_key, &st);
+    read_errno = ferror(st.f) ? (errno ? errno : EIO) : 0;
+    fclose(st.f);
+    free(st.here);
     if (read_errno)
         return err_set(e, ERR_FAIL, "cannot read config file '%s': %s", path,
                        strerror(read_errno));
@@ -194,6 +273,7 @@ void config_release(struct config *c)
     free(c->version_schema);
     free(c->history_table);
     free(c->models);
+    free(c->models_sources);
     free(c->cc);
     free(c->cflags);
     config_init(c);

@@ -2,8 +2,13 @@
  * INI file (runner.ini, read with inih), in that order of precedence.
  *
  * Keys of the [runner] section: dir, sources, url, version_table,
- * version_schema, history_table, models, jobs, keepalive, cc, cflags.  Every string is
- * owned by the struct; config_release() frees them. */
+ * version_schema, history_table, models, models_sources, jobs, keepalive, cc,
+ * cflags.
+ * The path keys (dir, sources, models, models_sources) are relative to the
+ * file's directory, and "%(here)s" in them is that directory (alembic's
+ * %(here)s), so `-c /path/runner.ini` works from anywhere.  An unknown key
+ * is a warning naming the file and line.  Every string is owned by the
+ * struct; config_release() frees them. */
 #ifndef RUNNER_CONFIG_H
 #define RUNNER_CONFIG_H
 
@@ -22,6 +27,7 @@ struct config {
     char *version_schema;   /* NULL: where search_path finds the table, else current_schema() */
     char *history_table;    /* runner_history */
     char *models;           /* models plugin path, optional */
+    char *models_sources;   /* directory of the models' *.c: `runner build` compiles models */
     char *cc;               /* compiler for `runner build`: $CC, cc =, else "cc" */
     char *cflags;           /* extra flags for `runner build` */
     int jobs;               /* parallel compiles / fan-out, 0: number of CPUs */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "checksum.h"
+#include "loader.h"
 
 extern char **environ;
 
@@ -360,10 +361,149 @@ static ssize_t reap_one(struct job *jobs, size_t n_jobs, int *status)
     return -1;
 }
 
+/* Does the plugin at path carry its source's checksum?  A plain
+ * `cc -shared -fPIC ... -o x.so` leaves it empty, and `runner validate`
+ * then cannot tell an edited revision from an untouched one: such a
+ * plugin counts as stale.  An unreadable one too (the rebuild replaces
+ * it, or the compiler says why not). */
+static int has_checksum(const char *path)
+{
+    struct runner_revision meta;
+
+    if (loader_read_meta(path, &meta, NULL) < 0)
+        return 0;
+    return meta.source_sha256[0] != '\0';
+}
+
+/* The models plugin is one object of every *.c in o->models_sources: stale
+ * when it is missing or older than any of them (or than the header).  On
+ * return srcs holds the paths to compile, none when it is up to date or
+ * there are no sources. */
+static int models_stale(const struct build_opts *o, const struct stat *header,
+                        struct words *srcs, struct err *e)
+{
+    char **names = NULL;
+    size_t n_names = 0;
+    struct stat os;
+    int have_out, stale, ret = -1;
+
+    if (access(o->models_sources, F_OK) < 0)
+        return 0;       /* a project without models sources */
+    if (list_sources(o->models_sources, &names, &n_names, e) < 0)
+        return -1;
+    have_out = stat(o->models_out, &os) == 0;
+    stale = o->force || !have_out || (header && ts_before(&os.st_mtim, &header->st_mtim));
+    for (size_t i = 0; i < n_names; i++) {
+        char *path = join(o->models_sources, "", names[i], strlen(names[i]), "");
+        struct stat ss;
+
+        if (!path || words_push(srcs, path, strlen(path)) < 0) {
+            free(path);
+            err_set(e, ERR_FAIL, "out of memory");
+            goto out;
+        }
+        if (stat(path, &ss) == 0 && have_out && ts_before(&os.st_mtim, &ss.st_mtim))
+            stale = 1;
+        free(path);
+    }
+    ret = 0;
+out:
+    if (ret < 0 || !stale)
+        words_release(srcs);
+    for (size_t i = 0; i < n_names; i++)
+        free(names[i]);
+    free(names);
+    return ret;
+}
+
+/* mkdir -p of the directory part of path. */
+static int make_parent_dirs(const char *path, struct err *e)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX];
+
+    if (!slash || slash == path)
+        return 0;
+    if ((size_t)(slash - path) >= sizeof(dir))
+        return err_set(e, ERR_FAIL, "path too long '%s'", path);
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+    return make_dirs(dir, e);
+}
+
+/* Compile every models source into o->models_out, through a temporary
+ * name as for revisions.  0, 1 (the compiler failed; it said why) or -1. */
+static int build_models(const struct build_opts *o, const char *inc, const struct words *srcs,
+                        struct err *e)
+{
+    struct words argv = { 0 };
+    struct job j = { 0 };
+    char *incflag = NULL;
+    int st, ret = -1;
+
+    if (make_parent_dirs(o->models_out, e) < 0)
+        return -1;
+    if (asprintf(&incflag, "-I%s", inc) < 0 ||
+        asprintf(&j.tmp, "%s.%ld.tmp", o->models_out, (long)getpid()) < 0) {
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    j.src = strdup(o->models_sources);
+    j.out = strdup(o->models_out);
+    if (!j.src || !j.out || words_split(&argv, o->cc && *o->cc ? o->cc : "cc") < 0 ||
+        words_split(&argv, "-shared -fPIC -std=c11 -O2 -Wall -Wextra -Werror") < 0 ||
+        words_push(&argv, incflag, strlen(incflag)) < 0 || words_split(&argv, o->cflags) < 0 ||
+        words_push(&argv, "-o", 2) < 0 || words_push(&argv, j.tmp, strlen(j.tmp)) < 0) {
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < srcs->n; i++)
+        if (words_push(&argv, srcs->v[i], strlen(srcs->v[i])) < 0) {
+            err_set(e, ERR_FAIL, "out of memory");
+            goto out;
+        }
+    if (find_program(argv.v[0]) < 0) {
+        err_set(e, ERR_FAIL, "cannot run compiler '%s': %s", argv.v[0], strerror(errno));
+        goto out;
+    }
+    st = posix_spawnp(&j.pid, argv.v[0], NULL, NULL, argv.v, environ);
+    if (st != 0) {
+        err_set(e, ERR_FAIL, "cannot run compiler '%s': %s", argv.v[0], strerror(st));
+        goto out;
+    }
+    while (waitpid(j.pid, &st, 0) < 0) {
+        if (errno != EINTR) {
+            err_set(e, ERR_FAIL, "cannot wait for the compiler: %s", strerror(errno));
+            goto out;
+        }
+    }
+    ret = job_finish(&j, st, argv.v[0], o->quiet, e);
+out:
+    job_release(&j);
+    words_release(&argv);
+    free(incflag);
+    return ret;
+}
+
+int build_cflags(const char *source, const char *include_dir, char **out, struct err *e)
+{
+    char sha[CHECKSUM_HEX_SIZE];
+    const char *inc = include_dir ? include_dir : build_include_dir();
+
+    *out = NULL;
+    if (checksum_file(source, sha, e) < 0)
+        return -1;
+    if (asprintf(out, "-I%s -DRUNNER_SOURCE_SHA256=\"%s\"", inc, sha) < 0) {
+        *out = NULL;
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    return 0;
+}
+
 int build_run(const struct build_opts *o, struct build_result *res, struct err *e)
 {
-    struct build_result r = { 0, 0, 0 };
-    struct words argv = { 0 };
+    struct build_result r = { 0 };
+    struct words argv = { 0 }, models_srcs = { 0 };
     struct job *jobs = NULL;
     char **names = NULL;
     size_t n_names = 0, n_jobs = 0, def_slot, next = 0, running = 0;
@@ -415,7 +555,7 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
             goto out;
         }
         if (!o->force && stat(j->out, &os) == 0 && !ts_before(&os.st_mtim, &ss.st_mtim) &&
-            !(have_header && ts_before(&os.st_mtim, &hst.st_mtim))) {
+            !(have_header && ts_before(&os.st_mtim, &hst.st_mtim)) && has_checksum(j->out)) {
             r.up_to_date++;
             job_release(j);
             memset(j, 0, sizeof(*j));
@@ -430,10 +570,20 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
             goto out;
         }
         n_jobs++;
-        if (checksum_file(jobs[n_jobs - 1].src, jobs[n_jobs - 1].sha, e) < 0)
+        if (!o->dry_run && checksum_file(jobs[n_jobs - 1].src, jobs[n_jobs - 1].sha, e) < 0)
             goto out;
     }
-    if (n_jobs == 0) {
+    r.stale = n_jobs;
+    if (o->models_sources && o->models_out &&
+        models_stale(o, have_header ? &hst : NULL, &models_srcs, e) < 0)
+        goto out;
+    if (models_srcs.n)
+        r.stale++;
+    if (o->dry_run) {
+        ret = 0;
+        goto out;
+    }
+    if (n_jobs == 0 && !models_srcs.n) {
         if (!o->quiet)
             printf("nothing to build: %zu revision%s up to date\n", r.up_to_date,
                    r.up_to_date == 1 ? "" : "s");
@@ -517,9 +667,25 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
             failed_len += (size_t)snprintf(failed_list + failed_len,
                                            sizeof(failed_list) - failed_len, "%s'%s'",
                                            failed_len ? ", " : "", jobs[i].src);
+    if (ret == 0 && models_srcs.n) {
+        switch (build_models(o, inc, &models_srcs, e)) {
+        case 0:
+            r.compiled++;
+            break;
+        case 1:
+            r.failed++;
+            failed_len += (size_t)snprintf(failed_list + failed_len,
+                                           sizeof(failed_list) - failed_len, "%s'%s'",
+                                           failed_len ? ", " : "", o->models_sources);
+            break;
+        default:
+            ret = -1;
+            break;
+        }
+    }
     if (ret == 0 && r.failed) {
-        err_set(e, ERR_FAIL, "failed to compile %zu of %zu revision%s: %s", r.failed, n_jobs,
-                n_jobs == 1 ? "" : "s", failed_list);
+        err_set(e, ERR_FAIL, "failed to compile %zu of %zu %s%s: %s", r.failed, r.stale,
+                models_srcs.n ? "plugin" : "revision", r.stale == 1 ? "" : "s", failed_list);
         ret = -1;
     }
     if (!o->quiet && (r.compiled || r.failed))
@@ -545,6 +711,7 @@ out:
         free(names[i]);
     free(names);
     words_release(&argv);
+    words_release(&models_srcs);
     free(incflag);
     free(header);
     if (res)

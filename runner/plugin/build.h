@@ -2,8 +2,9 @@
  * does (cmd_build.c parses the command line and calls build_run()).
  *
  * Every *.c in the sources directory whose <name>.so in the plugin
- * directory is missing or older than the source (or than the plugin
- * header) is compiled with the system compiler, at most `jobs` at a time,
+ * directory is missing, older than the source (or than the plugin
+ * header) or carries no source checksum (built by a plain `cc` line) is
+ * compiled with the system compiler, at most `jobs` at a time,
  * into a temporary name that is renamed into place only on success: a
  * failed compile never leaves a broken or half-written plugin.  The
  * compiler's own diagnostics go straight to stderr; progress lines go to
@@ -25,12 +26,16 @@ struct build_opts {
     int jobs;                   /* compilers at once; <= 0 means 1 */
     int force;                  /* compile even what is up to date */
     int quiet;                  /* no per-file lines, no summary */
+    int dry_run;                /* count what is stale (res->stale), compile nothing */
+    const char *models_sources; /* NULL, or a directory of *.c built into models_out */
+    const char *models_out;     /* the models plugin; rebuilt when a models source is newer */
 };
 
 struct build_result {
     size_t compiled;            /* plugins written */
     size_t up_to_date;          /* sources skipped */
     size_t failed;              /* sources whose compile failed */
+    size_t stale;               /* plugins that were (or, dry_run, would be) compiled */
 };
 
 /* Compile what is stale.  0 when every compile succeeded (or nothing was
@@ -45,5 +50,11 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
  * then the configured prefix's), else the build tree's plugin-api/include.
  * Static or environment string. */
 const char *build_include_dir(void);
+
+/* The flags `runner cflags FILE` prints and build_run() passes for one
+ * source: "-I<include dir> -DRUNNER_SOURCE_SHA256=\"<hex>\"", quoted for a
+ * POSIX shell's $(...) (which does no quote removal: the quotes reach the
+ * compiler, as the define needs).  Caller frees *out. */
+int build_cflags(const char *source, const char *include_dir, char **out, struct err *e);
 
 #endif

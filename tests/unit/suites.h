@@ -20,5 +20,6 @@
     SUITE(loader) \
     SUITE(checksum) \
     SUITE(build) \
+    SUITE(build_stale) \
     SUITE(hostile_input) \
     SUITE(plugin_abi)
