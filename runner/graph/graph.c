@@ -16,7 +16,6 @@
 
 #include "graph_int.h"
 #include "hash.h"
-#include "radix.h"
 
 const struct rev graph_base_marker;
 
@@ -507,30 +506,6 @@ static int add_label(struct graph *g, const char *name, struct rev *r)
     return 0;
 }
 
-/* Eight bytes from `skip` on (the prefix all keys share ends there),
- * big-endian, so that most comparisons in the sort below need no
- * strcmp(). */
-static uint64_t key_prefix(const char *s, size_t skip)
-{
-    uint64_t v = 0;
-    int i = 0;
-
-    s += skip;
-    for (; i < 8 && s[i]; i++)
-        v = v << 8 | (unsigned char)s[i];
-    return i ? v << (8 * (8 - i)) : 0;
-}
-
-/* How many of the first `skip` bytes of a (all non-NUL) b shares. */
-static size_t common_prefix(const char *a, const char *b, size_t skip)
-{
-    size_t k = 0;
-
-    while (k < skip && a[k] == b[k])
-        k++;
-    return k;
-}
-
 /* Entries set in an 8-entry mask. */
 static size_t bits8(uint8_t m)
 {
@@ -541,16 +516,13 @@ static size_t bits8(uint8_t m)
     return n;
 }
 
+/* Keys are unique (a label may repeat neither an id nor another label),
+ * so their strings alone order them. */
 static int key_cmp(const void *a, const void *b)
 {
     const struct key *x = a, *y = b;
-    int c;
 
-    if (x->pfx != y->pfx)
-        return x->pfx < y->pfx ? -1 : 1;
-    if ((c = strcmp(x->s, y->s)) != 0)
-        return c;
-    return x->order < y->order ? -1 : x->order > y->order;
+    return strcmp(x->s, y->s);
 }
 
 /* Labels are unique in a built graph, so each has one string (in its
@@ -926,20 +898,10 @@ int graph_build(struct graph *g, struct err *e)
     if (!(g->keys = malloc((g->n + g->n_labels + 1) * sizeof(*g->keys))))
         goto oom;
     for (size_t i = 0; i < g->n; i++)
-        g->keys[g->n_keys++] = (struct key){ g->revs[i]->id, g->revs[i], i, 0 };
+        g->keys[g->n_keys++] = (struct key){ g->revs[i]->id, g->revs[i], i };
     for (size_t i = 0; i < g->n_labels; i++)
-        g->keys[g->n_keys++] = (struct key){ g->label_names[i], g->label_revs[i], g->n + i, 0 };
-    {
-        size_t skip = g->n_keys ? strlen(g->keys[0].s) : 0;
-
-        for (size_t i = 1; i < g->n_keys && skip; i++)
-            skip = common_prefix(g->keys[0].s, g->keys[i].s, skip);
-        for (size_t i = 0; i < g->n_keys; i++)
-            g->keys[i].pfx = key_prefix(g->keys[i].s, skip);
-    }
-    if (radix_sort_u64(g->keys, g->n_keys, sizeof(struct key), offsetof(struct key, pfx),
-                       key_cmp) < 0)
-        goto oom;
+        g->keys[g->n_keys++] = (struct key){ g->label_names[i], g->label_revs[i], g->n + i };
+    qsort(g->keys, g->n_keys, sizeof(*g->keys), key_cmp);
     g->built = 1;
     ret = 0;
     goto out;

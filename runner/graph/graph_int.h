@@ -31,8 +31,6 @@ struct key {
     const char *s;
     struct rev *rev;
     size_t order;                   /* ids first in insertion order, then labels */
-    uint64_t pfx;                   /* eight bytes after the prefix all keys share,
-                                     * big-endian: sorts like s */
 };
 
 /* A block of revisions (each followed by its path), so that graph_add()
