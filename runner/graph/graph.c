@@ -19,7 +19,6 @@
 
 const struct rev graph_base_marker;
 
-_Static_assert(RUNNER_MAX_REFS <= 8, "struct refmask holds 8 entries per list");
 /* graph_add() zeroes the fields after meta in one memset */
 _Static_assert(offsetof(struct rev, meta) == 0, "struct rev starts with its metadata");
 
@@ -134,7 +133,6 @@ void graph_free(struct graph *g)
     }
     free(g->revs);
     free(g->hashes);
-    free(g->masks);
     free(g->id_slots);
     free(g);
 }
@@ -256,7 +254,6 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
     struct rev *r = NULL, *old;
     char f1[300];
     const char *bad;
-    struct refmask mask = { 0, 0, 0 };
     size_t plen;
     uint64_t h;
 
@@ -267,16 +264,12 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
         /* alembic: Revision.verify_rev_id() */
         return err_set(e, ERR_FAIL, "Character(s) '%c' not allowed in revision identifier '%s'%s",
                        *bad, meta->revision, file_suffix(path, f1, sizeof(f1)));
-    for (int i = 0; i < RUNNER_MAX_REFS; i++) {
+    for (int i = 0; i < RUNNER_MAX_REFS; i++)
         if (!field_ok(meta->down_revision[i], RUNNER_ID_SIZE) ||
             !field_ok(meta->branch_labels[i], RUNNER_ID_SIZE) ||
             !field_ok(meta->depends_on[i], RUNNER_ID_SIZE))
             return err_set(e, ERR_FAIL, "unterminated reference in revision '%s'%s",
                            meta->revision, file_suffix(path, f1, sizeof(f1)));
-        mask.down |= (uint8_t)((meta->down_revision[i][0] != '\0') << i);
-        mask.labels |= (uint8_t)((meta->branch_labels[i][0] != '\0') << i);
-        mask.deps |= (uint8_t)((meta->depends_on[i][0] != '\0') << i);
-    }
     if (g->built)
         free_built(g);
     h = hash_fnv1a64(meta->revision);
@@ -291,7 +284,6 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
         size_t cap = g->cap ? g->cap * 2 : 64;
         struct rev **v = realloc(g->revs, cap * sizeof(*v));
         uint64_t *hv;
-        struct refmask *mv;
 
         if (!v)
             return err_set(e, ERR_FAIL, "out of memory");
@@ -299,9 +291,6 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
         if (!(hv = realloc(g->hashes, cap * sizeof(*hv))))
             return err_set(e, ERR_FAIL, "out of memory");
         g->hashes = hv;
-        if (!(mv = realloc(g->masks, cap * sizeof(*mv))))
-            return err_set(e, ERR_FAIL, "out of memory");
-        g->masks = mv;
         g->cap = cap;
     }
     /* the path lives right after its revision, in the same block */
@@ -317,7 +306,6 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
     r->path[plen] = '\0';
     r->index = g->n;
     g->hashes[g->n] = h;
-    g->masks[g->n] = mask;
     g->revs[g->n++] = r;
     if (!g->id_slots || g->n * 2 > g->id_mask) {
         /* keep the table at most half full; the rehash indexes r too.  On
@@ -506,16 +494,6 @@ static int add_label(struct graph *g, const char *name, struct rev *r)
     return 0;
 }
 
-/* Entries set in an 8-entry mask. */
-static size_t bits8(uint8_t m)
-{
-    size_t n = 0;
-
-    for (; m; m &= (uint8_t)(m - 1))
-        n++;
-    return n;
-}
-
 /* Keys are unique (a label may repeat neither an id nor another label),
  * so their strings alone order them. */
 static int key_cmp(const void *a, const void *b)
@@ -631,7 +609,7 @@ static int detect_cycles(struct graph *g, int real, struct err *e)
 
         if ((real ? nd->n_all_next : r->n_next) == 0 && rlist_push(&heads, r, e) < 0)
             goto out;
-        if (r->n_down == 0 && (!real || !(g->masks[i].deps & 1u)) &&
+        if (r->n_down == 0 && (!real || r->meta.depends_on[0][0] == '\0') &&
             rlist_push(&bases, r, e) < 0)
             goto out;
     }
@@ -705,7 +683,6 @@ static int normalize_deps(struct graph *g, struct rev *r, const size_t *declarer
 int graph_build(struct graph *g, struct err *e)
 {
     struct rev **tmp = NULL;
-    size_t *toff = NULL;            /* revs[i]'s entries in tmp start at toff[i] */
     size_t pool = 0, *declarers = NULL;
     unsigned char *seen = NULL;
     struct rlist anc = { 0 };
@@ -730,7 +707,7 @@ int graph_build(struct graph *g, struct err *e)
             const char *l = r->meta.branch_labels[k];
             const struct rev *other;
 
-            if (!(g->masks[i].labels & (1u << k)))
+            if (!l[0])
                 continue;
             if ((other = graph_find_label(g, l)) != NULL || (other = graph_find_id(g, l)) != NULL) {
                 char f2[300];
@@ -745,27 +722,22 @@ int graph_build(struct graph *g, struct err *e)
             if (add_label(g, l, r) < 0 || add_label_to(r, l) < 0)
                 goto oom;
         }
-        g->nodes[i].n_orig_labels = g->masks[i].labels ? r->n_labels : 0;
+        g->nodes[i].n_orig_labels = r->n_labels;
     }
     /* down revisions and dependencies: resolved into tmp, then laid out
      * in one pool (a malloc per edge list costs more than the rest) */
-    if (!(toff = malloc((g->n + 1) * sizeof(*toff))))
-        goto oom;
-    toff[0] = 0;
-    for (size_t i = 0; i < g->n; i++)
-        toff[i + 1] = toff[i] + bits8(g->masks[i].down) + bits8(g->masks[i].deps);
-    if (!(tmp = malloc((toff[g->n] ? toff[g->n] : 1) * sizeof(*tmp))))
+    if (!(tmp = malloc((g->n ? g->n : 1) * 2 * RUNNER_MAX_REFS * sizeof(*tmp))))
         goto oom;
     for (size_t i = 0; i < g->n; i++) {
         struct rev *r = g->revs[i];
         struct node *nd = &g->nodes[i];
-        struct rev **down = tmp + toff[i], **deps = down + bits8(g->masks[i].down);
+        struct rev **down = tmp + i * 2 * RUNNER_MAX_REFS, **deps = down + RUNNER_MAX_REFS;
 
         for (int k = 0; k < RUNNER_MAX_REFS; k++) {
             const char *d = r->meta.down_revision[k];
             struct rev *t;
 
-            if (!(g->masks[i].down & (1u << k)))
+            if (!d[0])
                 continue;
             if (strcmp(d, r->id) == 0) {
                 err_set(e, ERR_FAIL, "Self-loop is detected in revisions (%s)%s", r->id,
@@ -784,7 +756,7 @@ int graph_build(struct graph *g, struct err *e)
             const char *d = r->meta.depends_on[k];
             struct rev *t;
 
-            if (!(g->masks[i].deps & (1u << k)))
+            if (!d[0])
                 continue;
             if (strcmp(d, r->id) == 0) {
                 err_set(e, ERR_FAIL, "Dependency self-loop is detected in revisions (%s)%s",
@@ -814,7 +786,7 @@ int graph_build(struct graph *g, struct err *e)
         for (size_t i = 0; i < g->n; i++) {
             struct rev *r = g->revs[i];
             struct node *nd = &g->nodes[i];
-            struct rev **down = tmp + toff[i], **deps = down + bits8(g->masks[i].down);
+            struct rev **down = tmp + i * 2 * RUNNER_MAX_REFS, **deps = down + RUNNER_MAX_REFS;
             size_t k = 0;
 
             r->down = p;
@@ -911,7 +883,6 @@ out:
     rlist_release(&anc);
     free(seen);
     free(tmp);
-    free(toff);
     free(declarers);
     if (ret < 0)
         free_built(g);

@@ -41,17 +41,9 @@ struct gblock {
     max_align_t data[];
 };
 
-/* Bit k set: entry k of that list in the metadata is not empty.  Noted by
- * graph_add() while the metadata is in cache, so that graph_build() reads
- * only the entries there are. */
-struct refmask {
-    uint8_t down, labels, deps;
-};
-
 struct graph {
     struct rev **revs;              /* insertion order; each in a block below */
     uint64_t *hashes;               /* hash of revs[i]->id, beside it */
-    struct refmask *masks;          /* which reference entries of revs[i] are set */
     size_t n, cap;
     struct gblock *blocks;          /* newest first; own every struct rev */
     struct node *nodes;             /* by rev->index, filled by graph_build() */
