@@ -132,29 +132,22 @@ void graph_free(struct graph *g)
         free(b);
     }
     free(g->revs);
-    free(g->hashes);
     free(g->id_slots);
     free(g);
-}
-
-/* The stored hashes spare a look at revisions that only share a slot. */
-static struct rev *find_id_hashed(const struct graph *g, const char *id, uint64_t h)
-{
-    for (size_t i = h & g->id_mask;; i = (i + 1) & g->id_mask) {
-        size_t s = g->id_slots[i];
-
-        if (!s)
-            return NULL;
-        if (g->hashes[s - 1] == h && strcmp(g->revs[s - 1]->id, id) == 0)
-            return g->revs[s - 1];
-    }
 }
 
 struct rev *graph_find_id(const struct graph *g, const char *id)
 {
     if (!g->id_slots)
         return NULL;
-    return find_id_hashed(g, id, hash_fnv1a64(id));
+    for (size_t i = hash_fnv1a64(id) & g->id_mask;; i = (i + 1) & g->id_mask) {
+        size_t s = g->id_slots[i];
+
+        if (!s)
+            return NULL;
+        if (strcmp(g->revs[s - 1]->id, id) == 0)
+            return g->revs[s - 1];
+    }
 }
 
 struct rev *graph_find_label(const struct graph *g, const char *label)
@@ -186,7 +179,7 @@ static int id_rehash(struct graph *g, size_t want)
     if (!slots)
         return -1;
     for (size_t k = 0; k < g->n; k++) {
-        size_t i = g->hashes[k] & (size - 1);
+        size_t i = hash_fnv1a64(g->revs[k]->id) & (size - 1);
 
         while (slots[i])
             i = (i + 1) & (size - 1);
@@ -255,7 +248,6 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
     char f1[300];
     const char *bad;
     size_t plen;
-    uint64_t h;
 
     if (!field_ok(meta->revision, sizeof(meta->revision)) || !meta->revision[0])
         return err_set(e, ERR_FAIL, "empty or unterminated revision id%s",
@@ -272,8 +264,7 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
                            meta->revision, file_suffix(path, f1, sizeof(f1)));
     if (g->built)
         free_built(g);
-    h = hash_fnv1a64(meta->revision);
-    if (g->id_slots && (old = find_id_hashed(g, meta->revision, h)) != NULL) {
+    if ((old = graph_find_id(g, meta->revision)) != NULL) {
         const char *p1 = old->path && old->path[0] ? old->path : "(no file)";
         const char *p2 = path && path[0] ? path : "(no file)";
 
@@ -283,14 +274,10 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
     if (g->n == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 64;
         struct rev **v = realloc(g->revs, cap * sizeof(*v));
-        uint64_t *hv;
 
         if (!v)
             return err_set(e, ERR_FAIL, "out of memory");
         g->revs = v;
-        if (!(hv = realloc(g->hashes, cap * sizeof(*hv))))
-            return err_set(e, ERR_FAIL, "out of memory");
-        g->hashes = hv;
         g->cap = cap;
     }
     /* the path lives right after its revision, in the same block */
@@ -305,7 +292,6 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
         memcpy(r->path, path, plen);
     r->path[plen] = '\0';
     r->index = g->n;
-    g->hashes[g->n] = h;
     g->revs[g->n++] = r;
     if (!g->id_slots || g->n * 2 > g->id_mask) {
         /* keep the table at most half full; the rehash indexes r too.  On
@@ -315,7 +301,7 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
             return err_set(e, ERR_FAIL, "out of memory");
         }
     } else {
-        size_t i = h & g->id_mask;
+        size_t i = hash_fnv1a64(r->id) & g->id_mask;
 
         while (g->id_slots[i])
             i = (i + 1) & g->id_mask;

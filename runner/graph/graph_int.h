@@ -43,7 +43,6 @@ struct gblock {
 
 struct graph {
     struct rev **revs;              /* insertion order; each in a block below */
-    uint64_t *hashes;               /* hash of revs[i]->id, beside it */
     size_t n, cap;
     struct gblock *blocks;          /* newest first; own every struct rev */
     struct node *nodes;             /* by rev->index, filled by graph_build() */
