@@ -33,11 +33,11 @@ struct key {
     size_t order;                   /* ids first in insertion order, then labels */
 };
 
-/* A block of revisions (each followed by its path), so that graph_add()
- * needs no malloc of its own. */
+/* A block of GRAPH_BLOCK_SIZE bytes (graph.c) holding revisions, each
+ * followed by its path, so that graph_add() needs no malloc of its own. */
 struct gblock {
     struct gblock *next;            /* older blocks */
-    size_t used, cap;               /* bytes of data */
+    size_t used;                    /* bytes of data[] handed out */
     max_align_t data[];
 };
 
