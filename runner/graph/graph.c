@@ -57,21 +57,22 @@ void rlist_release(struct rlist *l)
     l->n = l->cap = 0;
 }
 
+/* " (file 'x')" naming the file for a message; "" for a revision made in
+ * a test, which has none. */
+static const char *file_suffix(const char *path, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (path && path[0])
+        snprintf(buf, size, " (file '%s')", path);
+    return buf;
+}
+
 static int has_rev(struct rev *const *v, size_t n, const struct rev *r)
 {
     for (size_t i = 0; i < n; i++)
         if (v[i] == r)
             return 1;
     return 0;
-}
-
-/* "" for revisions made in tests, else " (file 'x')" to name the file. */
-static const char *file_of(const struct rev *r, char *buf, size_t size)
-{
-    buf[0] = '\0';
-    if (r->path && r->path[0])
-        snprintf(buf, size, " (file '%s')", r->path);
-    return buf;
 }
 
 /* ------------------------------------------------------------------ */
@@ -189,15 +190,6 @@ static int id_rehash(struct graph *g, size_t want)
 static int field_ok(const char *s, size_t size)
 {
     return memchr(s, '\0', size) != NULL;
-}
-
-/* " (file 'x')" naming the file, "" without one; only for a message. */
-static const char *file_suffix(const char *path, char *buf, size_t size)
-{
-    buf[0] = '\0';
-    if (path && path[0])
-        snprintf(buf, size, " (file '%s')", path);
-    return buf;
 }
 
 /* n bytes from the newest block, or NULL: owned by g until graph_free(). */
@@ -680,8 +672,8 @@ int graph_build(struct graph *g, struct err *e)
                 if (other == r && strcmp(other->id, l) != 0)
                     continue;   /* the same label twice in one revision */
                 err_set(e, ERR_FAIL, "Branch name '%s' in revision %s already used by revision %s%s%s",
-                        l, r->id, other->id, file_of(r, fb, sizeof(fb)),
-                        file_of(other, f2, sizeof(f2)));
+                        l, r->id, other->id, file_suffix(r->path, fb, sizeof(fb)),
+                        file_suffix(other->path, f2, sizeof(f2)));
                 goto out;
             }
             if (add_label(g, l, r) < 0 || add_label_to(r, l) < 0)
@@ -706,12 +698,12 @@ int graph_build(struct graph *g, struct err *e)
                 continue;
             if (strcmp(d, r->id) == 0) {
                 err_set(e, ERR_FAIL, "Self-loop is detected in revisions (%s)%s", r->id,
-                        file_of(r, fb, sizeof(fb)));
+                        file_suffix(r->path, fb, sizeof(fb)));
                 goto out;
             }
             if (!(t = graph_find_id(g, d))) {
                 err_set(e, ERR_FAIL, "Can't locate revision identified by '%s' (down_revision of %s%s)",
-                        d, r->id, file_of(r, fb, sizeof(fb)));
+                        d, r->id, file_suffix(r->path, fb, sizeof(fb)));
                 goto out;
             }
             if (!has_rev(down, r->n_down, t))
@@ -725,13 +717,13 @@ int graph_build(struct graph *g, struct err *e)
                 continue;
             if (strcmp(d, r->id) == 0) {
                 err_set(e, ERR_FAIL, "Dependency self-loop is detected in revisions (%s)%s",
-                        r->id, file_of(r, fb, sizeof(fb)));
+                        r->id, file_suffix(r->path, fb, sizeof(fb)));
                 goto out;
             }
             /* alembic resolves depends_on through ids and branch labels */
             if (!(t = graph_find_id(g, d)) && !(t = graph_find_label(g, d))) {
                 err_set(e, ERR_FAIL, "Can't locate revision identified by '%s' (depends_on of %s%s)",
-                        d, r->id, file_of(r, fb, sizeof(fb)));
+                        d, r->id, file_suffix(r->path, fb, sizeof(fb)));
                 goto out;
             }
             if (!has_rev(deps, r->n_deps, t))
