@@ -7,8 +7,6 @@
  * downgrade and stamp plans are made in graph_plan.c.  Pure code: no file
  * I/O, no database, no dlopen.  Nothing recurses: a 10 000-revision chain
  * is walked with explicit stacks. */
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,21 +14,15 @@
 
 #include "graph_int.h"
 #include "hash.h"
-#include "radix.h"
 
 const struct rev graph_base_marker;
 
-_Static_assert(RUNNER_MAX_REFS <= 8, "struct refmask holds 8 entries per list");
-/* graph_add() zeroes the fields after meta in one memset */
-_Static_assert(offsetof(struct rev, meta) == 0, "struct rev starts with its metadata");
-
-/* Blocks of revisions grow from GRAPH_BLOCK_MIN bytes (about 40 of them)
- * to GRAPH_BLOCK_MAX; a block of whole huge pages asks for them, which
- * spares a page fault per 4 kB (most of graph_add() on a large graph). */
-#define GRAPH_BLOCK_MIN (64 * 1024)
-#define GRAPH_BLOCK_MAX (4 * 1024 * 1024)
-#define GRAPH_HUGE_PAGE (2 * 1024 * 1024)
-#define GRAPH_BIG 128
+/* Revisions (each followed by its path) live in blocks of one huge page.
+ * 10 000 of them are 15 MB that graph_add() writes once and graph_build()
+ * walks several times: in 4 kB pages that is about 4 000 more page faults
+ * and 10-18 % more time for the whole of `runner heads`, the one graph
+ * optimisation that passed issue 16.5's bar (numbers in its commit). */
+#define GRAPH_BLOCK_SIZE (2 * 1024 * 1024)
 
 /* ------------------------------------------------------------------ */
 /* Small helpers shared by the three graph files. */
@@ -65,21 +57,22 @@ void rlist_release(struct rlist *l)
     l->n = l->cap = 0;
 }
 
+/* " (file 'x')" naming the file for a message; "" for a revision made in
+ * a test, which has none. */
+static const char *file_suffix(const char *path, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (path && path[0])
+        snprintf(buf, size, " (file '%s')", path);
+    return buf;
+}
+
 static int has_rev(struct rev *const *v, size_t n, const struct rev *r)
 {
     for (size_t i = 0; i < n; i++)
         if (v[i] == r)
             return 1;
     return 0;
-}
-
-/* "" for revisions made in tests, else " (file 'x')" to name the file. */
-static const char *file_of(const struct rev *r, char *buf, size_t size)
-{
-    buf[0] = '\0';
-    if (r->path && r->path[0])
-        snprintf(buf, size, " (file '%s')", r->path);
-    return buf;
 }
 
 /* ------------------------------------------------------------------ */
@@ -134,30 +127,22 @@ void graph_free(struct graph *g)
         free(b);
     }
     free(g->revs);
-    free(g->hashes);
-    free(g->masks);
     free(g->id_slots);
     free(g);
-}
-
-/* The stored hashes spare a look at revisions that only share a slot. */
-static struct rev *find_id_hashed(const struct graph *g, const char *id, uint64_t h)
-{
-    for (size_t i = h & g->id_mask;; i = (i + 1) & g->id_mask) {
-        size_t s = g->id_slots[i];
-
-        if (!s)
-            return NULL;
-        if (g->hashes[s - 1] == h && strcmp(g->revs[s - 1]->id, id) == 0)
-            return g->revs[s - 1];
-    }
 }
 
 struct rev *graph_find_id(const struct graph *g, const char *id)
 {
     if (!g->id_slots)
         return NULL;
-    return find_id_hashed(g, id, hash_fnv1a64(id));
+    for (size_t i = hash_fnv1a64(id) & g->id_mask;; i = (i + 1) & g->id_mask) {
+        size_t s = g->id_slots[i];
+
+        if (!s)
+            return NULL;
+        if (strcmp(g->revs[s - 1]->id, id) == 0)
+            return g->revs[s - 1];
+    }
 }
 
 struct rev *graph_find_label(const struct graph *g, const char *label)
@@ -189,7 +174,7 @@ static int id_rehash(struct graph *g, size_t want)
     if (!slots)
         return -1;
     for (size_t k = 0; k < g->n; k++) {
-        size_t i = g->hashes[k] & (size - 1);
+        size_t i = hash_fnv1a64(g->revs[k]->id) & (size - 1);
 
         while (slots[i])
             i = (i + 1) & (size - 1);
@@ -207,43 +192,24 @@ static int field_ok(const char *s, size_t size)
     return memchr(s, '\0', size) != NULL;
 }
 
-/* " (file 'x')" naming the file, "" without one; only for a message. */
-static const char *file_suffix(const char *path, char *buf, size_t size)
-{
-    buf[0] = '\0';
-    if (path && path[0])
-        snprintf(buf, size, " (file '%s')", path);
-    return buf;
-}
-
 /* n bytes from the newest block, or NULL: owned by g until graph_free(). */
 static void *graph_alloc(struct graph *g, size_t n)
 {
     struct gblock *b = g->blocks;
+    const size_t room = GRAPH_BLOCK_SIZE - sizeof(*b);
     void *p;
 
     n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
-    if (!b || b->cap - b->used < n) {
-        /* past GRAPH_BIG revisions, straight to the largest blocks */
-        size_t size = g->n >= GRAPH_BIG ? GRAPH_BLOCK_MAX :
-                      b ? (b->cap + sizeof(*b)) * 2 : GRAPH_BLOCK_MIN;
-
-        if (size > GRAPH_BLOCK_MAX)
-            size = GRAPH_BLOCK_MAX;
-        if (size < sizeof(*b) + n)
-            size = sizeof(*b) + n;
-        if (size % GRAPH_HUGE_PAGE == 0) {
-            if (!(b = aligned_alloc(GRAPH_HUGE_PAGE, size)))
-                return NULL;
-#ifdef MADV_HUGEPAGE
-            madvise(b, size, MADV_HUGEPAGE);    /* a hint: failure changes nothing */
-#endif
-        } else if (!(b = malloc(size))) {
+    if (n > room)
+        return NULL;
+    if (!b || room - b->used < n) {
+        if (!(b = aligned_alloc(GRAPH_BLOCK_SIZE, GRAPH_BLOCK_SIZE)))
             return NULL;
-        }
+#ifdef MADV_HUGEPAGE
+        madvise(b, GRAPH_BLOCK_SIZE, MADV_HUGEPAGE);   /* a hint: failure changes nothing */
+#endif
         b->next = g->blocks;
         b->used = 0;
-        b->cap = size - sizeof(*b);
         g->blocks = b;
     }
     p = (unsigned char *)b->data + b->used;
@@ -257,9 +223,7 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
     struct rev *r = NULL, *old;
     char f1[300];
     const char *bad;
-    struct refmask mask = { 0, 0, 0 };
-    size_t plen;
-    uint64_t h;
+    size_t plen = path ? strlen(path) : 0;
 
     if (!field_ok(meta->revision, sizeof(meta->revision)) || !meta->revision[0])
         return err_set(e, ERR_FAIL, "empty or unterminated revision id%s",
@@ -268,20 +232,15 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
         /* alembic: Revision.verify_rev_id() */
         return err_set(e, ERR_FAIL, "Character(s) '%c' not allowed in revision identifier '%s'%s",
                        *bad, meta->revision, file_suffix(path, f1, sizeof(f1)));
-    for (int i = 0; i < RUNNER_MAX_REFS; i++) {
+    for (int i = 0; i < RUNNER_MAX_REFS; i++)
         if (!field_ok(meta->down_revision[i], RUNNER_ID_SIZE) ||
             !field_ok(meta->branch_labels[i], RUNNER_ID_SIZE) ||
             !field_ok(meta->depends_on[i], RUNNER_ID_SIZE))
             return err_set(e, ERR_FAIL, "unterminated reference in revision '%s'%s",
                            meta->revision, file_suffix(path, f1, sizeof(f1)));
-        mask.down |= (uint8_t)((meta->down_revision[i][0] != '\0') << i);
-        mask.labels |= (uint8_t)((meta->branch_labels[i][0] != '\0') << i);
-        mask.deps |= (uint8_t)((meta->depends_on[i][0] != '\0') << i);
-    }
     if (g->built)
         free_built(g);
-    h = hash_fnv1a64(meta->revision);
-    if (g->id_slots && (old = find_id_hashed(g, meta->revision, h)) != NULL) {
+    if ((old = graph_find_id(g, meta->revision)) != NULL) {
         const char *p1 = old->path && old->path[0] ? old->path : "(no file)";
         const char *p2 = path && path[0] ? path : "(no file)";
 
@@ -291,34 +250,19 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
     if (g->n == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 64;
         struct rev **v = realloc(g->revs, cap * sizeof(*v));
-        uint64_t *hv;
-        struct refmask *mv;
 
         if (!v)
             return err_set(e, ERR_FAIL, "out of memory");
         g->revs = v;
-        if (!(hv = realloc(g->hashes, cap * sizeof(*hv))))
-            return err_set(e, ERR_FAIL, "out of memory");
-        g->hashes = hv;
-        if (!(mv = realloc(g->masks, cap * sizeof(*mv))))
-            return err_set(e, ERR_FAIL, "out of memory");
-        g->masks = mv;
         g->cap = cap;
     }
-    /* the path lives right after its revision, in the same block */
-    plen = path ? strlen(path) : 0;
     if (!(r = graph_alloc(g, sizeof(*r) + plen + 1)))
         return err_set(e, ERR_FAIL, "out of memory");
+    memset(r, 0, sizeof(*r));
     r->meta = *meta;
-    memset(&r->id, 0, sizeof(*r) - offsetof(struct rev, id));
     r->id = r->meta.revision;
-    r->path = (char *)(r + 1);
-    if (plen)
-        memcpy(r->path, path, plen);
-    r->path[plen] = '\0';
+    r->path = memcpy(r + 1, path ? path : "", plen + 1);
     r->index = g->n;
-    g->hashes[g->n] = h;
-    g->masks[g->n] = mask;
     g->revs[g->n++] = r;
     if (!g->id_slots || g->n * 2 > g->id_mask) {
         /* keep the table at most half full; the rehash indexes r too.  On
@@ -328,7 +272,7 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
             return err_set(e, ERR_FAIL, "out of memory");
         }
     } else {
-        size_t i = h & g->id_mask;
+        size_t i = hash_fnv1a64(r->id) & g->id_mask;
 
         while (g->id_slots[i])
             i = (i + 1) & g->id_mask;
@@ -507,50 +451,13 @@ static int add_label(struct graph *g, const char *name, struct rev *r)
     return 0;
 }
 
-/* Eight bytes from `skip` on (the prefix all keys share ends there),
- * big-endian, so that most comparisons in the sort below need no
- * strcmp(). */
-static uint64_t key_prefix(const char *s, size_t skip)
-{
-    uint64_t v = 0;
-    int i = 0;
-
-    s += skip;
-    for (; i < 8 && s[i]; i++)
-        v = v << 8 | (unsigned char)s[i];
-    return i ? v << (8 * (8 - i)) : 0;
-}
-
-/* How many of the first `skip` bytes of a (all non-NUL) b shares. */
-static size_t common_prefix(const char *a, const char *b, size_t skip)
-{
-    size_t k = 0;
-
-    while (k < skip && a[k] == b[k])
-        k++;
-    return k;
-}
-
-/* Entries set in an 8-entry mask. */
-static size_t bits8(uint8_t m)
-{
-    size_t n = 0;
-
-    for (; m; m &= (uint8_t)(m - 1))
-        n++;
-    return n;
-}
-
+/* Keys are unique (a label may repeat neither an id nor another label),
+ * so their strings alone order them. */
 static int key_cmp(const void *a, const void *b)
 {
     const struct key *x = a, *y = b;
-    int c;
 
-    if (x->pfx != y->pfx)
-        return x->pfx < y->pfx ? -1 : 1;
-    if ((c = strcmp(x->s, y->s)) != 0)
-        return c;
-    return x->order < y->order ? -1 : x->order > y->order;
+    return strcmp(x->s, y->s);
 }
 
 /* Labels are unique in a built graph, so each has one string (in its
@@ -659,7 +566,7 @@ static int detect_cycles(struct graph *g, int real, struct err *e)
 
         if ((real ? nd->n_all_next : r->n_next) == 0 && rlist_push(&heads, r, e) < 0)
             goto out;
-        if (r->n_down == 0 && (!real || !(g->masks[i].deps & 1u)) &&
+        if (r->n_down == 0 && (!real || r->meta.depends_on[0][0] == '\0') &&
             rlist_push(&bases, r, e) < 0)
             goto out;
     }
@@ -733,7 +640,6 @@ static int normalize_deps(struct graph *g, struct rev *r, const size_t *declarer
 int graph_build(struct graph *g, struct err *e)
 {
     struct rev **tmp = NULL;
-    size_t *toff = NULL;            /* revs[i]'s entries in tmp start at toff[i] */
     size_t pool = 0, *declarers = NULL;
     unsigned char *seen = NULL;
     struct rlist anc = { 0 };
@@ -758,7 +664,7 @@ int graph_build(struct graph *g, struct err *e)
             const char *l = r->meta.branch_labels[k];
             const struct rev *other;
 
-            if (!(g->masks[i].labels & (1u << k)))
+            if (!l[0])
                 continue;
             if ((other = graph_find_label(g, l)) != NULL || (other = graph_find_id(g, l)) != NULL) {
                 char f2[300];
@@ -766,43 +672,38 @@ int graph_build(struct graph *g, struct err *e)
                 if (other == r && strcmp(other->id, l) != 0)
                     continue;   /* the same label twice in one revision */
                 err_set(e, ERR_FAIL, "Branch name '%s' in revision %s already used by revision %s%s%s",
-                        l, r->id, other->id, file_of(r, fb, sizeof(fb)),
-                        file_of(other, f2, sizeof(f2)));
+                        l, r->id, other->id, file_suffix(r->path, fb, sizeof(fb)),
+                        file_suffix(other->path, f2, sizeof(f2)));
                 goto out;
             }
             if (add_label(g, l, r) < 0 || add_label_to(r, l) < 0)
                 goto oom;
         }
-        g->nodes[i].n_orig_labels = g->masks[i].labels ? r->n_labels : 0;
+        g->nodes[i].n_orig_labels = r->n_labels;
     }
     /* down revisions and dependencies: resolved into tmp, then laid out
      * in one pool (a malloc per edge list costs more than the rest) */
-    if (!(toff = malloc((g->n + 1) * sizeof(*toff))))
-        goto oom;
-    toff[0] = 0;
-    for (size_t i = 0; i < g->n; i++)
-        toff[i + 1] = toff[i] + bits8(g->masks[i].down) + bits8(g->masks[i].deps);
-    if (!(tmp = malloc((toff[g->n] ? toff[g->n] : 1) * sizeof(*tmp))))
+    if (!(tmp = malloc((g->n ? g->n : 1) * 2 * RUNNER_MAX_REFS * sizeof(*tmp))))
         goto oom;
     for (size_t i = 0; i < g->n; i++) {
         struct rev *r = g->revs[i];
         struct node *nd = &g->nodes[i];
-        struct rev **down = tmp + toff[i], **deps = down + bits8(g->masks[i].down);
+        struct rev **down = tmp + i * 2 * RUNNER_MAX_REFS, **deps = down + RUNNER_MAX_REFS;
 
         for (int k = 0; k < RUNNER_MAX_REFS; k++) {
             const char *d = r->meta.down_revision[k];
             struct rev *t;
 
-            if (!(g->masks[i].down & (1u << k)))
+            if (!d[0])
                 continue;
             if (strcmp(d, r->id) == 0) {
                 err_set(e, ERR_FAIL, "Self-loop is detected in revisions (%s)%s", r->id,
-                        file_of(r, fb, sizeof(fb)));
+                        file_suffix(r->path, fb, sizeof(fb)));
                 goto out;
             }
             if (!(t = graph_find_id(g, d))) {
                 err_set(e, ERR_FAIL, "Can't locate revision identified by '%s' (down_revision of %s%s)",
-                        d, r->id, file_of(r, fb, sizeof(fb)));
+                        d, r->id, file_suffix(r->path, fb, sizeof(fb)));
                 goto out;
             }
             if (!has_rev(down, r->n_down, t))
@@ -812,17 +713,17 @@ int graph_build(struct graph *g, struct err *e)
             const char *d = r->meta.depends_on[k];
             struct rev *t;
 
-            if (!(g->masks[i].deps & (1u << k)))
+            if (!d[0])
                 continue;
             if (strcmp(d, r->id) == 0) {
                 err_set(e, ERR_FAIL, "Dependency self-loop is detected in revisions (%s)%s",
-                        r->id, file_of(r, fb, sizeof(fb)));
+                        r->id, file_suffix(r->path, fb, sizeof(fb)));
                 goto out;
             }
             /* alembic resolves depends_on through ids and branch labels */
             if (!(t = graph_find_id(g, d)) && !(t = graph_find_label(g, d))) {
                 err_set(e, ERR_FAIL, "Can't locate revision identified by '%s' (depends_on of %s%s)",
-                        d, r->id, file_of(r, fb, sizeof(fb)));
+                        d, r->id, file_suffix(r->path, fb, sizeof(fb)));
                 goto out;
             }
             if (!has_rev(deps, r->n_deps, t))
@@ -842,7 +743,7 @@ int graph_build(struct graph *g, struct err *e)
         for (size_t i = 0; i < g->n; i++) {
             struct rev *r = g->revs[i];
             struct node *nd = &g->nodes[i];
-            struct rev **down = tmp + toff[i], **deps = down + bits8(g->masks[i].down);
+            struct rev **down = tmp + i * 2 * RUNNER_MAX_REFS, **deps = down + RUNNER_MAX_REFS;
             size_t k = 0;
 
             r->down = p;
@@ -926,20 +827,10 @@ int graph_build(struct graph *g, struct err *e)
     if (!(g->keys = malloc((g->n + g->n_labels + 1) * sizeof(*g->keys))))
         goto oom;
     for (size_t i = 0; i < g->n; i++)
-        g->keys[g->n_keys++] = (struct key){ g->revs[i]->id, g->revs[i], i, 0 };
+        g->keys[g->n_keys++] = (struct key){ g->revs[i]->id, g->revs[i], i };
     for (size_t i = 0; i < g->n_labels; i++)
-        g->keys[g->n_keys++] = (struct key){ g->label_names[i], g->label_revs[i], g->n + i, 0 };
-    {
-        size_t skip = g->n_keys ? strlen(g->keys[0].s) : 0;
-
-        for (size_t i = 1; i < g->n_keys && skip; i++)
-            skip = common_prefix(g->keys[0].s, g->keys[i].s, skip);
-        for (size_t i = 0; i < g->n_keys; i++)
-            g->keys[i].pfx = key_prefix(g->keys[i].s, skip);
-    }
-    if (radix_sort_u64(g->keys, g->n_keys, sizeof(struct key), offsetof(struct key, pfx),
-                       key_cmp) < 0)
-        goto oom;
+        g->keys[g->n_keys++] = (struct key){ g->label_names[i], g->label_revs[i], g->n + i };
+    qsort(g->keys, g->n_keys, sizeof(*g->keys), key_cmp);
     g->built = 1;
     ret = 0;
     goto out;
@@ -949,7 +840,6 @@ out:
     rlist_release(&anc);
     free(seen);
     free(tmp);
-    free(toff);
     free(declarers);
     if (ret < 0)
         free_built(g);

@@ -31,29 +31,18 @@ struct key {
     const char *s;
     struct rev *rev;
     size_t order;                   /* ids first in insertion order, then labels */
-    uint64_t pfx;                   /* eight bytes after the prefix all keys share,
-                                     * big-endian: sorts like s */
 };
 
-/* A block of revisions (each followed by its path), so that graph_add()
- * needs no malloc of its own. */
+/* A block of GRAPH_BLOCK_SIZE bytes (graph.c) holding revisions, each
+ * followed by its path, so that graph_add() needs no malloc of its own. */
 struct gblock {
     struct gblock *next;            /* older blocks */
-    size_t used, cap;               /* bytes of data */
+    size_t used;                    /* bytes of data[] handed out */
     max_align_t data[];
-};
-
-/* Bit k set: entry k of that list in the metadata is not empty.  Noted by
- * graph_add() while the metadata is in cache, so that graph_build() reads
- * only the entries there are. */
-struct refmask {
-    uint8_t down, labels, deps;
 };
 
 struct graph {
     struct rev **revs;              /* insertion order; each in a block below */
-    uint64_t *hashes;               /* hash of revs[i]->id, beside it */
-    struct refmask *masks;          /* which reference entries of revs[i] are set */
     size_t n, cap;
     struct gblock *blocks;          /* newest first; own every struct rev */
     struct node *nodes;             /* by rev->index, filled by graph_build() */
