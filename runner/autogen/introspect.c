@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "pg.h"
+#include "pg_prepared.h"
+#include "sql_quote.h"
 #include "strbuf.h"
 
 /* Four reads, each one row per table, column, index key or constraint
@@ -14,7 +16,9 @@
     " t.relkind IN ('r', 'p') AND NOT t.relispartition AND n.nspname = ANY($1::text[]) "
 
 static const char tables_sql[] =
-    "SELECT n.nspname, t.relname, pg_catalog.obj_description(t.oid, 'pg_class')"
+    "SELECT n.nspname, t.relname, (SELECT d.description FROM pg_catalog.pg_description d"
+    "  WHERE d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_class'::regclass"
+    "  AND d.objsubid = 0)"
     " FROM pg_catalog.pg_class t"
     " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
     " WHERE" REL_FILTER
@@ -24,7 +28,8 @@ static const char columns_sql[] =
     "SELECT n.nspname, t.relname, a.attname,"
     " pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
     " pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity,"
-    " pg_catalog.col_description(t.oid, a.attnum)"
+    " (SELECT ds.description FROM pg_catalog.pg_description ds WHERE ds.objoid = t.oid"
+    "  AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = a.attnum)"
     " FROM pg_catalog.pg_class t"
     " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
     " JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0"
@@ -273,7 +278,8 @@ static int read_constraints(const struct pg_rows *r, struct schema *s, struct er
             c_table = t;
             if (!c)
                 return oom(e);
-            if (copy(&c->name, name, e) < 0)
+            if (copy(&c->name, name, e) < 0 ||
+                copy(&c->definition, pg_rows_get(r, i, 8), e) < 0)
                 return -1;
             switch (*type) {
             case 'p': c->kind = SCHEMA_PRIMARY_KEY; break;
@@ -327,6 +333,42 @@ static int read_enums(const struct pg_rows *r, struct schema *s, struct err *e)
     return 0;
 }
 
+/* sql with every "$1" replaced by the quoted literal of value (caller
+ * frees; NULL on allocation failure). */
+static char *inline_param(const char *sql, const char *value)
+{
+    struct strbuf sb = STRBUF_INIT, lit = STRBUF_INIT;
+
+    sql_quote_literal(&lit, value);
+    for (const char *p = sql; *p; p++) {
+        if (p[0] == '$' && p[1] == '1' && !(p[2] >= '0' && p[2] <= '9')) {
+            strbuf_adds(&sb, strbuf_str(&lit));
+            p++;
+        } else {
+            strbuf_addch(&sb, *p);
+        }
+    }
+    strbuf_release(&lit);
+    return strbuf_detach(&sb);
+}
+
+static int run_query(struct pg *db, const struct introspect_opts *o, const char *sql,
+                     const char *schemas, struct pg_rows *rows, struct err *e)
+{
+    const char *params[1] = { schemas };
+    char *inlined;
+    int rc;
+
+    if (!o || !o->prepared)
+        return pg_query(db, sql, 1, params, rows, NULL, e);
+    inlined = inline_param(sql, schemas);
+    if (!inlined)
+        return oom(e);
+    rc = pg_query_prepared(db, "runner_introspect", inlined, rows, e);
+    free(inlined);
+    return rc;
+}
+
 int introspect_schema(struct pg *db, const struct introspect_opts *o, struct schema *out,
                       struct err *e)
 {
@@ -334,7 +376,6 @@ int introspect_schema(struct pg *db, const struct introspect_opts *o, struct sch
                                            constraints_sql, enums_sql };
     struct schema s = SCHEMA_INIT;
     char *schemas = array_literal(o);
-    const char *params[1] = { schemas };
     int ret = -1;
 
     if (!schemas)
@@ -343,7 +384,7 @@ int introspect_schema(struct pg *db, const struct introspect_opts *o, struct sch
         struct pg_rows rows = PG_ROWS_INIT;
         int rc;
 
-        if (pg_query(db, queries[q], 1, params, &rows, NULL, e) < 0) {
+        if (run_query(db, o, queries[q], schemas, &rows, e) < 0) {
             err_prefix(e, "cannot read the database schema");
             goto out;
         }

@@ -22,6 +22,7 @@ static const struct cmd commands[] = {
     { "show", cmd_show, NEEDS_GRAPH, "show the revision(s) denoted by the given symbol" },
     { "revision", cmd_revision, NEEDS_GRAPH, "create a new revision source file" },
     { "check", cmd_check, NEEDS_GRAPH, "check whether the models match the database" },
+    { "test", cmd_test, NEEDS_GRAPH, "prove every revision upgrades, downgrades and upgrades again" },
     { "validate", cmd_validate, NEEDS_GRAPH, "compare applied revisions' checksums with their plugins" },
     { "repair", cmd_repair, NEEDS_GRAPH, "record the current checksums of applied revisions" },
     { "merge", cmd_merge, NEEDS_GRAPH, "merge two or more revisions into one" },

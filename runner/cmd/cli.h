@@ -56,5 +56,6 @@ int cmd_wait(int argc, char **argv, struct ctx *ctx);
 int cmd_check(int argc, char **argv, struct ctx *ctx);     /* cmd_check.c (autogenerate) */
 int cmd_validate(int argc, char **argv, struct ctx *ctx);  /* cmd_validate.c (checksums) */
 int cmd_repair(int argc, char **argv, struct ctx *ctx);
+int cmd_test(int argc, char **argv, struct ctx *ctx);      /* cmd_test.c (roundtrip) */
 
 #endif

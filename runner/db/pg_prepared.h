@@ -1,0 +1,19 @@
+/* pg_prepared.h -- a read that runs often on one session, planned once.
+ *
+ * The catalog reads of `runner test` run twice per revision; planning
+ * them costs more than running them (a 20 ms plan for a 2 ms query).
+ * pg_query_prepared() runs a statement without parameters as a named
+ * server-side prepared statement ("<prefix>_<hash of the text>"), PREPAREd
+ * on first use in the session (found in pg_prepared_statements), so the
+ * server plans it once.  Call it outside a transaction or in one that may
+ * see the PREPARE; the statement lives until the session ends. */
+#ifndef RUNNER_PG_PREPARED_H
+#define RUNNER_PG_PREPARED_H
+
+#include "err.h"
+#include "pg.h"
+
+int pg_query_prepared(struct pg *db, const char *prefix, const char *sql, struct pg_rows *out,
+                      struct err *e);
+
+#endif
