@@ -333,7 +333,9 @@ done:
     goto out;
 interrupted:
     err_set(e, ERR_FAIL, "interrupted during revision %s", s->rev->id);
-    end_case(w, c, ROUNDTRIP_FAIL, NULL, t0);
+    strbuf_reset(&msg);
+    strbuf_adds(&msg, "interrupted");
+    end_case(w, c, ROUNDTRIP_FAIL, &msg, t0);
 out:
     strbuf_release(&msg);
     snapshot_release(&after);
@@ -404,7 +406,9 @@ static int check_downgrade(struct walk *w, const struct snapshot *start, struct 
     }
     if (pg_poll_interrupt(w->db)) {
         err_set(e, ERR_FAIL, "interrupted during %s", name);
-        end_case(w, c, ROUNDTRIP_FAIL, NULL, t0);
+        strbuf_reset(&msg);
+        strbuf_adds(&msg, "interrupted");
+        end_case(w, c, ROUNDTRIP_FAIL, &msg, t0);
         goto out;
     }
     end_case(w, c, fail ? ROUNDTRIP_FAIL : ROUNDTRIP_OK, &msg, t0);

@@ -6,4 +6,5 @@
     SUITE(autogen) \
     SUITE(runtime) \
     SUITE(validate) \
-    SUITE(hostile)
+    SUITE(hostile) \
+    SUITE(roundtrip)

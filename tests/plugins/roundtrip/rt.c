@@ -18,6 +18,7 @@
 #define MODE_RICH 8             /* sequence, view, function, trigger, comments */
 #define MODE_SLOW 9             /* pg_sleep, then RT_TABLE */
 #define MODE_EMPTY 10           /* nothing (heads, merges) */
+#define MODE_DATA_LOST 11       /* users.age; downgrade drops it and, wrongly, every row */
 
 #if defined(RT_DOWN2)
 RUNNER_REVISION(.revision = RT_REV, .down_revision = RUNNER_REVS(RT_DOWN, RT_DOWN2),
@@ -68,6 +69,8 @@ int upgrade(runner_op *op)
             "COMMENT ON COLUMN users.email IS 'where we write'");
     case MODE_SLOW:
         return op_execute(op, "SELECT pg_sleep(0.3); CREATE TABLE " RT_TABLE " (id integer)");
+    case MODE_DATA_LOST:
+        return op_execute(op, "ALTER TABLE users ADD COLUMN age integer");
     default:
         return 0;
     }
@@ -94,6 +97,8 @@ int downgrade(runner_op *op)
             "DROP SEQUENCE invoice_no");
     case MODE_SLOW:
         return op_execute(op, "DROP TABLE " RT_TABLE);
+    case MODE_DATA_LOST:
+        return op_execute(op, "ALTER TABLE users DROP COLUMN age; DELETE FROM users");
     default:
         return 0;        /* the forgetful ones */
     }
