@@ -136,12 +136,30 @@ static int same(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-/* The table of a row, or NULL when it was left out. */
-static struct schema_table *row_table(struct schema *s, const struct pg_rows *r, size_t row)
+/* The table of a row, or NULL when it was left out.  Every read is sorted
+ * by (schema, table) as the table list is (type name sorts bytewise), so
+ * the search starts where the last one ended (*hint): one pass over the
+ * tables per read instead of one per row. */
+static struct schema_table *row_table(struct schema *s, const struct pg_rows *r, size_t row,
+                                      size_t *hint)
 {
     const char *nsp = pg_rows_get(r, row, 0), *rel = pg_rows_get(r, row, 1);
 
-    return nsp && rel ? schema_find_table(s, nsp, rel) : NULL;
+    if (!nsp || !rel)
+        return NULL;
+    for (size_t i = *hint; i < s->n_tables; i++) {
+        int c = strcmp(s->tables[i].schema, nsp);
+
+        if (c == 0)
+            c = strcmp(s->tables[i].name, rel);
+        if (c == 0) {
+            *hint = i;
+            return &s->tables[i];
+        }
+        if (c > 0)
+            break;          /* past it: left out, or out of order */
+    }
+    return schema_find_table(s, nsp, rel);
 }
 
 static int read_tables(const struct pg_rows *r, const struct introspect_opts *o,
@@ -163,8 +181,10 @@ static int read_tables(const struct pg_rows *r, const struct introspect_opts *o,
 
 static int read_columns(const struct pg_rows *r, struct schema *s, struct err *e)
 {
+    size_t hint = 0;
+
     for (size_t i = 0; i < r->n_rows; i++) {
-        struct schema_table *t = row_table(s, r, i);
+        struct schema_table *t = row_table(s, r, i, &hint);
         struct schema_column *c;
         int serial = 0;
 
@@ -197,9 +217,10 @@ static int read_indexes(const struct pg_rows *r, struct schema *s, struct err *e
 {
     struct schema_index *ix = NULL;
     const struct schema_table *ix_table = NULL;
+    size_t hint = 0;
 
     for (size_t i = 0; i < r->n_rows; i++) {
-        struct schema_table *t = row_table(s, r, i);
+        struct schema_table *t = row_table(s, r, i, &hint);
         const char *name = pg_rows_get(r, i, 2), *col = pg_rows_get(r, i, 5);
         unsigned char *flags;
         int is_expr = col == NULL;
@@ -265,9 +286,10 @@ static int read_constraints(const struct pg_rows *r, struct schema *s, struct er
 {
     struct schema_constraint *c = NULL;
     const struct schema_table *c_table = NULL;
+    size_t hint = 0;
 
     for (size_t i = 0; i < r->n_rows; i++) {
-        struct schema_table *t = row_table(s, r, i);
+        struct schema_table *t = row_table(s, r, i, &hint);
         const char *name = pg_rows_get(r, i, 2), *type = pg_rows_get(r, i, 3);
         const char *col = pg_rows_get(r, i, 9), *ref_col = pg_rows_get(r, i, 10);
 
