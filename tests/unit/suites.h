@@ -16,4 +16,5 @@
     SUITE(loader) \
     SUITE(checksum) \
     SUITE(build) \
-    SUITE(hostile_input)
+    SUITE(hostile_input) \
+    SUITE(snapshot)
