@@ -61,16 +61,17 @@ static const char indexes_sql[] =
 static const char constraints_sql[] =
     "SELECT n.nspname, t.relname, c.conname, c.contype, c.confdeltype, c.confupdtype,"
     " rn.nspname, rt.relname, pg_catalog.pg_get_constraintdef(c.oid, true),"
-    " a.attname, fa.attname"
+    /* column names by lookup, not by join: a join hashes all of pg_attribute */
+    " (SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.conrelid"
+    "  AND a.attnum = k.attnum),"
+    " (SELECT fa.attname FROM pg_catalog.pg_attribute fa WHERE fa.attrelid = c.confrelid"
+    "  AND fa.attnum = c.confkey[k.ord::int])"
     " FROM pg_catalog.pg_constraint c"
     " JOIN pg_catalog.pg_class t ON t.oid = c.conrelid"
     " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
     " LEFT JOIN pg_catalog.pg_class rt ON rt.oid = c.confrelid"
     " LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rt.relnamespace"
     " LEFT JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) ON true"
-    " LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum"
-    " LEFT JOIN pg_catalog.pg_attribute fa ON fa.attrelid = c.confrelid"
-    "  AND fa.attnum = c.confkey[k.ord::int]"
     " WHERE c.contype IN ('p', 'u', 'f', 'c') AND" REL_FILTER
     " ORDER BY 1, 2, 3, k.ord";
 

@@ -94,8 +94,10 @@ static const char extras_sql[] =
     "   ELSE 'function ' END || p.q || pg_catalog.quote_ident(p.proname) || '('"
     "   || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')', a.attr, a.value"
     /* the schemas first (OFFSET 0 keeps it so): pg_proc is big */
+    /* FirstNormalObjectId: what initdb made is below, all else above; the
+     * range uses the oid index instead of reading all of pg_proc */
     "  FROM (SELECT p.oid, p.proname, p.prokind, ns.q FROM pg_catalog.pg_proc p"
-    "   JOIN ns ON ns.oid = p.pronamespace"
+    "   JOIN ns ON ns.oid = p.pronamespace WHERE p.oid >= 16384::oid"
     "   OFFSET 0) p"
     "  CROSS JOIN LATERAL (VALUES ('', ''), ('definition', CASE WHEN p.prokind IN ('f', 'p')"
     "   THEN pg_catalog.pg_get_functiondef(p.oid) ELSE"
@@ -115,6 +117,7 @@ static const char extras_sql[] =
     "   || pg_catalog.quote_ident(t.typname), a.attr, a.value"
     "  FROM (SELECT t.oid, t.typname, t.typtype, t.typbasetype, t.typtypmod, t.typnotnull,"
     "   t.typdefault, ns.q FROM pg_catalog.pg_type t JOIN ns ON ns.oid = t.typnamespace"
+    "   AND t.oid >= 16384::oid"
     "   WHERE t.typtype IN ('d', 'r', 'e') OFFSET 0) t"
     "  CROSS JOIN LATERAL (VALUES ('', CASE WHEN t.typtype <> 'e' THEN '' END),"
     "   ('definition', CASE WHEN t.typtype = 'd' THEN"

@@ -29,8 +29,11 @@ base_url=$(scripts/dev-db url)
 url_bench=${base_url/\/postgres\?//bench?}
 fresh_cmd="$root/scripts/dev-db psql -- -X -q -d postgres -c 'DROP DATABASE IF EXISTS bench' -c 'CREATE DATABASE bench'"
 
-# one run of each first, for the numbers the summary line gives
-DATABASE_URL=$base_url "$runner" --dir "$bench/plugins" test -q | tail -n 1 | tee "$bench/roundtrip-summary.txt"
+# from the bench directory: no runner.ini (and no models plugin) there
+cd "$bench"
+# one run first, for what the summary line says about snapshots
+DATABASE_URL=$base_url "$runner" --dir "$bench/plugins" test -q | tail -n 1 \
+  | tee "$bench/roundtrip-summary.txt"
 
 hyperfine --runs "$runs" --export-markdown "$bench/roundtrip-result.md" \
   --prepare "$fresh_cmd" \
