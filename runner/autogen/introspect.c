@@ -387,7 +387,7 @@ static int run_query(struct pg *db, const struct introspect_opts *o, const char 
     inlined = inline_param(sql, schemas);
     if (!inlined)
         return oom(e);
-    rc = pg_query_prepared(db, "runner_introspect", inlined, rows, e);
+    rc = pg_query_prepared(db, "runner_introspect", inlined, o->prepared == 2, rows, e);
     free(inlined);
     return rc;
 }

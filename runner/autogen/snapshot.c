@@ -348,7 +348,9 @@ int snapshot_take(struct pg *db, const struct snapshot_opts *o, struct snapshot 
     struct pg_rows rows = PG_ROWS_INIT;
     const char **schemas = NULL;
     char *excluded = names_array(o ? o->exclude : NULL, o ? o->n_exclude : 0);
-    struct introspect_opts io = { NULL, 0, o ? o->exclude : NULL, o ? o->n_exclude : 0, 1 };
+    int known = o && o->prepared;
+    struct introspect_opts io = { NULL, 0, o ? o->exclude : NULL, o ? o->n_exclude : 0,
+                                  known ? 2 : 1 };
     char *extras = NULL;
     int ret = -1;
 
@@ -359,7 +361,7 @@ int snapshot_take(struct pg *db, const struct snapshot_opts *o, struct snapshot 
         oom(e);
         goto out;
     }
-    if (pg_query_prepared(db, "runner_snapshot", schemas_sql, &rows, e) < 0)
+    if (pg_query_prepared(db, "runner_snapshot", schemas_sql, known, &rows, e) < 0)
         goto fail_query;
     schemas = calloc(rows.n_rows + 1, sizeof(*schemas));
     if (!schemas) {
@@ -380,7 +382,7 @@ int snapshot_take(struct pg *db, const struct snapshot_opts *o, struct snapshot 
         if (add_enum(&s, &sc.enums[i]) < 0)
             goto fail_oom;
     pg_rows_release(&rows);
-    if (pg_query_prepared(db, "runner_snapshot", extras, &rows, e) < 0)
+    if (pg_query_prepared(db, "runner_snapshot", extras, known, &rows, e) < 0)
         goto fail_query;
     for (size_t i = 0; i < rows.n_rows; i++)
         if (add_fact(&s, pg_rows_get(&rows, i, 0), pg_rows_get(&rows, i, 1),

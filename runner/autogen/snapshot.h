@@ -46,6 +46,8 @@ struct snapshot {
 struct snapshot_opts {
     const char *const *exclude;     /* table names left out, in any schema */
     size_t n_exclude;
+    int prepared;                   /* an earlier snapshot_take() with these options on
+                                     * this session succeeded: its reads are prepared */
 };
 
 /* Read the schema of db into *out (SNAPSHOT_INIT first; released by the

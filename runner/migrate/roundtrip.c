@@ -158,6 +158,7 @@ static int take(struct walk *w, struct snapshot *s, struct err *e)
 
     snapshot_release(s);
     rc = snapshot_take(w->db, &w->so, s, e);
+    w->so.prepared |= rc == 0;
     w->r->snapshot_seconds += seconds_since(t0);
     w->r->n_snapshots++;
     return rc;
@@ -423,7 +424,7 @@ out:
 int roundtrip_run(struct pg *db, const struct roundtrip_opts *o, struct roundtrip_report *r,
                   struct err *e)
 {
-    struct walk w = { db, o, r, { o->exclude, o->n_exclude } };
+    struct walk w = { db, o, r, { o->exclude, o->n_exclude, 0 } };
     struct snapshot start = SNAPSHOT_INIT, cur = SNAPSHOT_INIT;
     struct plan p = { 0 }, pre = { 0 };
     uint64_t t0 = uv_hrtime();

@@ -15,7 +15,7 @@
 #define MODE_SEED_FORGOT 5      /* a row with a unique email; downgrade leaves it */
 #define MODE_ENUM 6             /* enum mood and users.mood; downgrade drops both */
 #define MODE_LABEL_FORGOT 7     /* ALTER TYPE mood ADD VALUE; downgrade leaves the label */
-#define MODE_RICH 8             /* sequence, view, function, trigger, comments */
+#define MODE_RICH 8             /* sequence, view, function, trigger, comments, a schema */
 #define MODE_SLOW 9             /* pg_sleep, then RT_TABLE */
 #define MODE_EMPTY 10           /* nothing (heads, merges) */
 #define MODE_DATA_LOST 11       /* users.age; downgrade drops it and, wrongly, every row */
@@ -66,7 +66,8 @@ int upgrade(runner_op *op)
             "CREATE TRIGGER users_touch BEFORE UPDATE ON users"
             " FOR EACH ROW EXECUTE FUNCTION touch();"
             "CREATE DOMAIN email_address AS text CHECK (VALUE LIKE '%@%');"
-            "COMMENT ON COLUMN users.email IS 'where we write'");
+            "COMMENT ON COLUMN users.email IS 'where we write';"
+            "CREATE SCHEMA audit; CREATE TABLE audit.log (id integer, what text NOT NULL)");
     case MODE_SLOW:
         return op_execute(op, "SELECT pg_sleep(0.3); CREATE TABLE " RT_TABLE " (id integer)");
     case MODE_DATA_LOST:
@@ -89,6 +90,7 @@ int downgrade(runner_op *op)
         return op_execute(op, "ALTER TABLE users DROP COLUMN mood; DROP TYPE mood");
     case MODE_RICH:
         return op_execute(op,
+            "DROP SCHEMA audit CASCADE;"
             "COMMENT ON COLUMN users.email IS NULL;"
             "DROP DOMAIN email_address;"
             "DROP TRIGGER users_touch ON users;"
