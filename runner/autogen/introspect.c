@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "pg.h"
+#include "pg_prepared.h"
+#include "sql_quote.h"
 #include "strbuf.h"
 
 /* Four reads, each one row per table, column, index key or constraint
@@ -14,7 +16,9 @@
     " t.relkind IN ('r', 'p') AND NOT t.relispartition AND n.nspname = ANY($1::text[]) "
 
 static const char tables_sql[] =
-    "SELECT n.nspname, t.relname, pg_catalog.obj_description(t.oid, 'pg_class')"
+    "SELECT n.nspname, t.relname, (SELECT d.description FROM pg_catalog.pg_description d"
+    "  WHERE d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_class'::regclass"
+    "  AND d.objsubid = 0)"
     " FROM pg_catalog.pg_class t"
     " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
     " WHERE" REL_FILTER
@@ -24,7 +28,8 @@ static const char columns_sql[] =
     "SELECT n.nspname, t.relname, a.attname,"
     " pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
     " pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity,"
-    " pg_catalog.col_description(t.oid, a.attnum)"
+    " (SELECT ds.description FROM pg_catalog.pg_description ds WHERE ds.objoid = t.oid"
+    "  AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = a.attnum)"
     " FROM pg_catalog.pg_class t"
     " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
     " JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0"
@@ -56,16 +61,17 @@ static const char indexes_sql[] =
 static const char constraints_sql[] =
     "SELECT n.nspname, t.relname, c.conname, c.contype, c.confdeltype, c.confupdtype,"
     " rn.nspname, rt.relname, pg_catalog.pg_get_constraintdef(c.oid, true),"
-    " a.attname, fa.attname"
+    /* column names by lookup, not by join: a join hashes all of pg_attribute */
+    " (SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.conrelid"
+    "  AND a.attnum = k.attnum),"
+    " (SELECT fa.attname FROM pg_catalog.pg_attribute fa WHERE fa.attrelid = c.confrelid"
+    "  AND fa.attnum = c.confkey[k.ord::int])"
     " FROM pg_catalog.pg_constraint c"
     " JOIN pg_catalog.pg_class t ON t.oid = c.conrelid"
     " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
     " LEFT JOIN pg_catalog.pg_class rt ON rt.oid = c.confrelid"
     " LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rt.relnamespace"
     " LEFT JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) ON true"
-    " LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum"
-    " LEFT JOIN pg_catalog.pg_attribute fa ON fa.attrelid = c.confrelid"
-    "  AND fa.attnum = c.confkey[k.ord::int]"
     " WHERE c.contype IN ('p', 'u', 'f', 'c') AND" REL_FILTER
     " ORDER BY 1, 2, 3, k.ord";
 
@@ -131,12 +137,30 @@ static int same(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-/* The table of a row, or NULL when it was left out. */
-static struct schema_table *row_table(struct schema *s, const struct pg_rows *r, size_t row)
+/* The table of a row, or NULL when it was left out.  Every read is sorted
+ * by (schema, table) as the table list is (type name sorts bytewise), so
+ * the search starts where the last one ended (*hint): one pass over the
+ * tables per read instead of one per row. */
+static struct schema_table *row_table(struct schema *s, const struct pg_rows *r, size_t row,
+                                      size_t *hint)
 {
     const char *nsp = pg_rows_get(r, row, 0), *rel = pg_rows_get(r, row, 1);
 
-    return nsp && rel ? schema_find_table(s, nsp, rel) : NULL;
+    if (!nsp || !rel)
+        return NULL;
+    for (size_t i = *hint; i < s->n_tables; i++) {
+        int c = strcmp(s->tables[i].schema, nsp);
+
+        if (c == 0)
+            c = strcmp(s->tables[i].name, rel);
+        if (c == 0) {
+            *hint = i;
+            return &s->tables[i];
+        }
+        if (c > 0)
+            break;          /* past it: left out, or out of order */
+    }
+    return schema_find_table(s, nsp, rel);
 }
 
 static int read_tables(const struct pg_rows *r, const struct introspect_opts *o,
@@ -158,8 +182,10 @@ static int read_tables(const struct pg_rows *r, const struct introspect_opts *o,
 
 static int read_columns(const struct pg_rows *r, struct schema *s, struct err *e)
 {
+    size_t hint = 0;
+
     for (size_t i = 0; i < r->n_rows; i++) {
-        struct schema_table *t = row_table(s, r, i);
+        struct schema_table *t = row_table(s, r, i, &hint);
         struct schema_column *c;
         int serial = 0;
 
@@ -192,9 +218,10 @@ static int read_indexes(const struct pg_rows *r, struct schema *s, struct err *e
 {
     struct schema_index *ix = NULL;
     const struct schema_table *ix_table = NULL;
+    size_t hint = 0;
 
     for (size_t i = 0; i < r->n_rows; i++) {
-        struct schema_table *t = row_table(s, r, i);
+        struct schema_table *t = row_table(s, r, i, &hint);
         const char *name = pg_rows_get(r, i, 2), *col = pg_rows_get(r, i, 5);
         unsigned char *flags;
         int is_expr = col == NULL;
@@ -260,9 +287,10 @@ static int read_constraints(const struct pg_rows *r, struct schema *s, struct er
 {
     struct schema_constraint *c = NULL;
     const struct schema_table *c_table = NULL;
+    size_t hint = 0;
 
     for (size_t i = 0; i < r->n_rows; i++) {
-        struct schema_table *t = row_table(s, r, i);
+        struct schema_table *t = row_table(s, r, i, &hint);
         const char *name = pg_rows_get(r, i, 2), *type = pg_rows_get(r, i, 3);
         const char *col = pg_rows_get(r, i, 9), *ref_col = pg_rows_get(r, i, 10);
 
@@ -273,7 +301,8 @@ static int read_constraints(const struct pg_rows *r, struct schema *s, struct er
             c_table = t;
             if (!c)
                 return oom(e);
-            if (copy(&c->name, name, e) < 0)
+            if (copy(&c->name, name, e) < 0 ||
+                copy(&c->definition, pg_rows_get(r, i, 8), e) < 0)
                 return -1;
             switch (*type) {
             case 'p': c->kind = SCHEMA_PRIMARY_KEY; break;
@@ -327,6 +356,42 @@ static int read_enums(const struct pg_rows *r, struct schema *s, struct err *e)
     return 0;
 }
 
+/* sql with every "$1" replaced by the quoted literal of value (caller
+ * frees; NULL on allocation failure). */
+static char *inline_param(const char *sql, const char *value)
+{
+    struct strbuf sb = STRBUF_INIT, lit = STRBUF_INIT;
+
+    sql_quote_literal(&lit, value);
+    for (const char *p = sql; *p; p++) {
+        if (p[0] == '$' && p[1] == '1' && !(p[2] >= '0' && p[2] <= '9')) {
+            strbuf_adds(&sb, strbuf_str(&lit));
+            p++;
+        } else {
+            strbuf_addch(&sb, *p);
+        }
+    }
+    strbuf_release(&lit);
+    return strbuf_detach(&sb);
+}
+
+static int run_query(struct pg *db, const struct introspect_opts *o, const char *sql,
+                     const char *schemas, struct pg_rows *rows, struct err *e)
+{
+    const char *params[1] = { schemas };
+    char *inlined;
+    int rc;
+
+    if (!o || !o->prepared)
+        return pg_query(db, sql, 1, params, rows, NULL, e);
+    inlined = inline_param(sql, schemas);
+    if (!inlined)
+        return oom(e);
+    rc = pg_query_prepared(db, "runner_introspect", inlined, o->prepared == 2, rows, e);
+    free(inlined);
+    return rc;
+}
+
 int introspect_schema(struct pg *db, const struct introspect_opts *o, struct schema *out,
                       struct err *e)
 {
@@ -334,7 +399,6 @@ int introspect_schema(struct pg *db, const struct introspect_opts *o, struct sch
                                            constraints_sql, enums_sql };
     struct schema s = SCHEMA_INIT;
     char *schemas = array_literal(o);
-    const char *params[1] = { schemas };
     int ret = -1;
 
     if (!schemas)
@@ -343,7 +407,7 @@ int introspect_schema(struct pg *db, const struct introspect_opts *o, struct sch
         struct pg_rows rows = PG_ROWS_INIT;
         int rc;
 
-        if (pg_query(db, queries[q], 1, params, &rows, NULL, e) < 0) {
+        if (run_query(db, o, queries[q], schemas, &rows, e) < 0) {
             err_prefix(e, "cannot read the database schema");
             goto out;
         }

@@ -21,6 +21,9 @@ struct introspect_opts {
     size_t n_schemas;
     const char *const *exclude;     /* table names left out (version and history tables) */
     size_t n_exclude;
+    int prepared;                   /* plan each read once per session (pg_prepared.h):
+                                     * for callers that read the schema again and again;
+                                     * 2: an earlier call on this session prepared them */
 };
 
 /* Read the schema into *out (SCHEMA_INIT first; the caller releases it

@@ -43,6 +43,7 @@ static void constraint_release(struct schema_constraint *c)
     free(c->on_delete);
     free(c->on_update);
     free(c->check);
+    free(c->definition);
 }
 
 static void table_release(struct schema_table *t)

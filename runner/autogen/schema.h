@@ -55,6 +55,7 @@ struct schema_constraint {
     char *on_delete;            /* FK: NULL for NO ACTION, else upper case "CASCADE" ... */
     char *on_update;
     char *check;                /* CHECK: the condition, without CHECK ( ) */
+    char *definition;           /* pg_get_constraintdef() (introspected only), else NULL */
 };
 
 struct schema_table {

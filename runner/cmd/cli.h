@@ -99,5 +99,6 @@ int cmd_repair(int argc, char **argv, struct ctx *ctx);
 int cmd_init(int argc, char **argv, struct ctx *ctx);      /* cmd_init.c (scaffold) */
 int cmd_cflags(int argc, char **argv, struct ctx *ctx);    /* cmd_build.c */
 int cmd_complete(int argc, char **argv, struct ctx *ctx);  /* cmd_complete.c (bash) */
+int cmd_test(int argc, char **argv, struct ctx *ctx);      /* cmd_test.c (roundtrip) */
 
 #endif

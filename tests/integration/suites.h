@@ -9,4 +9,5 @@
     SUITE(hostile) \
     SUITE(session) \
     SUITE(versions) \
-    SUITE(errors)
+    SUITE(errors) \
+    SUITE(roundtrip)

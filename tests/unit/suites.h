@@ -22,4 +22,5 @@
     SUITE(build) \
     SUITE(build_stale) \
     SUITE(hostile_input) \
-    SUITE(plugin_abi)
+    SUITE(plugin_abi) \
+    SUITE(snapshot)

@@ -391,6 +391,16 @@ static inline void op_log(runner_op *op, const char *message)
 #define RUNNER_COLUMNS(...) ((const runner_column[]){ __VA_ARGS__, { 0 } })
 #define RUNNER_CONSTRAINTS(...) ((const runner_constraint[]){ __VA_ARGS__, { 0 } })
 
+/* Optional, for `runner test` only: a revision may export test_data(),
+ * which inserts rows before its upgrade runs, and test_verify(), which
+ * checks them after the upgrade and again after downgrade + upgrade
+ * (return 0 when they are right; an op error or non-zero fails the
+ * check).  Each runs in a transaction of its own.  The runner finds them
+ * with dlsym() when present; neither is needed, and neither runs outside
+ * `runner test`. */
+RUNNER__EXPORT int test_data(runner_op *op);
+RUNNER__EXPORT int test_verify(runner_op *op);
+
 #ifdef __cplusplus
 }
 #endif

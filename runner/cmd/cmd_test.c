@@ -1,0 +1,459 @@
+/* cmd_test.c -- `runner test`: on a disposable database, every revision
+ * upgrades, downgrades back to exactly the schema it found, and upgrades
+ * again (the walk is roundtrip.c's; the disposable database tempdb.c's).
+ *
+ * Which database: --url as given (refused when it already has a version
+ * table, unless --force); else --temp-cluster, a private cluster; else a
+ * new database runner_test_<random> on the configured server
+ * ($DATABASE_URL, the config, libpq's PG*).  What this command made is
+ * removed on every path: success, failure, SIGINT and SIGTERM (watched on
+ * the connection's loop from before the first statement to after the
+ * last).  Output: one line per check, a summary, exit 1 when any failed;
+ * --json instead of the lines; --junit FILE besides them. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "autogen.h"
+#include "cli.h"
+#include "json.h"
+#include "junit.h"
+#include "pg.h"
+#include "roundtrip.h"
+#include "tempdb.h"
+#include "versions.h"
+
+#define MAX_HEADS 64
+
+static const char *const test_usage[] = {
+    "usage: runner test [-r <from>:<to>] [--head <rev>]... [--temp-cluster] [--force]",
+    "                   [--json] [--junit <file>]",
+    "",
+    "on a disposable database, upgrade every revision one at a time, downgrade it",
+    "and check that the schema is exactly what it was, then upgrade it again;",
+    "at head compare the models plugin (when configured), then downgrade to base",
+    "",
+    "  -r, --range FROM:TO   only the revisions after FROM up to TO (default base:heads)",
+    "  --head REV            a head the graph is meant to have (repeat; default: one head)",
+    "  --temp-cluster        start a private PostgreSQL (initdb, pg_ctl) instead of",
+    "                        creating runner_test_<random> on the configured server",
+    "  --force               with --url: test a database that has a version table",
+    "  --json                print the results as JSON",
+    "  --junit FILE          also write a JUnit XML report (one test case per check)",
+    NULL,
+};
+
+/* SIGINT/SIGTERM, delivered on the loop every statement runs on. */
+struct test_signals {
+    uv_signal_t sigint;
+    uv_signal_t sigterm;
+    struct pg *db;              /* the connection to interrupt; NULL between connections */
+    int signum;                 /* the first signal, else 0 */
+    int started;
+};
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct test_signals *s = h->data;
+
+    if (!s->signum) {
+        s->signum = signum;
+        fprintf(stderr, "runner: %s: stopping; the test database is removed\n",
+                signum == SIGINT ? "SIGINT" : "SIGTERM");
+    }
+    if (s->db && pg_conn(s->db)) {
+        PGcancel *c = PQgetCancel(pg_conn(s->db));
+        char buf[256];
+
+        s->db->interrupted = signum;
+        if (c) {
+            PQcancel(c, buf, sizeof(buf));
+            PQfreeCancel(c);
+        }
+    }
+}
+
+static int signals_start(struct test_signals *s, uv_loop_t *loop, struct err *e)
+{
+    int rc;
+
+    uv_signal_init(loop, &s->sigint);
+    uv_signal_init(loop, &s->sigterm);
+    s->sigint.data = s->sigterm.data = s;
+    s->started = 1;
+    if ((rc = uv_signal_start(&s->sigint, on_signal, SIGINT)) < 0 ||
+        (rc = uv_signal_start(&s->sigterm, on_signal, SIGTERM)) < 0)
+        return err_set(e, ERR_FAIL, "cannot watch signals: %s", uv_strerror(rc));
+    return 0;
+}
+
+static void signals_stop(struct test_signals *s, uv_loop_t *loop)
+{
+    if (!s->started)
+        return;
+    uv_close((uv_handle_t *)&s->sigint, NULL);
+    uv_close((uv_handle_t *)&s->sigterm, NULL);
+    uv_run(loop, UV_RUN_DEFAULT);
+    s->started = 0;
+}
+
+/* Deliver a pending signal; 1 when one arrived. */
+static int interrupted(struct test_signals *s, uv_loop_t *loop)
+{
+    uv_run(loop, UV_RUN_NOWAIT);
+    return s->signum != 0;
+}
+
+struct test_run {
+    struct ctx *ctx;
+    const char *url;            /* of the database under test */
+    int json;
+    int quiet;
+};
+
+static const char *status_word(enum roundtrip_status st)
+{
+    return st == ROUNDTRIP_OK ? "ok" : st == ROUNDTRIP_FAIL ? "FAIL" : "skip";
+}
+
+static void print_case(void *arg, const struct roundtrip_case *c)
+{
+    const struct test_run *t = arg;
+
+    if (t->json || (t->quiet && c->status != ROUNDTRIP_FAIL))
+        return;
+    printf("%-5s %s", status_word(c->status), c->name);
+    if (c->rev && c->rev->meta.message[0])
+        printf(" (%s)", c->rev->meta.message);
+    if (c->message)
+        printf(": %s", c->message);
+    putchar('\n');
+    fflush(stdout);
+}
+
+/* The models plugin against the database under test, as `check` does. */
+static int check_models(void *arg, struct strbuf *msg, struct err *e)
+{
+    struct test_run *t = arg;
+    struct schema model = SCHEMA_INIT, db = SCHEMA_INIT;
+    struct diff d = DIFF_INIT;
+    char *saved = t->ctx->cfg.url;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem;
+    int rc;
+
+    t->ctx->cfg.url = (char *)t->url;
+    rc = autogen_compare(t->ctx, &model, &db, &d, e);
+    t->ctx->cfg.url = saved;
+    if (rc < 0)
+        return -1;
+    if (d.n_ops > 0) {
+        strbuf_addf(msg, "models differ from the database at head (%zu operations)", d.n_ops);
+        mem = open_memstream(&text, &len);
+        if (mem) {
+            autogen_print(&d, mem);
+            fclose(mem);
+            for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+                strbuf_addf(msg, "; %s", line);
+            free(text);
+        }
+    }
+    diff_release(&d);
+    schema_release(&model);
+    schema_release(&db);
+    return d.n_ops > 0 ? 1 : 0;
+}
+
+/* Does the database already hold a version table? */
+static int has_version_table(struct pg *db, const struct versions *v, struct err *e)
+{
+    struct pg_rows rows = PG_ROWS_INIT;
+    const char *params[1] = { v->table };
+    int found;
+
+    if (pg_query(db, "SELECT pg_catalog.to_regclass($1) IS NOT NULL", 1, params, &rows, NULL,
+                 e) < 0)
+        return -1;
+    found = rows.n_rows == 1 && pg_rows_get(&rows, 0, 0) &&
+            strcmp(pg_rows_get(&rows, 0, 0), "t") == 0;
+    pg_rows_release(&rows);
+    return found;
+}
+
+static const char *case_class(const struct roundtrip_case *c)
+{
+    if (strcmp(c->kind, "revision") == 0)
+        return "runner.test.revision";
+    if (strcmp(c->kind, "graph") == 0)
+        return "runner.test.graph";
+    if (strcmp(c->kind, "models") == 0)
+        return "runner.test.models";
+    return "runner.test.downgrade";
+}
+
+static int write_junit(const char *path, const struct roundtrip_report *r, struct err *e)
+{
+    struct junit_case *cases = calloc(r->n_cases ? r->n_cases : 1, sizeof(*cases));
+    char (*names)[sizeof(((struct roundtrip_case *)0)->name) + RUNNER_MESSAGE_SIZE + 2] = NULL;
+    int ret;
+
+    names = calloc(r->n_cases ? r->n_cases : 1, sizeof(*names));
+    if (!cases || !names) {
+        free(cases);
+        free(names);
+        return err_set(e, ERR_FAIL, "out of memory");
+    }
+    for (size_t i = 0; i < r->n_cases; i++) {
+        const struct roundtrip_case *c = &r->cases[i];
+
+        if (c->rev && c->rev->meta.message[0])
+            snprintf(names[i], sizeof(names[i]), "%s %s", c->name, c->rev->meta.message);
+        else
+            snprintf(names[i], sizeof(names[i]), "%s", c->name);
+        cases[i].classname = case_class(c);
+        cases[i].name = names[i];
+        cases[i].status = c->status == ROUNDTRIP_OK ? JUNIT_PASS
+                        : c->status == ROUNDTRIP_FAIL ? JUNIT_FAIL : JUNIT_SKIP;
+        cases[i].message = c->message;
+        cases[i].seconds = c->seconds;
+    }
+    ret = junit_write(path, "runner test", cases, r->n_cases, r->seconds, e);
+    free(cases);
+    free(names);
+    return ret;
+}
+
+static double ms_per_snapshot(const struct roundtrip_report *r)
+{
+    return r->n_snapshots ? r->snapshot_seconds * 1000.0 / (double)r->n_snapshots : 0.0;
+}
+
+static void print_json(const struct roundtrip_report *r, int ok, const char *error)
+{
+    printf("{\"ok\": %s, \"revisions\": %zu, \"checks\": %zu, \"failed\": %zu, "
+           "\"skipped\": %zu, \"seconds\": %.3f, \"snapshots\": %zu, "
+           "\"snapshot_ms\": %.3f, \"error\": ",
+           ok ? "true" : "false", r->n_revisions, r->n_cases, r->n_failed, r->n_skipped,
+           r->seconds, r->n_snapshots, ms_per_snapshot(r));
+    json_str(stdout, error);
+    printf(", \"cases\": [");
+    for (size_t i = 0; i < r->n_cases; i++) {
+        const struct roundtrip_case *c = &r->cases[i];
+
+        printf("%s\n  {\"kind\": ", i ? "," : "");
+        json_str(stdout, c->kind);
+        printf(", \"name\": ");
+        json_str(stdout, c->name);
+        printf(", \"status\": ");
+        json_str(stdout, status_word(c->status));
+        printf(", \"message\": ");
+        json_str(stdout, c->message);
+        if (c->rev) {
+            printf(", \"description\": ");
+            json_str(stdout, c->rev->meta.message);
+        }
+        printf(", \"seconds\": %.3f}", c->seconds);
+    }
+    printf("%s]}\n", r->n_cases ? "\n" : "");
+}
+
+static void print_summary(const struct roundtrip_report *r)
+{
+    size_t rev_failed = 0;
+
+    for (size_t i = 0; i < r->n_cases; i++)
+        rev_failed += r->cases[i].rev && r->cases[i].status == ROUNDTRIP_FAIL;
+    printf("%zu revision%s, %zu failed; %zu checks: %zu ok, %zu failed, %zu skipped "
+           "in %.2f s (%zu snapshots, %.1f ms each)\n",
+           r->n_revisions, r->n_revisions == 1 ? "" : "s", rev_failed, r->n_cases,
+           r->n_cases - r->n_failed - r->n_skipped, r->n_failed, r->n_skipped, r->seconds,
+           r->n_snapshots, ms_per_snapshot(r));
+}
+
+int cmd_test(int argc, char **argv, struct ctx *ctx)
+{
+    static const struct option options[] = {
+        { "range", required_argument, NULL, 'r' },
+        { "head", required_argument, NULL, 'H' },
+        { "temp-cluster", no_argument, NULL, 'T' },
+        { "force", no_argument, NULL, 'f' },
+        { "json", no_argument, NULL, 'j' },
+        { "junit", required_argument, NULL, 'J' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *heads[MAX_HEADS];
+    size_t n_heads = 0;
+    const char *range = NULL, *junit = NULL;
+    char *from = NULL, *to = NULL;
+    int temp_cluster = 0, force = 0, json = 0;
+    struct versions v = VERSIONS_INIT;
+    struct tempdb tdb = TEMPDB_INIT;
+    struct tempdb_cluster cl = TEMPDB_CLUSTER_INIT;
+    struct test_signals sig;
+    struct roundtrip_report rep = ROUNDTRIP_REPORT_INIT;
+    struct test_run run = { ctx, NULL, 0, ctx->quiet };
+    struct pg db = PG_INIT;
+    struct err ignored = ERR_INIT;
+    uv_loop_t loop;
+    int loop_open = 0, walked = 0;
+    int ret = 1, c;
+
+    memset(&sig, 0, sizeof(sig));
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+hr:", options, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            return cli_usage(test_usage, 0);
+        case 'r':
+            range = optarg;
+            break;
+        case 'H':
+            if (n_heads == MAX_HEADS) {
+                fprintf(stderr, "runner: error: more than %d --head options\n", MAX_HEADS);
+                return cli_usage(test_usage, 1);
+            }
+            heads[n_heads++] = optarg;
+            break;
+        case 'T':
+            temp_cluster = 1;
+            break;
+        case 'f':
+            force = 1;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'J':
+            junit = optarg;
+            break;
+        default:
+            fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
+            return cli_usage(test_usage, 1);
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
+        return cli_usage(test_usage, 1);
+    }
+    if (temp_cluster && ctx->cfg.n_urls > 0) {
+        fprintf(stderr, "runner: error: --temp-cluster and --url exclude each other\n");
+        return cli_usage(test_usage, 1);
+    }
+    if (range) {
+        const char *colon = strchr(range, ':');
+
+        if (!colon) {
+            fprintf(stderr, "runner: error: --range needs <from>:<to>, got '%s'\n", range);
+            return cli_usage(test_usage, 1);
+        }
+        if (colon > range && strncmp(range, "base", (size_t)(colon - range)) != 0)
+            from = strndup(range, (size_t)(colon - range));
+        if (colon[1])
+            to = strdup(colon + 1);
+    }
+    run.json = json;
+    if (versions_init(&v, ctx->cfg.version_schema, ctx->cfg.version_table,
+                      ctx->cfg.history_table, &ctx->err) < 0)
+        goto out;
+    if (uv_loop_init(&loop) < 0) {
+        err_set(&ctx->err, ERR_FAIL, "cannot start the event loop");
+        goto out;
+    }
+    loop_open = 1;
+    if (signals_start(&sig, &loop, &ctx->err) < 0)
+        goto out;
+    if (ctx->cfg.n_urls > 0) {
+        run.url = ctx->cfg.url;
+    } else if (temp_cluster) {
+        if (tempdb_cluster_start(&cl, &ctx->err) < 0)
+            goto out;
+        run.url = cl.url;
+    } else {
+        if (tempdb_create(&tdb, &loop, ctx->cfg.url, &ctx->err) < 0)
+            goto out;
+        run.url = tdb.url;
+    }
+    if (interrupted(&sig, &loop))
+        goto out;
+    if (pg_open(&db, &loop, run.url, &ctx->err) < 0)
+        goto out;
+    db.show_notices = ctx->verbose > 0;
+    sig.db = &db;
+    if (versions_resolve(&v, &db, &ctx->err) < 0)
+        goto out;
+    if (ctx->cfg.n_urls > 0 && !force) {
+        int has = has_version_table(&db, &v, &ctx->err);
+
+        if (has < 0)
+            goto out;
+        if (has) {
+            err_set(&ctx->err, ERR_FAIL, "database already has a version table '%s': runner "
+                    "test needs a disposable database (leave out --url, or add --force)",
+                    v.label);
+            goto out;
+        }
+    }
+    {
+        const char *exclude[2] = { ctx->cfg.version_table ? ctx->cfg.version_table
+                                                          : "alembic_version",
+                                   ctx->cfg.history_table ? ctx->cfg.history_table
+                                                          : "runner_history" };
+        struct roundtrip_opts o = {
+            .graph = ctx->graph,
+            .versions = &v,
+            .exclude = exclude,
+            .n_exclude = 2,
+            .from = from,
+            .to = to,
+            .heads = heads,
+            .n_heads = n_heads,
+            .check_at_head = ctx->cfg.models ? check_models : NULL,
+            .arg = &run,
+            .on_case = print_case,
+        };
+        struct err we = ERR_INIT;
+        int rc = roundtrip_run(&db, &o, &rep, &we);
+
+        walked = 1;
+        if (rc < 0 && !sig.signum)
+            ctx->err = we;
+        if (json)
+            print_json(&rep, rc == 0 && rep.n_failed == 0 && !sig.signum,
+                       rc < 0 ? we.msg : NULL);
+        else if (rc == 0)
+            print_summary(&rep);
+        if (junit && write_junit(junit, &rep, &ctx->err) < 0)
+            goto out;
+        if (rc == 0 && rep.n_failed == 0)
+            ret = 0;
+    }
+out:
+    sig.db = NULL;
+    pg_close(&db);
+    if (loop_open) {
+        interrupted(&sig, &loop);
+        if (tempdb_drop(&tdb, &loop, &ignored) < 0)
+            fprintf(stderr, "runner: warning: %s\n", ignored.msg);
+    }
+    tempdb_cluster_stop(&cl);
+    if (sig.signum) {
+        err_set(&ctx->err, ERR_FAIL, "interrupted%s", walked ? ": the test database is removed"
+                                                            : "");
+        ret = 128 + sig.signum;
+    }
+    if (loop_open) {
+        signals_stop(&sig, &loop);
+        uv_loop_close(&loop);
+    }
+    roundtrip_report_release(&rep);
+    versions_release(&v);
+    free(from);
+    free(to);
+    return ret;
+}
