@@ -136,7 +136,7 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
             goto fail;
         open_tx = 1;
     }
-    if (plugin_open(&pl, r->path, r->id, e) < 0)
+    if (plugin_open_rev(&pl, r, e) < 0)
         goto fail;
     ops_init(&st, db, r->id, rev_file(r));
     rc = s->upgrade ? pl.upgrade(&st.head) : pl.downgrade(&st.head);
@@ -336,7 +336,7 @@ int migrate_render(const struct versions *v, const struct plan *p, size_t n_head
 
             if (autocommit)
                 fputs("COMMIT;\n\n", out);
-            if (plugin_open(&pl, s->rev->path, s->rev->id, e) < 0)
+            if (plugin_open_rev(&pl, s->rev, e) < 0)
                 return -1;
             ops_sql_init(&st, out, s->rev->id, rev_file(s->rev));
             rc = s->upgrade ? pl.upgrade(&st.head) : pl.downgrade(&st.head);

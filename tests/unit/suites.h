@@ -14,6 +14,7 @@
     SUITE(wait) \
     SUITE(mlock) \
     SUITE(loader) \
+    SUITE(trust) \
     SUITE(checksum) \
     SUITE(build) \
     SUITE(hostile_input)
