@@ -15,6 +15,7 @@
     SUITE(mlock) \
     SUITE(loader) \
     SUITE(trust) \
+    SUITE(id_grammar) \
     SUITE(checksum) \
     SUITE(build) \
     SUITE(hostile_input)
