@@ -227,12 +227,12 @@ static int load_config(struct ctx *ctx)
     if (config_from_env(c, &ctx->err) < 0)
         return -1;
     if (c->file) {
-        if (config_read_file(c, c->file, &ctx->err) < 0)
+        if (config_read_trusted(c, c->file, &ctx->err) < 0)
             return -1;
     } else if (access("runner.ini", F_OK) == 0) {
         if (config_set(&c->file, "runner.ini") < 0)
             return err_set(&ctx->err, ERR_FAIL, "out of memory");
-        if (config_read_file(c, c->file, &ctx->err) < 0)
+        if (config_read_trusted(c, c->file, &ctx->err) < 0)
             return -1;
     }
     return config_finish(c, &ctx->err);

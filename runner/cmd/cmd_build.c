@@ -47,6 +47,7 @@ int cmd_build(int argc, char **argv, struct ctx *ctx)
     o.cflags = ctx->cfg.cflags;
     o.jobs = ctx->cfg.jobs;
     o.quiet = ctx->quiet;
+    o.allow_unsafe = ctx->cfg.allow_unsafe_plugins;
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+:hj:f", build_options, NULL)) != -1) {

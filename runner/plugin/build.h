@@ -25,6 +25,8 @@ struct build_opts {
     int jobs;                   /* compilers at once; <= 0 means 1 */
     int force;                  /* compile even what is up to date */
     int quiet;                  /* no per-file lines, no summary */
+    int allow_unsafe;           /* --allow-unsafe-plugins: an unsafe compiler or output
+                                 * directory (trust.h) is a warning, not a refusal */
 };
 
 struct build_result {

@@ -144,7 +144,7 @@ static int lexical_abs(const char *path, char *out, size_t size)
 
 /* The directory holding the resolved file `real` (no exception: whoever
  * may add a file there may add one of ours), then everything above it. */
-static int check_chain(const char *kind, const char *path, const char *real,
+static int check_chain(const char *kind, const char *path, const char *real, int is_link,
                        const struct trust_opts *o, struct err *e)
 {
     char dir[PATH_MAX], dkind[64], fkind[64];
@@ -166,10 +166,10 @@ static int check_chain(const char *kind, const char *path, const char *real,
     if (stat(dir, &st) < 0)
         return err_set(e, ERR_FAIL, "%s '%s': cannot stat '%s': %s", fkind, path, dir,
                        strerror(errno));
-    if (trust_check_stat(dkind, strcmp(real, path) != 0 ? path : dir,
-                         strcmp(real, path) != 0 ? dir : NULL, &st, o, e) < 0)
+    /* through a symlink, name the link and where its target lives */
+    if (trust_check_stat(dkind, is_link ? path : dir, is_link ? dir : NULL, &st, o, e) < 0)
         return -1;
-    return walk_up(fkind, path, real, dir, 0, o, e);
+    return walk_up(fkind, path, is_link ? real : NULL, dir, 0, o, e);
 }
 
 int trust_open(int dfd, const char *name, const char *path, const char *kind, int dir_checked,
@@ -214,7 +214,7 @@ int trust_open(int dfd, const char *name, const char *path, const char *kind, in
         goto out;
     }
     if (trust_check_stat(fkind, path, is_link ? real : NULL, st, o, e) < 0 ||
-        check_chain(kind, path, real, o, e) < 0)
+        check_chain(kind, path, real, is_link, o, e) < 0)
         goto out;
     /* the link's own chain, as written */
     if (!dir_checked) {

@@ -16,10 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "build.h"
 #include "graph.h"
 #include "loader.h"
+#include "models.h"
+#include "schema.h"
 
 #define GOOD_DIR TEST_PLUGIN_DIR "/loader/good"
 
@@ -206,10 +210,285 @@ static void test_trust_plugin_replaced_after_scan_is_refused_at_open(void)
     remove_tree(t);
 }
 
+static int write_text(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    int ok;
+
+    if (!f)
+        return -1;
+    ok = fputs(text, f) >= 0;
+    if (fclose(f) != 0 || !ok)
+        return -1;
+    return chmod(path, mode);
+}
+
+static struct {
+    int status;
+    char err[4096];
+} run;
+
+/* RUNNER_BIN argv... in cwd, with `env` ("NAME=value" or NULL) added;
+ * stderr into run.err, the exit status into run.status. */
+static int runner_in(const char *cwd, const char *env, const char *const *argv)
+{
+    const char *args[16];
+    FILE *fe = tmpfile();
+    int n = 0, st;
+    pid_t pid;
+    ssize_t got;
+
+    run.status = -1;
+    run.err[0] = '\0';
+    if (!fe)
+        return -1;
+    args[n++] = RUNNER_BIN;
+    for (size_t i = 0; argv[i] && n < 15; i++)
+        args[n++] = argv[i];
+    args[n] = NULL;
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+
+        dup2(null, 1);
+        dup2(fileno(fe), 2);
+        if (env)
+            putenv((char *)env);
+        if (chdir(cwd) < 0)
+            _exit(126);
+        execv(RUNNER_BIN, (char *const *)args);
+        _exit(127);
+    }
+    if (pid > 0 && waitpid(pid, &st, 0) == pid)
+        run.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    got = pread(fileno(fe), run.err, sizeof(run.err) - 1, 0);
+    run.err[got > 0 ? got : 0] = '\0';
+    fclose(fe);
+    return run.status;
+}
+
+#define RUNNER_IN(cwd, env, ...) runner_in((cwd), (env), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* A project whose ./runner.ini names its plugin directory. */
+static void make_project(char t[PATH_MAX], char ini[PATH_MAX])
+{
+    char plugins[PATH_MAX], text[PATH_MAX + 32];
+
+    CU_ASSERT_EQUAL_FATAL(make_tmpdir(t), 0);
+    FMT(plugins, "%s/plugins", t);
+    CU_ASSERT_FATAL(snprintf(ini, PATH_MAX, "%s/runner.ini", t) < PATH_MAX);
+    CU_ASSERT_EQUAL_FATAL(mkdir(plugins, 0755), 0);
+    CU_ASSERT_EQUAL_FATAL(copy_ancestors(plugins), 0);
+    FMT(text, "[runner]\ndir = %s\n", plugins);
+    CU_ASSERT_EQUAL_FATAL(write_text(ini, text, 0644), 0);
+}
+
+/* Issue 10.2: anyone who may write the directory of an auto-discovered
+ * ./runner.ini (or the file) chooses the plugins, the models plugin and
+ * the compiler.  Refused, naming it and the override, like git's
+ * safe.directory; the override is the command line's or environment's. */
+static void test_trust_config_in_unsafe_directory_is_refused(void)
+{
+    char t[PATH_MAX], ini[PATH_MAX], want[ERR_MSG_SIZE + 64];
+
+    make_project(t, ini);
+    CU_ASSERT_EQUAL(RUNNER_IN(t, NULL, "heads"), 0);
+    CU_ASSERT_STRING_EQUAL(run.err, "");
+
+    CU_ASSERT_EQUAL_FATAL(chmod(t, 0777), 0);
+    CU_ASSERT_EQUAL(RUNNER_IN(t, NULL, "heads"), 1);
+    FMT(want, "runner: error: unsafe config directory '%s' (mode 0777): writable by group or "
+              "others; fix with chmod go-w or pass --allow-unsafe-plugins\n", t);
+    CU_ASSERT_STRING_EQUAL(run.err, want);
+    /* the same rule for an explicit -c FILE */
+    CU_ASSERT_EQUAL(RUNNER_IN("/", NULL, "-c", ini, "heads"), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(run.err, "unsafe config directory"));
+    /* the override, from the command line or the environment */
+    CU_ASSERT_EQUAL(RUNNER_IN(t, NULL, "--allow-unsafe-plugins", "heads"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(run.err, "runner: warning: unsafe config directory"));
+    CU_ASSERT_EQUAL(RUNNER_IN(t, "RUNNER_ALLOW_UNSAFE_PLUGINS=1", "heads"), 0);
+    CU_ASSERT_EQUAL_FATAL(chmod(t, 0755), 0);
+
+    if (geteuid() == 0) {
+        CU_ASSERT_EQUAL_FATAL(chown(ini, nobody_uid(), 0), 0);
+        CU_ASSERT_EQUAL(RUNNER_IN(t, NULL, "heads"), 1);
+        FMT(want, "runner: error: unsafe config file 'runner.ini' (mode 0644): owned by uid %lu, "
+                  "not by uid 0 or root; fix with chown or pass --allow-unsafe-plugins\n",
+            (unsigned long)nobody_uid());
+        CU_ASSERT_STRING_EQUAL(run.err, want);
+    }
+    remove_tree(t);
+}
+
+/* Issue 10.2: allow_unsafe_plugins never comes from a file. */
+static void test_trust_config_key_allow_unsafe_plugins_is_refused(void)
+{
+    char t[PATH_MAX], ini[PATH_MAX], text[PATH_MAX + 64], plugins[PATH_MAX];
+    char want[ERR_MSG_SIZE];
+
+    make_project(t, ini);
+    FMT(plugins, "%s/plugins", t);
+    FMT(text, "[runner]\ndir = %s\nallow_unsafe_plugins = true\n", plugins);
+    CU_ASSERT_EQUAL_FATAL(write_text(ini, text, 0644), 0);
+    CU_ASSERT_EQUAL(RUNNER_IN(t, NULL, "heads"), 2);
+    FMT(want, "runner: error: runner.ini:3: allow_unsafe_plugins is not read from a config "
+              "file; pass --allow-unsafe-plugins or set RUNNER_ALLOW_UNSAFE_PLUGINS=1\n");
+    CU_ASSERT_NSTRING_EQUAL(run.err, want, strlen(want));
+    remove_tree(t);
+}
+
+/* Issue 10.2: the models plugin was dlopen()ed with no check at all. */
+static void test_trust_models_plugin_in_unsafe_directory_is_refused(void)
+{
+    char t[PATH_MAX], path[PATH_MAX], want[ERR_MSG_SIZE];
+    struct schema s = SCHEMA_INIT;
+    struct err e = ERR_INIT;
+
+    CU_ASSERT_EQUAL_FATAL(make_tmpdir(t), 0);
+    FMT(path, "%s/models.so", t);
+    CU_ASSERT_EQUAL_FATAL(copy_file(TEST_PLUGIN_DIR "/models/good_blog.so", path), 0);
+    CU_ASSERT_EQUAL(models_load(path, &s, &e), 0);
+    schema_release(&s);
+
+    CU_ASSERT_EQUAL_FATAL(chmod(t, 0777), 0);
+    CU_ASSERT_EQUAL(models_load(path, &s, &e), -1);
+    FMT(want, "unsafe models plugin directory '%s' (mode 0777): writable by group or others; "
+              "fix with chmod go-w or pass --allow-unsafe-plugins", t);
+    CU_ASSERT_STRING_EQUAL(e.msg, want);
+    CU_ASSERT_EQUAL(s.n_tables, 0);
+    schema_release(&s);
+    chmod(t, 0755);
+    remove_tree(t);
+}
+
+/* A revision source in <t>/revisions and a fake compiler <dir>/fakecc that
+ * leaves its environment in <t>/env and fails. */
+static void make_build(const char *t, const char *ccdir, char cc[PATH_MAX])
+{
+    char path[PATH_MAX], text[PATH_MAX + 64];
+
+    FMT(path, "%s/revisions", t);
+    CU_ASSERT_EQUAL_FATAL(mkdir(path, 0755), 0);
+    FMT(path, "%s/revisions/a.c", t);
+    CU_ASSERT_EQUAL_FATAL(write_text(path, "int x;\n", 0644), 0);
+    CU_ASSERT_FATAL(snprintf(cc, PATH_MAX, "%s/fakecc", ccdir) < PATH_MAX);
+    FMT(text, "#!/bin/sh\nenv > '%s/env'\nexit 1\n", t);
+    CU_ASSERT_EQUAL_FATAL(write_text(cc, text, 0755), 0);
+}
+
+static int file_has(const char *path, const char *needle)
+{
+    char buf[65536];
+    FILE *f = fopen(path, "r");
+    size_t n;
+
+    if (!f)
+        return -1;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, needle) != NULL;
+}
+
+/* Issue 10.2: the compiler runs without the database's secrets. */
+static void test_trust_compiler_environment_has_no_database_secrets(void)
+{
+    char t[PATH_MAX], cc[PATH_MAX], sources[PATH_MAX], plugins[PATH_MAX], env[PATH_MAX];
+    struct build_opts o = { 0 };
+    struct err e = ERR_INIT;
+
+    CU_ASSERT_EQUAL_FATAL(make_tmpdir(t), 0);
+    make_build(t, t, cc);
+    FMT(sources, "%s/revisions", t);
+    FMT(plugins, "%s/plugins", t);
+    FMT(env, "%s/env", t);
+    o.sources = sources;
+    o.dir = plugins;
+    o.cc = cc;
+    o.quiet = 1;
+    setenv("DATABASE_URL", "postgresql://app:s3cret@db/app", 1);
+    setenv("PGPASSWORD", "s3cret", 1);
+    setenv("PGPASSFILE", "/root/.pgpass", 1);
+    setenv("PGHOST", "db", 1);
+    setenv("RUNNER_TEST_KEPT", "yes", 1);
+    fprintf(stderr, "\n(one compile failure of '%s/revisions/a.c' is expected below)\n", t);
+    CU_ASSERT_EQUAL(build_run(&o, NULL, &e), -1);       /* the fake compiler fails */
+    unsetenv("DATABASE_URL");
+    unsetenv("PGPASSWORD");
+    unsetenv("PGPASSFILE");
+    unsetenv("PGHOST");
+    unsetenv("RUNNER_TEST_KEPT");
+    CU_ASSERT_EQUAL(file_has(env, "RUNNER_TEST_KEPT=yes"), 1);     /* it ran, with our env */
+    CU_ASSERT_EQUAL(file_has(env, "s3cret"), 0);
+    CU_ASSERT_EQUAL(file_has(env, "DATABASE_URL="), 0);
+    CU_ASSERT_EQUAL(file_has(env, "\nPG"), 0);
+    remove_tree(t);
+}
+
+/* Issue 10.2: a compiler others may replace, and an output directory
+ * others may write, are refused like an unsafe plugin. */
+static void test_trust_unsafe_compiler_and_output_directory_are_refused(void)
+{
+    char t[PATH_MAX], bin[PATH_MAX], cc[PATH_MAX], sources[PATH_MAX], plugins[PATH_MAX];
+    char env[PATH_MAX], want[ERR_MSG_SIZE];
+    struct build_opts o = { 0 };
+    struct err e = ERR_INIT;
+
+    CU_ASSERT_EQUAL_FATAL(make_tmpdir(t), 0);
+    FMT(bin, "%s/bin", t);
+    CU_ASSERT_EQUAL_FATAL(mkdir(bin, 0755), 0);
+    make_build(t, bin, cc);
+    FMT(sources, "%s/revisions", t);
+    FMT(plugins, "%s/plugins", t);
+    FMT(env, "%s/env", t);
+    o.sources = sources;
+    o.dir = plugins;
+    o.cc = "fakecc";            /* resolved on PATH */
+    o.quiet = 1;
+
+    CU_ASSERT_EQUAL_FATAL(chmod(bin, 0777), 0);
+    {
+        char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+
+        setenv("PATH", bin, 1);
+        CU_ASSERT_EQUAL(build_run(&o, NULL, &e), -1);
+        if (old) {
+            setenv("PATH", old, 1);
+            free(old);
+        }
+    }
+    FMT(want, "unsafe compiler directory '%s' (mode 0777): writable by group or others; "
+              "fix with chmod go-w or pass --allow-unsafe-plugins", bin);
+    CU_ASSERT_STRING_EQUAL(e.msg, want);
+    CU_ASSERT_EQUAL(access(env, F_OK), -1);     /* it never ran */
+    CU_ASSERT_EQUAL_FATAL(chmod(bin, 0755), 0);
+
+    o.cc = cc;
+    mkdir(plugins, 0755);       /* made by the first run already */
+    CU_ASSERT_EQUAL_FATAL(chmod(plugins, 0777), 0);
+    err_clear(&e);
+    CU_ASSERT_EQUAL(build_run(&o, NULL, &e), -1);
+    FMT(want, "unsafe build output directory '%s' (mode 0777): writable by group or others; "
+              "fix with chmod go-w or pass --allow-unsafe-plugins", plugins);
+    CU_ASSERT_STRING_EQUAL(e.msg, want);
+    CU_ASSERT_EQUAL(access(env, F_OK), -1);
+    remove_tree(t);
+}
+
 CU_TestInfo trust_tests[] = {
     { "symlink target with a writable ancestor never runs",
       test_trust_symlink_target_with_writable_ancestor_never_runs },
     { "plugin replaced after the scan is refused at open",
       test_trust_plugin_replaced_after_scan_is_refused_at_open },
+    { "config in an unsafe directory is refused", test_trust_config_in_unsafe_directory_is_refused },
+    { "config key allow_unsafe_plugins is refused",
+      test_trust_config_key_allow_unsafe_plugins_is_refused },
+    { "models plugin in an unsafe directory is refused",
+      test_trust_models_plugin_in_unsafe_directory_is_refused },
+    { "compiler environment has no database secrets",
+      test_trust_compiler_environment_has_no_database_secrets },
+    { "unsafe compiler and output directory are refused",
+      test_trust_unsafe_compiler_and_output_directory_are_refused },
     CU_TEST_INFO_NULL,
 };
