@@ -672,7 +672,6 @@ int models_load_trusted(const char *path, int allow_unsafe, struct schema *out, 
 {
     struct trust_opts to = { allow_unsafe };
     const struct runner_models *reg;
-    char fdpath[64];
     struct stat st;
     void *dl;
     int fd, r, ret = -1;
@@ -686,9 +685,9 @@ int models_load_trusted(const char *path, int allow_unsafe, struct schema *out, 
     if (r < 0)
         return -1;
     /* RTLD_NOW: an unresolved symbol fails here, not later */
-    dl = dlopen(trust_fd_path(fd, fdpath, sizeof(fdpath)), RTLD_NOW | RTLD_LOCAL);
-    close(fd);
+    dl = trust_dlopen_fd(fd, RTLD_NOW | RTLD_LOCAL);
     if (!dl) {
+        close(fd);
         const char *why = dlerror();
 
         return err_set(e, ERR_FAIL, "cannot open models plugin '%s': %s", path,
@@ -721,6 +720,6 @@ int models_load_trusted(const char *path, int allow_unsafe, struct schema *out, 
     }
     ret = 0;
 out:
-    dlclose(dl);
+    trust_dlclose_fd(dl, fd);
     return ret;
 }

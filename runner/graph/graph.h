@@ -1,7 +1,7 @@
 /* graph.h -- the revision DAG with Alembic 1.8 semantics.
  *
  * Pure code: no database, no dlopen, no file I/O.  It is fed plain
- * struct runner_revision values (read by loader.c, or written by hand in the
+ * struct runner_revision values (read by the loader, scan.c, or written by hand in the
  * unit tests), validates them, and answers the questions every command
  * asks: heads, bases, what a target string names, the ordered steps from a
  * set of current versions to a target, and how each step changes the

@@ -312,7 +312,7 @@ static int job_finish(struct job *j, int st, const char *cc, int quiet, struct e
 
     j->pid = 0;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-        /* no group/other write bits whatever the umask: loader.c would
+        /* no group/other write bits whatever the umask: trust.c would
          * refuse the plugin */
         if (stat(j->tmp, &sb) < 0 || chmod(j->tmp, sb.st_mode & 0755) < 0 ||
             rename(j->tmp, j->out) < 0) {

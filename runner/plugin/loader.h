@@ -43,7 +43,7 @@ int loader_scan(const char *dir, const struct loader_opts *o, struct graph *g,
 
 /* An open plugin.  Zero-initialise; plugin_close() releases it. */
 struct plugin {
-    void *handle;                           /* dlopen() handle */
+    void *handle;                           /* dlopen() handle, counted in plugin_open.c */
     int (*upgrade)(runner_op *op);
     int (*downgrade)(runner_op *op);
     const struct runner_revision *meta;     /* inside the mapped object: copy before close */

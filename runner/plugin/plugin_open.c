@@ -12,7 +12,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,22 +23,67 @@
 #include "elf_meta.h"
 #include "trust.h"
 
-/* dlopen the open, checked file fd and resolve what a revision exports. */
-static int open_fd(struct plugin *p, int fd, const char *path, const char *expect_id,
-                   struct err *e)
-{
-    char fdpath[64];
-    const struct runner_revision *m;
-    const char *msg;
-    void *h;
+/* Every plugin file loaded in this process, once each (by st_dev/st_ino),
+ * with the descriptor it was loaded through: dlopen() of a second
+ * "/proc/self/fd/M" for a file already loaded would name the object M as
+ * well, and once M is closed and reused that name would hand out the wrong
+ * object (fan-out opens one plugin on several threads).  Process-wide like
+ * dlopen()'s own table, which it mirrors; guarded by loaded_mu. */
+struct loaded {
+    uint64_t dev, ino;
+    void *handle;
+    int fd;                 /* open while loaded; trust_dlclose_fd() */
+    size_t refs;            /* plugin_open()s not yet closed */
+};
 
-    dlerror();
-    h = dlopen(trust_fd_path(fd, fdpath, sizeof(fdpath)), RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        msg = dlerror();
+static pthread_mutex_t loaded_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct loaded *loaded;
+static size_t n_loaded, cap_loaded;
+
+/* dlopen the open, checked file fd of stat st (ours from here on) and
+ * resolve what a revision exports. */
+static int open_fd(struct plugin *p, int fd, const struct stat *st, const char *path,
+                   const char *expect_id, struct err *e)
+{
+    const struct runner_revision *m;
+    const char *msg = NULL;
+    void *h = NULL;
+
+    pthread_mutex_lock(&loaded_mu);
+    for (size_t i = 0; i < n_loaded && !h; i++) {
+        if (loaded[i].dev == (uint64_t)st->st_dev && loaded[i].ino == (uint64_t)st->st_ino) {
+            loaded[i].refs++;
+            h = loaded[i].handle;
+        }
+    }
+    if (!h && n_loaded == cap_loaded) {
+        size_t cap = cap_loaded ? cap_loaded * 2 : 16;
+        struct loaded *v = realloc(loaded, cap * sizeof(*v));
+
+        if (!v) {
+            close(fd);
+            pthread_mutex_unlock(&loaded_mu);
+            return err_set(e, ERR_FAIL, "out of memory");
+        }
+        loaded = v;
+        cap_loaded = cap;
+    }
+    if (h) {
+        close(fd);          /* the same file, loaded through another descriptor */
+    } else {
+        h = trust_dlopen_fd(fd, RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+            msg = dlerror();
+            close(fd);
+        } else {
+            loaded[n_loaded++] = (struct loaded){ (uint64_t)st->st_dev, (uint64_t)st->st_ino,
+                                                  h, fd, 1 };
+        }
+    }
+    pthread_mutex_unlock(&loaded_mu);
+    if (!h)
         return err_set(e, ERR_FAIL, "plugin '%s': cannot load: %s", path,
                        msg ? msg : "unknown dlopen error");
-    }
     p->handle = h;
     /* A function pointer from void *: POSIX guarantees the conversion. */
     p->upgrade = (int (*)(runner_op *))dlsym(h, "upgrade");
@@ -86,16 +134,14 @@ int plugin_open(struct plugin *p, const char *path, const char *expect_id, struc
         return err_set(e, ERR_FAIL, "plugin '%s': cannot open: %s", path, strerror(ENOENT));
     if (r < 0)
         return -1;
-    r = open_fd(p, fd, path, expect_id, e);
-    close(fd);      /* the mapping keeps the file */
-    return r;
+    return open_fd(p, fd, &st, path, expect_id, e);
 }
 
 int plugin_open_rev(struct plugin *p, const struct rev *rev, struct err *e)
 {
     struct trust_opts to = { rev->file_unsafe_ok };
     struct stat st;
-    int fd = -1, r;
+    int fd = -1;
 
     memset(p, 0, sizeof(*p));
     if (!rev->file_ino)
@@ -117,9 +163,7 @@ int plugin_open_rev(struct plugin *p, const struct rev *rev, struct err *e)
     /* the scan warned already about what it took with --allow-unsafe-plugins */
     if (!to.allow_unsafe && trust_check_stat("plugin file", rev->path, NULL, &st, &to, e) < 0)
         goto out_fail;
-    r = open_fd(p, fd, rev->path, rev->id, e);
-    close(fd);
-    return r;
+    return open_fd(p, fd, &st, rev->path, rev->id, e);
 out_fail:
     close(fd);
     return -1;
@@ -129,7 +173,23 @@ void plugin_close(struct plugin *p)
 {
     if (!p)
         return;
-    if (p->handle)
-        dlclose(p->handle);
+    if (p->handle) {
+        pthread_mutex_lock(&loaded_mu);
+        for (size_t i = 0; i < n_loaded; i++) {
+            if (loaded[i].handle != p->handle)
+                continue;
+            if (--loaded[i].refs == 0) {
+                trust_dlclose_fd(loaded[i].handle, loaded[i].fd);
+                loaded[i] = loaded[--n_loaded];
+            }
+            break;
+        }
+        if (n_loaded == 0) {
+            free(loaded);
+            loaded = NULL;
+            cap_loaded = 0;
+        }
+        pthread_mutex_unlock(&loaded_mu);
+    }
     memset(p, 0, sizeof(*p));
 }

@@ -22,21 +22,25 @@
 #include "elf_meta.h"
 #include "trust.h"
 
-/* The names worth reading. */
+/* The names worth reading, each with readdir()'s d_type in front of it
+ * (name[-1]), so that the type travels with the name through the sort. */
 struct entries {
-    char **v;                   /* each ours */
+    char **v;                   /* each points 1 byte into a block of ours */
     size_t n, cap;
 };
 
 static void entries_release(struct entries *es)
 {
     for (size_t i = 0; i < es->n; i++)
-        free(es->v[i]);
+        free(es->v[i] - 1);
     free(es->v);
 }
 
-static int entries_add(struct entries *es, const char *name)
+static int entries_add(struct entries *es, const char *name, unsigned char type)
 {
+    size_t len = strlen(name);
+    char *p;
+
     if (es->n == es->cap) {
         size_t cap = es->cap ? es->cap * 2 : 256;
         char **v = realloc(es->v, cap * sizeof(*v));
@@ -46,10 +50,12 @@ static int entries_add(struct entries *es, const char *name)
         es->v = v;
         es->cap = cap;
     }
-    es->v[es->n] = strdup(name);
-    if (!es->v[es->n])
+    p = malloc(len + 2);
+    if (!p)
         return -1;
-    es->n++;
+    p[0] = (char)type;
+    memcpy(p + 1, name, len + 1);
+    es->v[es->n++] = p + 1;
     return 0;
 }
 
@@ -79,7 +85,7 @@ static int list_dir(DIR *d, const char *dir, struct entries *es, struct err *e)
         }
         if (!wanted(de->d_name, strlen(de->d_name)) || de->d_type == DT_DIR)
             continue;
-        if (entries_add(es, de->d_name) < 0)
+        if (entries_add(es, de->d_name, de->d_type) < 0)
             return err_set(e, ERR_FAIL, "out of memory");
     }
 }
@@ -91,8 +97,12 @@ static int scan_one(int dfd, const char *path, const char *name, const struct tr
 {
     int fd, r;
 
-    /* the directory and its parents were checked by loader_scan() */
-    r = trust_open(dfd, name, path, "plugin", 1, to, &fd, st, e);
+    /* the directory and its parents were checked by loader_scan(); a
+     * regular file by d_type needs no lstat to tell it is no symlink (only
+     * someone who may write that checked directory could have made it one
+     * since readdir) */
+    r = trust_open(dfd, name, path, "plugin", name[-1] == DT_REG ? TRUST_NOT_LINK : 1, to, &fd,
+                   st, e);
     if (r != 0)
         return r;
     r = elf_meta_read_fd(fd, path, (uint64_t)st->st_size, meta, e);
@@ -100,50 +110,12 @@ static int scan_one(int dfd, const char *path, const char *name, const struct tr
     return r;
 }
 
-/* Does `path` resolve to `real` only through a symlink?  Without symlinks,
- * the absolute form of path with ".", ".." and repeated slashes removed
- * lexically is exactly what realpath() returns. */
+/* Does `path` resolve to `real` only through a symlink? */
 static int went_through_symlink(const char *path, const char *real)
 {
-    char abs[PATH_MAX * 2], norm[PATH_MAX * 2];
-    size_t n = 0;
-    const char *p;
+    char norm[PATH_MAX];
 
-    if (path[0] == '/') {
-        snprintf(abs, sizeof(abs), "%s", path);
-    } else {
-        char cwd[PATH_MAX];
-
-        if (!getcwd(cwd, sizeof(cwd)))
-            return 1;
-        snprintf(abs, sizeof(abs), "%s/%s", cwd, path);
-    }
-    for (p = abs; *p; ) {
-        size_t len;
-
-        while (*p == '/')
-            p++;
-        len = strcspn(p, "/");
-        if (len == 0)
-            break;
-        if (len == 1 && p[0] == '.') {
-            /* nothing */
-        } else if (len == 2 && p[0] == '.' && p[1] == '.') {
-            while (n > 0 && norm[n - 1] != '/')
-                n--;
-            if (n > 0)
-                n--;
-        } else {
-            norm[n++] = '/';
-            memcpy(norm + n, p, len);
-            n += len;
-        }
-        p += len;
-    }
-    if (n == 0)
-        norm[n++] = '/';
-    norm[n] = '\0';
-    return strcmp(norm, real) != 0;
+    return trust_lexical_abs(path, norm, sizeof(norm)) < 0 || strcmp(norm, real) != 0;
 }
 
 static int scan_all(int dfd, const char *dir, const struct entries *es,

@@ -56,9 +56,12 @@ int trust_check_ancestors(const char *kind, const char *path, const char *real,
  * the file the descriptor holds, so that a swap during the walk is caught.
  * `dir_checked`: the link's own directory (dfd) was checked already by the
  * caller (the plugin scan), only the target's chain is walked, and not at
- * all when the name is not a symlink.  Returns 0 with *fd (caller closes)
+ * all when the name is not a symlink; TRUST_NOT_LINK: and readdir() said
+ * the name is no symlink (d_type), so not even an lstat is needed.
+ * Returns 0 with *fd (caller closes)
  * and *st filled, 1 when the file does not exist (ENOENT, *fd = -1), or
  * -1 with *e naming the file. */
+#define TRUST_NOT_LINK 2    /* dir_checked, and d_type said DT_REG */
 int trust_open(int dfd, const char *name, const char *path, const char *kind, int dir_checked,
                const struct trust_opts *o, int *fd, struct stat *st, struct err *e);
 
@@ -67,8 +70,27 @@ int trust_open(int dfd, const char *name, const char *path, const char *kind, in
 int trust_open_dir(const char *path, const char *kind, const struct trust_opts *o, int *fd,
                    struct err *e);
 
+/* `path` made absolute and lexically normal (".", ".." and repeated
+ * slashes removed) into out, symlinks left as they are: without symlinks
+ * on the way, exactly what realpath() returns.  0, or -1 when too long. */
+int trust_lexical_abs(const char *path, char *out, size_t size);
+
 /* "/proc/self/fd/<fd>" into buf: the path under which dlopen() and fopen()
  * reach exactly the open file fd. */
 const char *trust_fd_path(int fd, char *buf, size_t n);
+
+/* dlopen() the open file fd through trust_fd_path().  dlopen() matches a
+ * name before it opens anything, so no object may stay mapped under
+ * "/proc/self/fd/N" once N names another file: keep fd open while the
+ * object is loaded, and release both with trust_dlclose_fd().  The caller
+ * must not dlopen() one file twice at once this way (each open would add
+ * its own name to the one object; plugin_open.c counts references).
+ * NULL with dlerror() on failure (fd is still the caller's then). */
+void *trust_dlopen_fd(int fd, int flags);
+
+/* dlclose(h), then close fd unless the object is still mapped under its
+ * name (dlclose() may leave an object loaded): that descriptor then stays
+ * open for the life of the process, so its number is never reused. */
+void trust_dlclose_fd(void *h, int fd);
 
 #endif

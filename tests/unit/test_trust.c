@@ -210,6 +210,27 @@ static void test_trust_plugin_replaced_after_scan_is_refused_at_open(void)
     remove_tree(t);
 }
 
+/* dlopen("/proc/self/fd/N") matches loaded objects by name first: two
+ * plugins open at once (fan-out runs several) must each be themselves,
+ * never the other one that was loaded under the same descriptor number. */
+static void test_trust_two_plugins_open_at_once_are_each_themselves(void)
+{
+    struct plugin a = { 0 }, b = { 0 };
+    struct err e = ERR_INIT;
+
+    CU_ASSERT_EQUAL_FATAL(plugin_open(&a, GOOD_DIR "/good_base.so", "aaaa00000001", &e), 0);
+    CU_ASSERT_EQUAL(plugin_open(&b, GOOD_DIR "/good_child.so", "bbbb00000002", &e), 0);
+    CU_ASSERT_STRING_EQUAL(e.msg, "");
+    if (b.meta)
+        CU_ASSERT_STRING_EQUAL(b.meta->revision, "bbbb00000002");
+    plugin_close(&b);
+    /* the same file twice is one object, twice referenced */
+    CU_ASSERT_EQUAL(plugin_open(&b, GOOD_DIR "/good_base.so", "aaaa00000001", &e), 0);
+    CU_ASSERT_PTR_EQUAL(a.handle, b.handle);
+    plugin_close(&b);
+    plugin_close(&a);
+}
+
 static int write_text(const char *path, const char *text, mode_t mode)
 {
     FILE *f = fopen(path, "w");
@@ -481,6 +502,8 @@ CU_TestInfo trust_tests[] = {
       test_trust_symlink_target_with_writable_ancestor_never_runs },
     { "plugin replaced after the scan is refused at open",
       test_trust_plugin_replaced_after_scan_is_refused_at_open },
+    { "two plugins open at once are each themselves",
+      test_trust_two_plugins_open_at_once_are_each_themselves },
     { "config in an unsafe directory is refused", test_trust_config_in_unsafe_directory_is_refused },
     { "config key allow_unsafe_plugins is refused",
       test_trust_config_key_allow_unsafe_plugins_is_refused },
