@@ -90,7 +90,7 @@ int autogen_compare(struct ctx *ctx, struct schema *model, struct schema *db_sch
     if (!ctx->cfg.models || !*ctx->cfg.models)
         return err_set(e, ERR_USAGE,
                        "no models plugin: give --models PATH or set 'models =' in the config");
-    if (models_load(ctx->cfg.models, model, e) < 0)
+    if (models_load_trusted(ctx->cfg.models, ctx->cfg.allow_unsafe_plugins, model, e) < 0)
         return -1;
     if (uv_loop_init(&loop) != 0) {
         err_set(e, ERR_FAIL, "cannot start the event loop");

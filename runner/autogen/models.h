@@ -20,6 +20,11 @@ struct runner_models;
  * failure returns -1 with a one-line error naming the file, model and field,
  * and *out is left empty.  The caller releases *out with schema_release(). */
 int models_load(const char *path, struct schema *out, struct err *e);
+/* models_load(), which is this with allow_unsafe 0: the plugin is opened
+ * once and loaded only when it and every directory above it pass trust.h's
+ * rule ("unsafe models plugin file '<path>' ..."); allow_unsafe
+ * (--allow-unsafe-plugins) turns the refusal into a warning. */
+int models_load_trusted(const char *path, int allow_unsafe, struct schema *out, struct err *e);
 
 /* The conversion alone, for a registry already in memory (tests). */
 int models_convert(const struct runner_models *reg, struct schema *out, struct err *e);

@@ -332,14 +332,14 @@ static int load_config(struct ctx *ctx)
     if (config_from_env(c, &ctx->err) < 0)
         return -1;
     if (c->file) {
-        if (config_read_file(c, c->file, &ctx->err) < 0)
+        if (config_read_trusted(c, c->file, &ctx->err) < 0)
             return -1;
     } else if (lstat("runner.ini", &st) == 0) {
         /* lstat, not access(F_OK): a dangling or unreadable runner.ini is
          * reported by the read below instead of silently skipped */
         if (config_set(&c->file, "runner.ini") < 0)
             return err_set(&ctx->err, ERR_FAIL, "out of memory");
-        if (config_read_file(c, c->file, &ctx->err) < 0)
+        if (config_read_trusted(c, c->file, &ctx->err) < 0)
             return -1;
     }
     return config_finish(c, &ctx->err);

@@ -51,6 +51,7 @@ int cmd_build(int argc, char **argv, struct ctx *ctx)
     o.quiet = ctx->quiet;
     o.models_sources = ctx->cfg.models_sources;
     o.models_out = ctx->cfg.models;
+    o.allow_unsafe = ctx->cfg.allow_unsafe_plugins;
     optind = 0;
     opterr = 0;
     while ((before = optind, c = getopt_long(argc, argv, "+:hj:f", build_options, NULL)) != -1) {

@@ -3,12 +3,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "trust.h"
 
 void config_init(struct config *c)
 {
@@ -42,6 +45,7 @@ struct ini_state {
     int line;               /* of the line inih is parsing, from line_reader() */
     int at_line_start;      /* the last chunk read ended a line */
     int failed;
+    int unsafe_key;     /* allow_unsafe_plugins was set: reported with its line */
 };
 
 /* inih's fgets-style reader, counting lines: the handler runs while the
@@ -172,9 +176,12 @@ static int on_key(void *user, const char *section, const char *name, const char 
         return 1;
     }
     if (strcmp(name, "allow_unsafe_plugins") == 0) {
-        c->allow_unsafe_plugins |= strcmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
-                                   strcmp(value, "yes") == 0;
-        return 1;
+        /* issue 10.2: whoever writes the file must not be able to switch
+         * off the check of what it names; inih hands us no line, its
+         * return value does (config_parse) */
+        st->failed = 1;
+        st->unsafe_key = 1;
+        return 0;
     }
     if (strcmp(section, "alembic") == 0)
         return 1;       /* alembic.ini carries keys we have no use for */
@@ -187,22 +194,19 @@ static int on_key(void *user, const char *section, const char *name, const char 
     return 1;
 }
 
-int config_read_file(struct config *c, const char *path, struct err *e)
+/* Parse the open f (closed here). */
+static int config_parse(struct config *c, FILE *f, const char *path, struct err *e)
 {
-    struct ini_state st = { .cfg = c, .e = e, .path = path, .at_line_start = 1 };
+    struct ini_state st = { .cfg = c, .e = e, .path = path, .f = f, .at_line_start = 1 };
     const char *slash = strrchr(path, '/');
-    int rc;
-
     struct stat sb;
     int read_errno;
+    int rc;
 
-    st.f = fopen(path, "r");
-    if (!st.f)
-        return err_set(e, ERR_FAIL, "cannot open config file '%s': %s", path, strerror(errno));
     /* fopen() opens a directory, and ini_parse_stream() takes its read
      * error for the end of the file: it would read as an empty config */
-    if (fstat(fileno(st.f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fclose(st.f);
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(f);
         return err_set(e, ERR_FAIL, "cannot read config file '%s': %s", path, strerror(EISDIR));
     }
     if (slash) {
@@ -217,12 +221,17 @@ int config_read_file(struct config *c, const char *path, struct err *e)
     }
     errno = 0;
     rc = ini_parse_stream(line_reader, &st, on_key, &st);
-    read_errno = ferror(st.f) ? (errno ? errno : EIO) : 0;
-    fclose(st.f);
+    read_errno = ferror(f) ? (errno ? errno : EIO) : 0;
+    fclose(f);
     free(st.here);
     if (read_errno)
         return err_set(e, ERR_FAIL, "cannot read config file '%s': %s", path,
                        strerror(read_errno));
+    if (st.unsafe_key)
+        return err_set(e, ERR_USAGE,
+                       "%s:%d: allow_unsafe_plugins is not read from a config file; pass "
+                       "--allow-unsafe-plugins or set RUNNER_ALLOW_UNSAFE_PLUGINS=1",
+                       path, rc);
     if (st.failed)
         return -1;
     if (rc != 0)
@@ -230,9 +239,45 @@ int config_read_file(struct config *c, const char *path, struct err *e)
     return 0;
 }
 
+int config_read_file(struct config *c, const char *path, struct err *e)
+{
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return err_set(e, ERR_FAIL, "cannot open config file '%s': %s", path, strerror(errno));
+    return config_parse(c, f, path, e);
+}
+
+int config_read_trusted(struct config *c, const char *path, struct err *e)
+{
+    struct trust_opts to = { c->allow_unsafe_plugins };
+    struct stat st;
+    FILE *f;
+    int fd, r;
+
+    /* a config names the compiler, the plugins and the models plugin: it
+     * decides what code runs, so trust.c's rule applies to it and to
+     * every directory above it (git's safe.directory answer) */
+    r = trust_open(AT_FDCWD, path, path, "config", 0, &to, &fd, &st, e);
+    if (r > 0)
+        return err_set(e, ERR_FAIL, "cannot open config file '%s': %s", path, strerror(ENOENT));
+    if (r < 0)
+        return -1;
+    f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return err_set(e, ERR_FAIL, "cannot open config file '%s': %s", path, strerror(errno));
+    }
+    return config_parse(c, f, path, e);
+}
+
 int config_from_env(struct config *c, struct err *e)
 {
     const char *env_url = getenv("DATABASE_URL");
+    const char *unsafe = getenv("RUNNER_ALLOW_UNSAFE_PLUGINS");
+
+    if (unsafe && strcmp(unsafe, "1") == 0)
+        c->allow_unsafe_plugins = 1;
 
     if (!c->url && env_url && *env_url && config_set(&c->url, env_url) < 0)
         return err_set(e, ERR_FAIL, "out of memory");

@@ -33,16 +33,25 @@ struct config {
     int jobs;               /* parallel compiles / fan-out, 0: number of CPUs */
     double keepalive_s;     /* --keepalive, keepalive =: seconds until the server drops a
                              * vanished runner's session; 0: off; < 0 unset (the default) */
-    int allow_unsafe_plugins;
+    int allow_unsafe_plugins;   /* --allow-unsafe-plugins or RUNNER_ALLOW_UNSAFE_PLUGINS=1, never a file */
 };
 
 /* Defaults only; everything NULL-or-default and owned. */
 void config_init(struct config *c);
-/* DATABASE_URL, when --url left url unset: call before config_read_file()
- * so that the environment wins over the file. */
+/* DATABASE_URL, when --url left url unset, and RUNNER_ALLOW_UNSAFE_PLUGINS=1:
+ * call before config_read_file() so that the environment wins over the
+ * file. */
 int config_from_env(struct config *c, struct err *e);
-/* Read an INI file into c; keys already set (from the command line) win. */
+/* Read an INI file into c; keys already set (from the command line) win.
+ * An allow_unsafe_plugins key is refused with its line: that comes from
+ * the command line or the environment only. */
 int config_read_file(struct config *c, const char *path, struct err *e);
+/* config_read_file() of a file that decides what runs (the -c FILE or the
+ * auto-discovered ./runner.ini): refused, naming it and the override,
+ * unless the file and every directory above it pass trust.h's rule; the
+ * descriptor checked is the one read.  c->allow_unsafe_plugins (from the
+ * command line or environment) turns the refusal into a warning. */
+int config_read_trusted(struct config *c, const char *path, struct err *e);
 /* Fill what is still unset from the environment and the defaults. */
 int config_finish(struct config *c, struct err *e);
 void config_release(struct config *c);

@@ -281,6 +281,15 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
     return 0;
 }
 
+void graph_set_file(struct graph *g, size_t i, uint64_t dev, uint64_t ino, int unsafe_ok)
+{
+    if (i < g->n) {
+        g->revs[i]->file_dev = dev;
+        g->revs[i]->file_ino = ino;
+        g->revs[i]->file_unsafe_ok = unsafe_ok;
+    }
+}
+
 size_t graph_count(const struct graph *g)
 {
     return g->n;

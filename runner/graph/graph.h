@@ -1,7 +1,7 @@
 /* graph.h -- the revision DAG with Alembic 1.8 semantics.
  *
  * Pure code: no database, no dlopen, no file I/O.  It is fed plain
- * struct runner_revision values (read by loader.c, or written by hand in the
+ * struct runner_revision values (read by the loader, scan.c, or written by hand in the
  * unit tests), validates them, and answers the questions every command
  * asks: heads, bases, what a target string names, the ordered steps from a
  * set of current versions to a target, and how each step changes the
@@ -33,6 +33,8 @@ struct rev {
     size_t n_labels;
     size_t index;                   /* insertion order, for stable output */
     size_t n_all_next;              /* children through down_revision or depends_on */
+    uint64_t file_dev, file_ino;    /* the file at path the scan checked; 0: none (tests) */
+    int file_unsafe_ok;             /* the scan took it with --allow-unsafe-plugins */
 };
 
 /* Direction and version-table effect of one step, as alembic's
@@ -81,6 +83,11 @@ int graph_add(struct graph *g, const struct runner_revision *meta, const char *p
  * drops it until the next graph_build().  O(n) for a graph without
  * depends_on (under 10 ms for 10 000 revisions); nothing recurses. */
 int graph_build(struct graph *g, struct err *e);
+
+/* Record which file (st_dev, st_ino) revision i was read from, so that the
+ * file opened to run it can be compared with the one the scan checked
+ * (plugin_open_rev()). */
+void graph_set_file(struct graph *g, size_t i, uint64_t dev, uint64_t ino, int unsafe_ok);
 
 size_t graph_count(const struct graph *g);
 const struct rev *graph_at(const struct graph *g, size_t i);   /* insertion order */

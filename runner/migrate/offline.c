@@ -37,7 +37,7 @@ int migrate_render(const struct versions *v, const struct plan *p, size_t n_head
 
             if (autocommit)
                 fputs("COMMIT;\n\n", out);
-            if (plugin_open(&pl, s->rev->path, s->rev->id, e) < 0)
+            if (plugin_open_rev(&pl, s->rev, e) < 0)
                 return -1;
             ops_sql_init(&st, out, s->rev->id, migrate__rev_file(s->rev));
             rc = s->upgrade ? pl.upgrade(&st.head) : pl.downgrade(&st.head);

@@ -176,7 +176,7 @@ static int run_hook(struct walk *w, const struct rev *rev, const char *sym, stru
     struct err ignored = ERR_INIT;
     int rc;
 
-    if (plugin_open(&pl, rev->path, rev->id, e) < 0)
+    if (plugin_open_rev(&pl, rev, e) < 0)
         return -1;
     *(void **)&fn = dlsym(pl.handle, sym);
     if (!fn) {
@@ -249,7 +249,7 @@ static int check_graph(struct walk *w, struct err *e)
         struct plugin pl = { 0 };
         struct err pe = ERR_INIT;
 
-        if (plugin_open(&pl, r->path, r->id, &pe) < 0) {
+        if (plugin_open_rev(&pl, r, &pe) < 0) {
             fail = 1;
             if (n_bad++ < MAX_DIFFS)
                 add_note(&msg, "%s", pe.msg);

@@ -124,7 +124,7 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
             goto fail;
         open_tx = 1;
     }
-    if (plugin_open(&pl, r->path, r->id, e) < 0)
+    if (plugin_open_rev(&pl, r, e) < 0)
         goto fail;
     ops_init(&st, db, r->id, migrate__rev_file(r));
     rc = s->upgrade ? pl.upgrade(&st.head) : pl.downgrade(&st.head);

@@ -1,6 +1,8 @@
 /* build.c -- compiles stale revision sources into plugins, in parallel;
- * see build.h.  Children are started with posix_spawnp() (no shell: the
- * compiler line is an argv), and reaped one by one; the rename into place
+ * see build.h.  Children are started with posix_spawn() (no shell: the
+ * compiler line is an argv; the compiler is resolved on PATH and
+ * trust-checked first, and runs without the database's secrets in its
+ * environment), and reaped one by one; the rename into place
  * happens in the parent after the child exited 0.
  *
  * NEEDSWORK: a SIGINT reaches the compilers and the runner alike and kills
@@ -10,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -21,6 +24,7 @@
 
 #include "checksum.h"
 #include "loader.h"
+#include "trust.h"
 
 extern char **environ;
 
@@ -167,29 +171,36 @@ static int make_dirs(const char *dir, struct err *e)
     return 0;
 }
 
-/* Is `prog` an executable, as execvp() would find it?  Checked up front so
- * that a missing compiler is one clear error, however posix_spawnp()
- * reports a failed exec (glibc: the error; valgrind: exit status 127). */
-static int find_program(const char *prog)
+/* Where execvp() would find `prog`, into out[PATH_MAX]; -1 with errno
+ * when nowhere.  Resolved up front so that a missing compiler is one clear
+ * error, however a failed exec is reported (glibc: the error; valgrind:
+ * exit status 127), and so that the file trust-checked is the one run. */
+static int find_program(const char *prog, char out[PATH_MAX])
 {
     const char *path = getenv("PATH");
-    char buf[PATH_MAX];
 
-    if (strchr(prog, '/'))
-        return access(prog, X_OK) == 0 ? 0 : -1;
+    if (strchr(prog, '/')) {
+        if (strlen(prog) >= PATH_MAX || access(prog, X_OK) < 0)
+            return -1;
+        strcpy(out, prog);
+        return 0;
+    }
     if (!path || !*path)
         path = "/usr/local/bin:/usr/bin:/bin";
     while (*path) {
         size_t len = strcspn(path, ":");
 
         if (len == 0) {
-            if (access(prog, X_OK) == 0)    /* empty entry: the current directory */
+            /* empty entry: the current directory */
+            if (strlen(prog) + 2 < PATH_MAX && access(prog, X_OK) == 0) {
+                snprintf(out, PATH_MAX, "./%s", prog);
                 return 0;
-        } else if (len + 1 + strlen(prog) < sizeof(buf)) {
-            memcpy(buf, path, len);
-            buf[len] = '/';
-            strcpy(buf + len + 1, prog);
-            if (access(buf, X_OK) == 0)
+            }
+        } else if (len + 1 + strlen(prog) < PATH_MAX) {
+            memcpy(out, path, len);
+            out[len] = '/';
+            strcpy(out + len + 1, prog);
+            if (access(out, X_OK) == 0)
                 return 0;
         }
         path += len;
@@ -198,6 +209,58 @@ static int find_program(const char *prog)
     }
     errno = ENOENT;
     return -1;
+}
+
+/* The compiler's environment: ours without the database's secrets and
+ * connection settings (DATABASE_URL and every PG* variable: PGPASSWORD,
+ * PGPASSFILE, PGSERVICE, ...).  A compiler and its plugins-to-be have no
+ * business with the database.  The strings are environ's; the array is
+ * the caller's to free. */
+static char **compiler_env(void)
+{
+    size_t n = 0, k = 0;
+    char **v;
+
+    while (environ[n])
+        n++;
+    v = malloc((n + 1) * sizeof(*v));
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *kv = environ[i];
+
+        if (strncmp(kv, "PG", 2) == 0 || strncmp(kv, "DATABASE_URL=", 13) == 0)
+            continue;
+        v[k++] = environ[i];
+    }
+    v[k] = NULL;
+    return v;
+}
+
+/* The compiler named by argv0, resolved on PATH into prog and trust-checked
+ * as code that decides what the plugins hold (issue 10.2), and the
+ * environment it runs with (compiler_env(): the caller frees *envp). */
+static int compiler_open(const char *argv0, const struct trust_opts *to, char prog[PATH_MAX],
+                         char ***envp, struct err *e)
+{
+    struct stat cst;
+    int cfd = -1, r;
+
+    *envp = NULL;
+    if (!argv0)
+        return err_set(e, ERR_FAIL, "no compiler given");
+    if (find_program(argv0, prog) < 0)
+        return err_set(e, ERR_FAIL, "cannot run compiler '%s': %s", argv0, strerror(errno));
+    r = trust_open(AT_FDCWD, prog, prog, "compiler", 0, to, &cfd, &cst, e);
+    if (r > 0)
+        return err_set(e, ERR_FAIL, "cannot run compiler '%s': %s", argv0, strerror(ENOENT));
+    if (r < 0)
+        return -1;
+    close(cfd);
+    *envp = compiler_env();
+    if (!*envp)
+        return err_set(e, ERR_FAIL, "out of memory");
+    return 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -280,7 +343,8 @@ static char *join(const char *dir, const char *prefix, const char *name, size_t 
 
 /* Start the compiler for j.  argv is the fixed part with three slots to
  * fill: the define, the output and the source. */
-static int job_start(struct job *j, struct words *argv, size_t def_slot, struct err *e)
+static int job_start(struct job *j, struct words *argv, size_t def_slot, const char *prog,
+                     char **envp, struct err *e)
 {
     char def[sizeof("-DRUNNER_SOURCE_SHA256=\"\"") + CHECKSUM_HEX_SIZE];
     int rc;
@@ -289,7 +353,7 @@ static int job_start(struct job *j, struct words *argv, size_t def_slot, struct 
     argv->v[def_slot] = def;
     argv->v[argv->n - 2] = j->tmp;
     argv->v[argv->n - 1] = j->src;
-    rc = posix_spawnp(&j->pid, argv->v[0], NULL, NULL, argv->v, environ);
+    rc = posix_spawn(&j->pid, prog, NULL, NULL, argv->v, envp);
     argv->v[def_slot] = NULL;
     argv->v[argv->n - 2] = NULL;
     argv->v[argv->n - 1] = NULL;
@@ -307,7 +371,7 @@ static int job_finish(struct job *j, int st, const char *cc, int quiet, struct e
 
     j->pid = 0;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-        /* no group/other write bits whatever the umask: loader.c would
+        /* no group/other write bits whatever the umask: trust.c would
          * refuse the plugin */
         if (stat(j->tmp, &sb) < 0 || chmod(j->tmp, sb.st_mode & 0755) < 0 ||
             rename(j->tmp, j->out) < 0) {
@@ -438,6 +502,9 @@ static int build_models(const struct build_opts *o, const char *inc, const struc
 {
     struct words argv = { 0 };
     struct job j = { 0 };
+    struct trust_opts to = { o->allow_unsafe };
+    char prog[PATH_MAX];
+    char **envp = NULL;         /* strings borrowed from environ */
     char *incflag = NULL;
     int st, ret = -1;
 
@@ -462,11 +529,9 @@ static int build_models(const struct build_opts *o, const char *inc, const struc
             err_set(e, ERR_FAIL, "out of memory");
             goto out;
         }
-    if (find_program(argv.v[0]) < 0) {
-        err_set(e, ERR_FAIL, "cannot run compiler '%s': %s", argv.v[0], strerror(errno));
+    if (compiler_open(argv.v[0], &to, prog, &envp, e) < 0)
         goto out;
-    }
-    st = posix_spawnp(&j.pid, argv.v[0], NULL, NULL, argv.v, environ);
+    st = posix_spawn(&j.pid, prog, NULL, NULL, argv.v, envp);
     if (st != 0) {
         err_set(e, ERR_FAIL, "cannot run compiler '%s': %s", argv.v[0], strerror(st));
         goto out;
@@ -481,6 +546,7 @@ static int build_models(const struct build_opts *o, const char *inc, const struc
 out:
     job_release(&j);
     words_release(&argv);
+    free(envp);
     free(incflag);
     return ret;
 }
@@ -513,6 +579,9 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
     int have_header, jobs_max = o->jobs > 0 ? o->jobs : 1;
     char failed_list[ERR_MSG_SIZE] = "";
     size_t failed_len = 0;
+    struct trust_opts to = { o->allow_unsafe };
+    char prog[PATH_MAX];
+    char **envp = NULL;         /* strings borrowed from environ */
     int ret = -1;
 
     if (list_sources(o->sources, &names, &n_names, e) < 0)
@@ -592,6 +661,10 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
     }
     if (make_dirs(o->dir, e) < 0)
         goto out;
+    /* issue 10.2: whoever may write the output directory may replace what
+     * we compile, as they could a plugin */
+    if (trust_open_dir(o->dir, "build output", &to, NULL, e) < 0)
+        goto out;
 
     /* cc... -shared -fPIC -std=c11 -O2 -Wall -Wextra -Werror -I<inc>
      * <define> cflags... -o <tmp> <src>; the three slots are set per job. */
@@ -614,14 +687,8 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
     free(argv.v[argv.n - 2]);
     free(argv.v[argv.n - 1]);
     argv.v[argv.n - 2] = argv.v[argv.n - 1] = NULL;
-    if (argv.v[0] == NULL) {
-        err_set(e, ERR_FAIL, "no compiler given");
+    if (compiler_open(argv.v[0], &to, prog, &envp, e) < 0)
         goto out;
-    }
-    if (find_program(argv.v[0]) < 0) {
-        err_set(e, ERR_FAIL, "cannot run compiler '%s': %s", argv.v[0], strerror(errno));
-        goto out;
-    }
 
     ret = 0;
     while (next < n_jobs || running > 0) {
@@ -629,7 +696,7 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
         ssize_t k;
 
         if (next < n_jobs && running < (size_t)jobs_max && ret == 0) {
-            if (job_start(&jobs[next], &argv, def_slot, e) < 0) {
+            if (job_start(&jobs[next], &argv, def_slot, prog, envp, e) < 0) {
                 ret = -1;       /* compiler missing: stop starting, reap the rest */
                 next = n_jobs;
                 continue;
@@ -712,6 +779,7 @@ out:
     free(names);
     words_release(&argv);
     words_release(&models_srcs);
+    free(envp);
     free(incflag);
     free(header);
     if (res)

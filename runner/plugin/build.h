@@ -29,6 +29,8 @@ struct build_opts {
     int dry_run;                /* count what is stale (res->stale), compile nothing */
     const char *models_sources; /* NULL, or a directory of *.c built into models_out */
     const char *models_out;     /* the models plugin; rebuilt when a models source is newer */
+    int allow_unsafe;           /* --allow-unsafe-plugins: an unsafe compiler or output
+                                 * directory (trust.h) is a warning, not a refusal */
 };
 
 struct build_result {

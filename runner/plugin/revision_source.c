@@ -15,6 +15,7 @@
 #include <runner/plugin.h>
 
 #include "c_escape.h"
+#include "rev_id.h"
 #include "strbuf.h"
 
 #define SLUG_MAX 40     /* alembic's truncate_slug_length default */
@@ -33,7 +34,7 @@ int revision_check_id(const char *id, struct err *e)
         if (*p == '@' || *p == '-' || *p == '+')
             return err_set(e, ERR_USAGE, "Revision identifier '%s' cannot contain '%c'", id,
                            *p);
-        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.')
+        if (!rev_id_char_ok(*p))
             return err_set(e, ERR_USAGE,
                            "revision identifier '%s' may hold only letters, digits, '_' and '.'",
                            id);

@@ -18,6 +18,8 @@
     SUITE(mlock) \
     SUITE(backoff) \
     SUITE(loader) \
+    SUITE(trust) \
+    SUITE(id_grammar) \
     SUITE(checksum) \
     SUITE(build) \
     SUITE(build_stale) \
