@@ -31,16 +31,6 @@ static int str_eq(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
-static int lists_eq(char *const *a, size_t na, char *const *b, size_t nb)
-{
-    if (na != nb)
-        return 0;
-    for (size_t i = 0; i < na; i++)
-        if (strcmp(a[i], b[i]) != 0)
-            return 0;
-    return 1;
-}
-
 /* Defaults compare through schema_default_normalise(); a sequence default
  * on an autoincrement column is the SERIAL itself, not a default. */
 static int defaults_eq(const struct schema_column *want, const struct schema_column *have)
@@ -100,10 +90,10 @@ static int constraint_eq(const struct schema_constraint *a, const struct schema_
     switch (a->kind) {
     case SCHEMA_PRIMARY_KEY:
     case SCHEMA_UNIQUE:
-        return lists_eq(a->columns, a->n_columns, b->columns, b->n_columns);
+        return schema_list_equal(a->columns, a->n_columns, b->columns, b->n_columns);
     case SCHEMA_FOREIGN_KEY:
-        return lists_eq(a->columns, a->n_columns, b->columns, b->n_columns) &&
-               lists_eq(a->ref_columns, a->n_ref_columns, b->ref_columns, b->n_ref_columns) &&
+        return schema_list_equal(a->columns, a->n_columns, b->columns, b->n_columns) &&
+               schema_list_equal(a->ref_columns, a->n_ref_columns, b->ref_columns, b->n_ref_columns) &&
                str_eq(a->ref_table, b->ref_table) &&
                str_eq(a->ref_schema ? a->ref_schema : SCHEMA_DEFAULT,
                       b->ref_schema ? b->ref_schema : SCHEMA_DEFAULT) &&

@@ -23,18 +23,6 @@ static int oom(struct err *e)
     return err_set(e, ERR_FAIL, "out of memory");
 }
 
-/* The format_type() spelling of a model type; NULL with *e filled on a
- * bad type. */
-static int lists_equal(char *const *a, size_t na, char *const *b, size_t nb)
-{
-    if (na != nb)
-        return 0;
-    for (size_t i = 0; i < na; i++)
-        if (strcmp(a[i], b[i]) != 0)
-            return 0;
-    return 1;
-}
-
 /* An enum type declared with its labels joins s->enums; the same type
  * declared twice must have the same labels. */
 static int add_enum(struct schema *s, const runner_type *t, const char *norm, const char *model,
@@ -56,7 +44,7 @@ static int add_enum(struct schema *s, const runner_type *t, const char *norm, co
             goto oom;
     en = schema_find_enum(s, tmp.schema, tmp.name);
     if (en) {
-        if (!lists_equal(en->labels, en->n_labels, tmp.labels, tmp.n_labels)) {
+        if (!schema_list_equal(en->labels, en->n_labels, tmp.labels, tmp.n_labels)) {
             err_set(e, ERR_FAIL, "model '%s': column '%s': enum '%s' declared again with other "
                     "labels", model, column, t->name);
             goto out;
@@ -80,6 +68,8 @@ out:
     return ret;
 }
 
+/* The format_type() spelling of a model type; NULL with *e filled on a
+ * bad type. */
 static char *type_sql(struct schema *s, const runner_type *t, const char *model,
                       const char *column, int depth, struct err *e)
 {

@@ -114,6 +114,16 @@ struct schema_constraint *schema_add_constraint(struct schema_table *t)
     return grow(&t->constraints, &t->n_constraints, sizeof(*t->constraints));
 }
 
+int schema_list_equal(char *const *a, size_t na, char *const *b, size_t nb)
+{
+    if (na != nb)
+        return 0;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return 0;
+    return 1;
+}
+
 int schema_list_add(char ***list, size_t *n, const char *name)
 {
     char *copy = strdup(name);

@@ -99,6 +99,8 @@ struct schema_constraint *schema_add_constraint(struct schema_table *t);
 struct schema_enum *schema_add_enum(struct schema *s);
 /* Append a copy of name to a string list (*list, *n); -1 on allocation failure. */
 int schema_list_add(char ***list, size_t *n, const char *name);
+/* 1 when the two string lists hold the same names in the same order. */
+int schema_list_equal(char *const *a, size_t na, char *const *b, size_t nb);
 
 /* Lookups by name; borrowed results, NULL when absent. */
 struct schema_table *schema_find_table(const struct schema *s, const char *schema,
