@@ -18,7 +18,7 @@
 /* alembic: autogenerate and check refuse a database behind the revisions
  * ("Target database is not up to date.") so that the diff is not the
  * pending migrations over again. */
-static int check_up_to_date(struct ctx *ctx, struct pg *db, struct err *e)
+static int check_up_to_date(const struct autogen_opts *o, struct pg *db, struct err *e)
 {
     struct versions v = VERSIONS_INIT;
     const struct rev **heads = NULL;
@@ -26,12 +26,11 @@ static int check_up_to_date(struct ctx *ctx, struct pg *db, struct err *e)
     size_t n_heads = 0, n_ids = 0;
     int ret = -1;
 
-    if (!ctx->graph)
+    if (!o->graph)
         return 0;
-    if (versions_init(&v, ctx->cfg.version_schema, ctx->cfg.version_table,
-                      ctx->cfg.history_table, e) < 0 ||
+    if (versions_init(&v, o->version_schema, o->version_table, o->history_table, e) < 0 ||
         versions_resolve(&v, db, e) < 0 || versions_read(&v, db, &ids, &n_ids, e) < 0 ||
-        graph_heads(ctx->graph, &heads, &n_heads, e) < 0)
+        graph_heads(o->graph, &heads, &n_heads, e) < 0)
         goto out;
     if (n_heads != n_ids) {
         err_set(e, ERR_FAIL, "Target database is not up to date.");
@@ -76,8 +75,8 @@ static int model_schemas(const struct schema *m, const char ***out, size_t *n, s
     return 0;
 }
 
-int autogen_compare(struct ctx *ctx, struct schema *model, struct schema *db_schema,
-                    struct diff *d, struct err *e)
+int autogen_compare(const struct autogen_opts *opts, struct schema *model,
+                    struct schema *db_schema, struct diff *d, struct err *e)
 {
     uv_loop_t loop;
     struct pg db = PG_INIT;
@@ -87,25 +86,25 @@ int autogen_compare(struct ctx *ctx, struct schema *model, struct schema *db_sch
     int loop_open = 0;
     int ret = -1;
 
-    if (!ctx->cfg.models || !*ctx->cfg.models)
+    if (!opts->models || !*opts->models)
         return err_set(e, ERR_USAGE,
                        "no models plugin: give --models PATH or set 'models =' in the config");
-    if (models_load_trusted(ctx->cfg.models, ctx->cfg.allow_unsafe_plugins, model, e) < 0)
+    if (models_load_trusted(opts->models, opts->allow_unsafe_plugins, model, e) < 0)
         return -1;
     if (uv_loop_init(&loop) != 0) {
         err_set(e, ERR_FAIL, "cannot start the event loop");
         goto out;
     }
     loop_open = 1;
-    if (pg_open(&db, &loop, ctx->cfg.url, e) < 0)
+    if (pg_open(&db, &loop, opts->url, e) < 0)
         goto out;
-    if (check_up_to_date(ctx, &db, e) < 0)
+    if (check_up_to_date(opts, &db, e) < 0)
         goto out;
     if (model_schemas(model, &schemas, &o.n_schemas, e) < 0)
         goto out;
     o.schemas = schemas;
-    exclude[0] = ctx->cfg.version_table ? ctx->cfg.version_table : "alembic_version";
-    exclude[1] = ctx->cfg.history_table ? ctx->cfg.history_table : "runner_history";
+    exclude[0] = opts->version_table ? opts->version_table : "alembic_version";
+    exclude[1] = opts->history_table ? opts->history_table : "runner_history";
     o.exclude = exclude;
     o.n_exclude = 2;
     if (introspect_schema(&db, &o, db_schema, e) < 0)
@@ -141,7 +140,7 @@ int autogen_print(const struct diff *d, FILE *out)
     return n;
 }
 
-int autogen_revision_body(struct ctx *ctx, char **upgrade_body, char **downgrade_body,
+int autogen_revision_body(const struct autogen_opts *o, char **upgrade_body, char **downgrade_body,
                           int *n_changes, struct err *e)
 {
     struct schema model = SCHEMA_INIT, db = SCHEMA_INIT;
@@ -150,10 +149,10 @@ int autogen_revision_body(struct ctx *ctx, char **upgrade_body, char **downgrade
 
     *upgrade_body = *downgrade_body = NULL;
     *n_changes = 0;
-    if (autogen_compare(ctx, &model, &db, &d, e) < 0)
+    if (autogen_compare(o, &model, &db, &d, e) < 0)
         return -1;
-    if (!ctx->quiet)
-        autogen_print(&d, stdout);
+    if (o->log)
+        autogen_print(&d, o->log);
     if (d.n_ops && codegen_render(&d, upgrade_body, downgrade_body, e) < 0)
         goto out;
     *n_changes = (int)d.n_ops;

@@ -12,26 +12,40 @@
 
 #include <stdio.h>
 
-#include "cli.h"
 #include "diff.h"
 #include "err.h"
+#include "graph.h"
 #include "schema.h"
 
-/* Compare ctx->cfg.models with the database at ctx->cfg.url, print the
- * "Detected ..." lines (unless ctx->quiet) and render the upgrade and
+/* What autogenerate needs, filled by the command that runs it; all
+ * borrowed.  The CLI builds it from its config; the library never reads
+ * config, argv or the environment. */
+struct autogen_opts {
+    const char *url;                /* the database to compare with */
+    const char *models;             /* the models plugin; NULL or "": a usage error */
+    int allow_unsafe_plugins;       /* load it despite the trust check */
+    const char *version_schema;     /* the version table's names, as for */
+    const char *version_table;      /* versions_init() (NULL: defaults) */
+    const char *history_table;
+    const struct graph *graph;      /* NULL: skip the up-to-date check */
+    FILE *log;                      /* the "Detected ..." lines; NULL: silent */
+};
+
+/* Compare o->models with the database at o->url, print the "Detected
+ * ..." lines to o->log (when set) and render the upgrade and
  * downgrade function bodies (C statements, indented, ending in
  * `return 0;`).  On success *upgrade_body and *downgrade_body are the
  * caller's to free (NULL when *n_changes is 0) and *n_changes counts the
  * operations.  -1 with *e filled on failure (no models plugin configured,
  * a bad plugin, the database unreachable). */
-int autogen_revision_body(struct ctx *ctx, char **upgrade_body, char **downgrade_body,
+int autogen_revision_body(const struct autogen_opts *o, char **upgrade_body, char **downgrade_body,
                           int *n_changes, struct err *e);
 
 /* The comparison alone, for `check`: load the models into *model, read
  * the database into *db (both SCHEMA_INIT first) and diff them into *d
  * (DIFF_INIT first), whose ops borrow from the two schemas.  On success
  * the caller releases all three; on failure nothing is left to release. */
-int autogen_compare(struct ctx *ctx, struct schema *model, struct schema *db,
+int autogen_compare(const struct autogen_opts *o, struct schema *model, struct schema *db,
                     struct diff *d, struct err *e);
 
 /* Print the "Detected ..." lines of d to out; returns how many. */

@@ -127,6 +127,20 @@ int cli_unexpected(struct ctx *ctx, const char *const *usage, const char *arg)
     return cli_usage_error(ctx, usage, "unexpected argument '%s'", err_quote(q, sizeof(q), arg));
 }
 
+void cli_autogen_opts(const struct ctx *ctx, struct autogen_opts *o)
+{
+    *o = (struct autogen_opts){
+        .url = ctx->cfg.url,
+        .models = ctx->cfg.models,
+        .allow_unsafe_plugins = ctx->cfg.allow_unsafe_plugins,
+        .version_schema = ctx->cfg.version_schema,
+        .version_table = ctx->cfg.version_table,
+        .history_table = ctx->cfg.history_table,
+        .graph = ctx->graph,
+        .log = ctx->quiet ? NULL : stdout,
+    };
+}
+
 int cli_parse_seconds(const char *s, int zero_ok, double *out)
 {
     char *end = NULL;

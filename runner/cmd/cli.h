@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "autogen.h"
 #include "config.h"
 #include "err.h"
 #include "graph.h"
@@ -79,6 +80,11 @@ int cli_unexpected(struct ctx *ctx, const char *const *usage, const char *arg);
  * number, finite, 0 <= v <= 1e7 (and > 0 unless zero_ok).  "nan", "inf",
  * "1e999", "" and trailing junk are refused: -1. */
 int cli_parse_seconds(const char *s, int zero_ok, double *out);
+
+/* The autogenerate options from the config and the graph, for check,
+ * revision --autogenerate and test: the "Detected ..." lines go to
+ * stdout unless -q.  Everything in *o borrows from ctx. */
+void cli_autogen_opts(const struct ctx *ctx, struct autogen_opts *o);
 
 /* Commands: one file each (cmd_<name>.c), or one per close family. */
 int cmd_heads(int argc, char **argv, struct ctx *ctx);

@@ -25,6 +25,7 @@ int cmd_check(int argc, char **argv, struct ctx *ctx)
     };
     struct schema model = SCHEMA_INIT, db = SCHEMA_INIT;
     struct diff d = DIFF_INIT;
+    struct autogen_opts ao;
     int c, before;
 
     optind = 0;     /* GNU: a full reset, as every command does */
@@ -36,7 +37,8 @@ int cmd_check(int argc, char **argv, struct ctx *ctx)
     }
     if (optind < argc)
         return cli_unexpected(ctx, check_usage, argv[optind]);
-    if (autogen_compare(ctx, &model, &db, &d, &ctx->err) < 0)
+    cli_autogen_opts(ctx, &ao);
+    if (autogen_compare(&ao, &model, &db, &d, &ctx->err) < 0)
         return ctx->err.code == ERR_USAGE ? 2 : 1;
     if (d.n_ops == 0) {
         printf("No new upgrade operations detected.\n");

@@ -179,7 +179,10 @@ static int write_revision(struct ctx *ctx, const struct rev_args *a,
         }
     }
     if (a->autogen) {
-        if (autogen_revision_body(ctx, &up, &down, &n_changes, &ctx->err) < 0)
+        struct autogen_opts ao;
+
+        cli_autogen_opts(ctx, &ao);
+        if (autogen_revision_body(&ao, &up, &down, &n_changes, &ctx->err) < 0)
             goto out;
         if (n_changes == 0 && !a->allow_empty) {
             printf("No changes detected\n");

@@ -140,15 +140,15 @@ static int check_models(void *arg, struct strbuf *msg, struct err *e)
     struct test_run *t = arg;
     struct schema model = SCHEMA_INIT, db = SCHEMA_INIT;
     struct diff d = DIFF_INIT;
-    char *saved = t->ctx->cfg.url;
+    struct autogen_opts ao;
     char *text = NULL;
     size_t len = 0;
     FILE *mem;
     int rc;
 
-    t->ctx->cfg.url = (char *)t->url;
-    rc = autogen_compare(t->ctx, &model, &db, &d, e);
-    t->ctx->cfg.url = saved;
+    cli_autogen_opts(t->ctx, &ao);
+    ao.url = t->url;
+    rc = autogen_compare(&ao, &model, &db, &d, e);
     if (rc < 0)
         return -1;
     if (d.n_ops > 0) {
