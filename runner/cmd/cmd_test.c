@@ -301,12 +301,13 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
     struct err ignored = ERR_INIT;
     uv_loop_t loop;
     int loop_open = 0, walked = 0;
-    int ret = 1, c;
+    int ret = 1, c, before;
+    char q[ERR_QUOTE_SIZE];
 
     memset(&sig, 0, sizeof(sig));
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hr:", options, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "+hr:", options, NULL)) != -1) {
         switch (c) {
         case 'h':
             return cli_usage(test_usage, 0);
@@ -314,10 +315,9 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
             range = optarg;
             break;
         case 'H':
-            if (n_heads == MAX_HEADS) {
-                fprintf(stderr, "runner: error: more than %d --head options\n", MAX_HEADS);
-                return cli_usage(test_usage, 1);
-            }
+            if (n_heads == MAX_HEADS)
+                return cli_usage_error(ctx, test_usage, "more than %d --head options",
+                                       MAX_HEADS);
             heads[n_heads++] = optarg;
             break;
         case 'T':
@@ -333,25 +333,19 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
             junit = optarg;
             break;
         default:
-            fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);
-            return cli_usage(test_usage, 1);
+            return cli_bad_option(ctx, test_usage, argc, argv, before, "+hr:");
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "runner: error: unexpected argument '%s'\n", argv[optind]);
-        return cli_usage(test_usage, 1);
-    }
-    if (temp_cluster && ctx->cfg.n_urls > 0) {
-        fprintf(stderr, "runner: error: --temp-cluster and --url exclude each other\n");
-        return cli_usage(test_usage, 1);
-    }
+    if (optind < argc)
+        return cli_unexpected(ctx, test_usage, argv[optind]);
+    if (temp_cluster && ctx->cfg.n_urls > 0)
+        return cli_usage_error(ctx, test_usage, "--temp-cluster and --url exclude each other");
     if (range) {
         const char *colon = strchr(range, ':');
 
-        if (!colon) {
-            fprintf(stderr, "runner: error: --range needs <from>:<to>, got '%s'\n", range);
-            return cli_usage(test_usage, 1);
-        }
+        if (!colon)
+            return cli_usage_error(ctx, test_usage, "--range needs <from>:<to>, got '%s'",
+                                   err_quote(q, sizeof(q), range));
         if (colon > range && strncmp(range, "base", (size_t)(colon - range)) != 0)
             from = strndup(range, (size_t)(colon - range));
         if (colon[1])

@@ -142,6 +142,29 @@ static void test_cli_controls_in_arguments_are_escaped(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err_text, "'--x\\x1b]0;title\\x07'"));
 }
 
+/* `runner test` reports its usage errors as every command does: once,
+ * through the one path, with what the user typed escaped. */
+static void test_cli_test_usage_errors_take_the_one_path(void)
+{
+    char range[] = "a\x1b[31m";
+    char *bad_range[] = { "runner", "--dir", (char *)plugin_dir(), "test", "--range", range, NULL };
+    char *unknown[] = { "runner", "--dir", (char *)plugin_dir(), "test", "--nope", NULL };
+    char *extra[] = { "runner", "--dir", (char *)plugin_dir(), "test", "x\ty", NULL };
+    const char *first;
+
+    CU_ASSERT_EQUAL(run(6, bad_range), 2);
+    CU_ASSERT_PTR_NULL(strchr(err_text, '\x1b'));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err_text, "runner: error: --range needs <from>:<to>, "
+                                            "got 'a\\x1b[31m'\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err_text, "Try 'runner --help'"));
+    CU_ASSERT_EQUAL(run(5, unknown), 2);
+    first = strstr(err_text, "runner: error: unknown option '--nope'\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(first);
+    CU_ASSERT_PTR_NULL(strstr(first + 1, "runner: error:"));
+    CU_ASSERT_EQUAL(run(5, extra), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err_text, "runner: error: unexpected argument 'x\\ty'\n"));
+}
+
 static void test_cli_long_arguments_are_cut(void)
 {
     size_t n = 1 << 20;
@@ -241,5 +264,6 @@ CU_TestInfo cli_input_tests[] = {
     { "a dangling runner.ini is refused", test_cli_dangling_runner_ini_is_refused },
     { "a password in --url warns about the process list", test_cli_url_password_warns },
     { "server fields are printed as psql prints them", test_cli_prints_server_fields_as_psql },
+    { "runner test's usage errors take the one path", test_cli_test_usage_errors_take_the_one_path },
     CU_TEST_INFO_NULL,
 };
