@@ -11,7 +11,7 @@ n=${1:-1000}
 RUNNER_WITH_ALEMBIC=1 scripts/install-deps
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-bench -j"$(nproc)" --target runner >/dev/null
-runner=$root/build-bench/runner
+runner=$root/build-bench/runner/runner   # the binary; build-bench/runner is its folder
 bench=${BENCH_DIR:-$root/build-bench/graph}/$n
 mkdir -p "$bench/plugins"
 chmod go-w "$bench" "$bench/plugins"

@@ -17,7 +17,7 @@ out=${BENCH_DIR:-$root/build-bench-fanout}
 
 cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$out" -j"$(nproc)" --target runner >/dev/null
-runner=$out/runner
+runner=$out/runner/runner   # the binary; $out/runner is its folder
 bench=$out/fanout/$n_rev
 mkdir -p "$bench/plugins"
 chmod go-w "$bench" "$bench/plugins"

@@ -10,7 +10,7 @@ cd "$root"
 RUNNER_WITH_ALEMBIC=1 scripts/install-deps
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-bench -j"$(nproc)" --target runner >/dev/null
-runner=$root/build-bench/runner
+runner=$root/build-bench/runner/runner   # the binary; build-bench/runner is its folder
 bench=${BENCH_DIR:-$root/build-bench/graph}
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
