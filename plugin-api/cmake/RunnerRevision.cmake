@@ -16,6 +16,9 @@
 # runner/plugin/checksum.c does), is computed at configure time and passed as
 # -DRUNNER_SOURCE_SHA256="<hex>"; editing the source re-runs the configure
 # step (CMAKE_CONFIGURE_DEPENDS), so the embedded value follows the file.
+# The plugin and its directory lose group and other write after each build
+# (chmod go-w), whatever the umask, because runner's trust check refuses
+# them otherwise.
 include_guard(GLOBAL)
 
 # The headers: installed, runnerConfig.cmake has set the directory before
@@ -83,4 +86,10 @@ function(runner_add_revision source)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
   target_compile_definitions(${target} PRIVATE RUNNER_SOURCE_SHA256="${sha}")
+  # runner refuses a plugin or plugin directory that group or others may
+  # write; under a umask such as 002 the linker and CMake make both so.
+  # Take group and other write away whatever the umask (0755 at most).
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND chmod go-w "$<TARGET_FILE:${target}>" "$<TARGET_FILE_DIR:${target}>"
+    VERBATIM)
 endfunction()

@@ -11,6 +11,8 @@
 #      runner_add_revision() and runner::plugin build its plugin against
 #      P's headers (not the source tree's), with a warning that does not
 #      fail the build (no -Werror forced); find_package(runner 1.0) fails
+#   u  the same build under umask 002: the plugin and its directory come
+#      out without group write, and the installed runner loads it
 #   r  P moved elsewhere: find_package and pkg-config still point into
 #      it, and <moved>/bin/runner build compiles a revision against the
 #      moved headers (found from the binary's own location)
@@ -74,6 +76,19 @@ check "f: the installed runner reads the plugin" \
 outside "$prefix" out2 -DRUNNER_WANT_VERSION=1.0
 check "f: find_package(runner 1.0) is refused" test "$rc" != 0
 check "f: naming the version found" grep -q "0\.1\.0" "$tmp/out2.log"
+
+# ---- u: a group-writable umask ----
+rc=0
+(umask 002 && outside "$prefix" out4 && exit "$rc") || rc=$?
+check "u: builds under umask 002" test "$rc" = 0
+[ "$rc" = 0 ] || tail -n 30 "$tmp/out4.log"
+check "u: the plugin is not group-writable" \
+    bash -c "test -z \"\$(find '$tmp/out4/plugins' -perm /022)\""
+# the build directory above the plugins is the user's own, not the
+# helper's: runner checks it too, so make it what a umask 022 gives
+chmod go-w "$tmp/out4"
+check "u: the installed runner loads it" \
+    bash -c "'$prefix/bin/runner' --dir '$tmp/out4/plugins' heads 2>&1 | grep -q 0ff51de00001"
 
 # ---- r: the prefix moved ----
 moved=$tmp/moved/elsewhere
