@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *it_tmpdir(void)
@@ -258,4 +260,91 @@ int it_tables(const char *url, const char *pattern)
     if (it_query(url, sql, out, sizeof(out)) < 0)
         return -1;
     return atoi(out);
+}
+
+double it_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void it_nap(double s)
+{
+    struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+
+    nanosleep(&ts, NULL);
+}
+
+void it_spawn(struct it_bg *b, const char *tag, const char *scenario, const char *const *urls,
+              const char *env, const char *args)
+{
+    char dir[512];
+    char *copy = strdup(args);
+    char *argv[64];
+    int argc = 0;
+
+    snprintf(b->out, sizeof(b->out), "%s/%s.out", it_tmpdir(), tag);
+    snprintf(b->err, sizeof(b->err), "%s/%s.err", it_tmpdir(), tag);
+    argv[argc++] = RUNNER_BIN;
+    argv[argc++] = "--dir";
+    argv[argc++] = (char *)it_scenario(scenario, dir, sizeof(dir));
+    for (size_t i = 0; urls && urls[i] && argc < 40; i++) {
+        argv[argc++] = "--url";
+        argv[argc++] = (char *)urls[i];
+    }
+    for (char *t = strtok(copy, " "); t && argc < 62; t = strtok(NULL, " "))
+        argv[argc++] = t;
+    argv[argc] = NULL;
+    fflush(NULL);
+    b->pid = fork();
+    if (b->pid == 0) {
+        FILE *o = freopen(b->out, "w", stdout);
+        FILE *e = freopen(b->err, "w", stderr);
+
+        (void)o;
+        (void)e;
+        if (env)
+            putenv((char *)env);
+        execv(RUNNER_BIN, argv);
+        _exit(127);
+    }
+    free(copy);
+}
+
+int it_reap(struct it_bg *b, double timeout_s)
+{
+    double end = it_now() + timeout_s;
+    int st;
+
+    for (;;) {
+        pid_t r = waitpid(b->pid, &st, WNOHANG);
+
+        if (r == b->pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        if (r < 0)
+            return -1;
+        if (it_now() > end) {
+            kill(b->pid, SIGKILL);
+            waitpid(b->pid, &st, 0);
+            fprintf(stderr, "\nrunner pid %d did not finish in %.0f s\n", (int)b->pid,
+                    timeout_s);
+            return -2;
+        }
+        it_nap(0.02);
+    }
+}
+
+int it_wait_until(const char *url, const char *sql, double timeout_s)
+{
+    double end = it_now() + timeout_s;
+    char out[64];
+
+    while (it_now() < end) {
+        if (it_query(url, sql, out, sizeof(out)) == 0 && strcmp(out, "t") == 0)
+            return 0;
+        it_nap(0.02);
+    }
+    return -1;
 }

@@ -5,6 +5,7 @@
 #define RUNNER_ITEST_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define IT_URL_SIZE 1024
 #define IT_OUT_SIZE 65536
@@ -57,5 +58,30 @@ const char *it_tmpdir(void);
 
 /* The first size - 1 bytes of the file at path into buf ("" when unreadable). */
 void it_slurp(const char *path, char *buf, size_t size);
+
+/* A runner started in the background: its pid and where its stdout and
+ * stderr go (it_tmpdir()/<tag>.out, .err). */
+struct it_bg {
+    pid_t pid;
+    char out[512];
+    char err[512];
+};
+
+/* Monotonic seconds, and a sleep of s seconds. */
+double it_now(void);
+void it_nap(double s);
+
+/* RUNNER_BIN --dir <scenario> [--url url]... <args> in the background,
+ * `env` ("NAME=value" or NULL) added to its environment.  urls:
+ * NULL-terminated (NULL: no --url). */
+void it_spawn(struct it_bg *b, const char *tag, const char *scenario, const char *const *urls,
+              const char *env, const char *args);
+
+/* Exit status (128 + n when killed by signal n); -2 after timeout_s (the
+ * process is then killed), -1 when waitpid fails. */
+int it_reap(struct it_bg *b, double timeout_s);
+
+/* Wait until `sql` (one boolean) is true on url; 0, or -1 after timeout_s. */
+int it_wait_until(const char *url, const char *sql, double timeout_s);
 
 #endif

@@ -25,115 +25,26 @@
 static struct it_run run;       /* big buffers: static, reused by each test in turn */
 
 /* A background runner: output in <tmp>/<tag>.out and .err. */
-struct bg {
-    pid_t pid;
-    char out[512];
-    char err[512];
-};
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void nap(double s)
-{
-    struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
-
-    nanosleep(&ts, NULL);
-}
-
-/* Start RUNNER_BIN --dir <scenario> --url <url> <args> with `env`
- * ("NAME=value" or NULL) added to its environment. */
-static void spawn(struct bg *b, const char *tag, const char *scenario, const char *url,
+/* RUNNER_BIN --dir <scenario> [--url url] <args>, in the background. */
+static void spawn(struct it_bg *b, const char *tag, const char *scenario, const char *url,
                   const char *env, const char *args)
 {
-    char dir[512];
-    char *copy = strdup(args);
-    char *argv[64];
-    int argc = 0;
+    const char *urls[] = { url, NULL };
 
-    snprintf(b->out, sizeof(b->out), "%s/%s.out", it_tmpdir(), tag);
-    snprintf(b->err, sizeof(b->err), "%s/%s.err", it_tmpdir(), tag);
-    argv[argc++] = RUNNER_BIN;
-    argv[argc++] = "--dir";
-    argv[argc++] = (char *)it_scenario(scenario, dir, sizeof(dir));
-    if (url) {
-        argv[argc++] = "--url";
-        argv[argc++] = (char *)url;
-    }
-    for (char *t = strtok(copy, " "); t && argc < 62; t = strtok(NULL, " "))
-        argv[argc++] = t;
-    argv[argc] = NULL;
-    fflush(NULL);
-    b->pid = fork();
-    if (b->pid == 0) {
-        FILE *o = freopen(b->out, "w", stdout);
-        FILE *e = freopen(b->err, "w", stderr);
-
-        (void)o;
-        (void)e;
-        if (env)
-            putenv((char *)env);
-        execv(RUNNER_BIN, argv);
-        _exit(127);
-    }
-    free(copy);
-}
-
-/* Exit status (128 + n when killed by signal n); -2 after timeout_s (the
- * process is then killed). */
-static int reap(struct bg *b, double timeout_s)
-{
-    double end = now_s() + timeout_s;
-    int st;
-
-    for (;;) {
-        pid_t r = waitpid(b->pid, &st, WNOHANG);
-
-        if (r == b->pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        if (r < 0)
-            return -1;
-        if (now_s() > end) {
-            kill(b->pid, SIGKILL);
-            waitpid(b->pid, &st, 0);
-            fprintf(stderr, "\nrunner pid %d did not finish in %.0f s\n", (int)b->pid,
-                    timeout_s);
-            return -2;
-        }
-        nap(0.02);
-    }
-}
-
-/* Wait until `sql` (one boolean) is true on url; 0, or -1 after timeout_s. */
-static int wait_until(const char *url, const char *sql, double timeout_s)
-{
-    double end = now_s() + timeout_s;
-    char out[64];
-
-    while (now_s() < end) {
-        if (it_query(url, sql, out, sizeof(out)) == 0 && strcmp(out, "t") == 0)
-            return 0;
-        nap(0.05);
-    }
-    return -1;
+    it_spawn(b, tag, scenario, url ? urls : NULL, env, args);
 }
 
 /* Wait until the file holds `needle`. */
 static int wait_file(const char *path, const char *needle, double timeout_s)
 {
-    double end = now_s() + timeout_s;
+    double end = it_now() + timeout_s;
     char buf[8192];
 
-    while (now_s() < end) {
+    while (it_now() < end) {
         it_slurp(path, buf, sizeof(buf));
         if (strstr(buf, needle))
             return 0;
-        nap(0.05);
+        it_nap(0.05);
     }
     return -1;
 }
@@ -155,16 +66,16 @@ static int query_int(const char *url, const char *sql)
 static void test_sigterm_during_statement(void)
 {
     char url[IT_URL_SIZE], buf[8192];
-    struct bg b;
+    struct it_bg b;
     double t0;
 
     CU_ASSERT_FATAL(it_db_create("rt_sig", url, sizeof(url)) == 0);
     spawn(&b, "sig", "rt_slow", url, "RT_SLEEP=60", "upgrade head");
-    CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_sig"), 20) == 0);
-    t0 = now_s();
+    CU_ASSERT_FATAL(it_wait_until(url, SLEEPING("rt_sig"), 20) == 0);
+    t0 = it_now();
     kill(b.pid, SIGTERM);
-    CU_ASSERT_EQUAL(reap(&b, 20), 143);
-    CU_ASSERT(now_s() - t0 < 5);            /* cancelled, not waited out */
+    CU_ASSERT_EQUAL(it_reap(&b, 20), 143);
+    CU_ASSERT(it_now() - t0 < 5);            /* cancelled, not waited out */
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "interrupted: rolled back revision s2");
     it_check_versions(url, "s1");
@@ -177,15 +88,15 @@ static void test_sigterm_during_statement(void)
 static void test_sigint_during_plugin_code(void)
 {
     char url[IT_URL_SIZE], buf[8192];
-    struct bg b;
+    struct it_bg b;
 
     CU_ASSERT_FATAL(it_db_create("rt_sigc", url, sizeof(url)) == 0);
     spawn(&b, "sigc", "rt_cslow", url, "RT_CSLEEP=3", "upgrade head");
     /* c2 created its table and sleeps in C with its transaction open */
-    CU_ASSERT_FATAL(wait_until(url, "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = "
+    CU_ASSERT_FATAL(it_wait_until(url, "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = "
                                     "'rt_sigc' AND query LIKE 'CREATE TABLE rt_c2%'", 20) == 0);
     kill(b.pid, SIGINT);
-    CU_ASSERT_EQUAL(reap(&b, 20), 130);
+    CU_ASSERT_EQUAL(it_reap(&b, 20), 130);
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "interrupted: rolled back revision c2");
     it_check_versions(url, "c1");
@@ -197,24 +108,24 @@ static void test_sigint_during_plugin_code(void)
 static void test_second_signal_exits_at_once(void)
 {
     char url[IT_URL_SIZE], buf[8192];
-    struct bg b;
+    struct it_bg b;
     double t0;
 
     CU_ASSERT_FATAL(it_db_create("rt_sig2", url, sizeof(url)) == 0);
     spawn(&b, "sig2", "rt_cslow", url, "RT_CSLEEP=20", "upgrade head");
-    CU_ASSERT_FATAL(wait_until(url, "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = "
+    CU_ASSERT_FATAL(it_wait_until(url, "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = "
                                     "'rt_sig2' AND query LIKE 'CREATE TABLE rt_c2%'", 20) == 0);
     kill(b.pid, SIGTERM);
     /* seen at once although plugin code runs: the watcher has its own thread */
     CU_ASSERT(wait_file(b.err, "SIGTERM: cancelling", 5) == 0);
-    t0 = now_s();
+    t0 = it_now();
     kill(b.pid, SIGTERM);
-    CU_ASSERT_EQUAL(reap(&b, 20), 143);
-    CU_ASSERT(now_s() - t0 < 3);            /* not after the 20 s of C code */
+    CU_ASSERT_EQUAL(it_reap(&b, 20), 143);
+    CU_ASSERT(it_now() - t0 < 3);            /* not after the 20 s of C code */
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "second SIGTERM: exiting at once");
     /* the server rolled the open transaction back */
-    CU_ASSERT(wait_until(url, "SELECT count(*) = 0 FROM pg_stat_activity WHERE datname = "
+    CU_ASSERT(it_wait_until(url, "SELECT count(*) = 0 FROM pg_stat_activity WHERE datname = "
                               "'rt_sig2' AND application_name = 'runner'", 10) == 0);
     it_check_versions(url, "c1");
     CU_ASSERT_EQUAL(it_tables(url, "rt_c2"), 0);
@@ -229,10 +140,10 @@ static void test_statement_timeout_backstop(void)
 
     CU_ASSERT_FATAL(it_db_create("rt_backstop", url, sizeof(url)) == 0);
     setenv("RT_SLEEP", "30", 1);
-    t0 = now_s();
+    t0 = it_now();
     CU_ASSERT_EQUAL(it_runner(&run, "rt_backstop", url, "upgrade head --statement-timeout 0.2"), 1);
     unsetenv("RT_SLEEP");
-    CU_ASSERT(now_s() - t0 < 10);
+    CU_ASSERT(it_now() - t0 < 10);
     HAS(run.err, "revision o2");
     HAS(run.err, "statement timeout (cancelled by runner after 2.2 s)");
     it_check_versions(url, "o1");
@@ -254,9 +165,9 @@ static void test_connect_timeout(void)
     CU_ASSERT_FATAL(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
     snprintf(args, sizeof(args), "--url postgresql://u@127.0.0.1:%d/d upgrade head "
              "--connect-timeout 1", ntohs(addr.sin_port));
-    t0 = now_s();
+    t0 = it_now();
     CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", NULL, args), 1);
-    CU_ASSERT(now_s() - t0 < 5);
+    CU_ASSERT(it_now() - t0 < 5);
     HAS(run.err, "timeout expired");
     close(fd);
 }
@@ -278,7 +189,7 @@ static void test_lock_timeout_retries(void)
 {
     char url[IT_URL_SIZE], buf[8192];
     PGconn *blocker;
-    struct bg b;
+    struct it_bg b;
 
     CU_ASSERT_FATAL(it_db_create("rt_lockto", url, sizeof(url)) == 0);
     CU_ASSERT_FATAL(it_exec(url, "CREATE TABLE rt_blocked (id integer)") == 0);
@@ -302,7 +213,7 @@ static void test_lock_timeout_retries(void)
           "upgrade head --lock-timeout 0.2 --lock-timeout-retries 5");
     CU_ASSERT(wait_file(b.err, "retry 1 of 5", 20) == 0);
     PQfinish(blocker);
-    CU_ASSERT_EQUAL(reap(&b, 30), 0);
+    CU_ASSERT_EQUAL(it_reap(&b, 30), 0);
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "Running upgrade  -> k1");
     it_check_versions(url, "k1");
@@ -313,7 +224,7 @@ static void test_lock_timeout_retries(void)
 static void test_ten_runners(void)
 {
     char url[IT_URL_SIZE], tag[32];
-    struct bg b[10];
+    struct it_bg b[10];
 
     CU_ASSERT_FATAL(it_db_create("rt_ten", url, sizeof(url)) == 0);
     for (int i = 0; i < 10; i++) {
@@ -321,7 +232,7 @@ static void test_ten_runners(void)
         spawn(&b[i], tag, "rt_trace20", url, "RT_TRACE_SLEEP=0.02", "upgrade head");
     }
     for (int i = 0; i < 10; i++)
-        CU_ASSERT_EQUAL(reap(&b[i], 60), 0);
+        CU_ASSERT_EQUAL(it_reap(&b[i], 60), 0);
     it_check_versions(url, "t20");
     /* each revision's upgrade executed exactly once */
     CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM rt_trace"), 20);
@@ -352,9 +263,9 @@ static void test_nothing_to_do_without_lock(void)
     CU_ASSERT(PQresultStatus(res) == PGRES_TUPLES_OK);
     PQclear(res);
     /* up to date: exit 0 at once, without queueing */
-    t0 = now_s();
+    t0 = it_now();
     CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head --lock-wait 5"), 0);
-    CU_ASSERT(now_s() - t0 < 3);
+    CU_ASSERT(it_now() - t0 < 3);
     HAS(run.err, "nothing to do");
     /* work to do: it queues, names the holder, gives up after --lock-wait */
     CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "downgrade base --lock-wait 0.3"), 1);
@@ -368,19 +279,19 @@ static void test_nothing_to_do_without_lock(void)
 static void test_waiter_and_concurrent_index(void)
 {
     char url[IT_URL_SIZE], buf[8192];
-    struct bg holder, waiter;
+    struct it_bg holder, waiter;
 
     CU_ASSERT_FATAL(it_db_create("rt_cic", url, sizeof(url)) == 0);
     CU_ASSERT_EQUAL(it_runner(&run, "rt_cic", url, "upgrade i1"), 0);
     CU_ASSERT_FATAL(it_exec(url, "INSERT INTO rt_i1 SELECT generate_series(1, 20000)") == 0);
     spawn(&holder, "cic_h", "rt_cic", url, "RT_SLEEP=1.5", "upgrade head");
-    CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_cic"), 20) == 0);
+    CU_ASSERT_FATAL(it_wait_until(url, SLEEPING("rt_cic"), 20) == 0);
     spawn(&waiter, "cic_w", "rt_cic", url, "RT_SLEEP=0", "upgrade head");
     CU_ASSERT(wait_file(waiter.err, "waiting for the migration lock", 10) == 0);
     /* a blocked pg_advisory_lock() would hold a snapshot that CREATE INDEX
      * CONCURRENTLY waits for: both would hang */
-    CU_ASSERT_EQUAL(reap(&holder, 30), 0);
-    CU_ASSERT_EQUAL(reap(&waiter, 30), 0);
+    CU_ASSERT_EQUAL(it_reap(&holder, 30), 0);
+    CU_ASSERT_EQUAL(it_reap(&waiter, 30), 0);
     it_check_versions(url, "i2");
     CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM pg_index i JOIN pg_class c ON "
                                    "c.oid = i.indexrelid WHERE c.relname = 'rt_cic_i2' AND "
@@ -393,21 +304,21 @@ static void test_waiter_and_concurrent_index(void)
 static void test_holder_killed(void)
 {
     char url[IT_URL_SIZE], buf[8192];
-    struct bg holder, waiter;
+    struct it_bg holder, waiter;
 
     CU_ASSERT_FATAL(it_db_create("rt_kill", url, sizeof(url)) == 0);
     spawn(&holder, "kill_h", "rt_slow", url, "RT_SLEEP=60", "upgrade head");
-    CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_kill"), 20) == 0);
+    CU_ASSERT_FATAL(it_wait_until(url, SLEEPING("rt_kill"), 20) == 0);
     spawn(&waiter, "kill_w", "rt_slow", url, "RT_SLEEP=0", "upgrade head");
     CU_ASSERT(wait_file(waiter.err, "waiting for the migration lock", 10) == 0);
     /* the holder's session dies (the server's side of a crashed runner) */
     CU_ASSERT(it_exec(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
                            "datname = 'rt_kill' AND query LIKE 'SELECT pg_sleep%'") == 0);
-    CU_ASSERT_EQUAL(reap(&holder, 20), 1);
+    CU_ASSERT_EQUAL(it_reap(&holder, 20), 1);
     it_slurp(holder.err, buf, sizeof(buf));
     HAS(buf, "revision s2");
     HAS(buf, "connection lost");
-    CU_ASSERT_EQUAL(reap(&waiter, 20), 0);
+    CU_ASSERT_EQUAL(it_reap(&waiter, 20), 0);
     it_slurp(waiter.err, buf, sizeof(buf));
     HAS(buf, "Running upgrade s1 -> s2");
     it_check_versions(url, "s3");
@@ -416,17 +327,17 @@ static void test_holder_killed(void)
 static void test_lock_wait_expiry(void)
 {
     char url[IT_URL_SIZE], buf[8192];
-    struct bg holder, waiter;
+    struct it_bg holder, waiter;
 
     CU_ASSERT_FATAL(it_db_create("rt_lwait", url, sizeof(url)) == 0);
     spawn(&holder, "lw_h", "rt_slow", url, "RT_SLEEP=3", "upgrade head");
-    CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_lwait"), 20) == 0);
+    CU_ASSERT_FATAL(it_wait_until(url, SLEEPING("rt_lwait"), 20) == 0);
     spawn(&waiter, "lw_w", "rt_slow", url, NULL, "upgrade head --lock-wait 0.5");
-    CU_ASSERT_EQUAL(reap(&waiter, 20), 1);
+    CU_ASSERT_EQUAL(it_reap(&waiter, 20), 1);
     it_slurp(waiter.err, buf, sizeof(buf));
     HAS(buf, "migration lock on public.alembic_version still held by pid");
     HAS(buf, "--lock-wait");
-    CU_ASSERT_EQUAL(reap(&holder, 20), 0);
+    CU_ASSERT_EQUAL(it_reap(&holder, 20), 0);
     it_check_versions(url, "s3");
 }
 
@@ -499,7 +410,7 @@ static void test_fanout_twenty(void)
 static void test_fanout_interrupted(void)
 {
     char urls[4][IT_URL_SIZE], name[32], path[512], args[600], buf[16384];
-    struct bg b;
+    struct it_bg b;
     FILE *f;
 
     snprintf(path, sizeof(path), "%s/targets4", it_tmpdir());
@@ -513,11 +424,11 @@ static void test_fanout_interrupted(void)
     fclose(f);
     snprintf(args, sizeof(args), "upgrade head --targets %s --jobs 2", path);
     spawn(&b, "fanint", "rt_slow", NULL, "RT_SLEEP=60", args);
-    CU_ASSERT_FATAL(wait_until(urls[0], "SELECT count(*) = 2 FROM pg_stat_activity WHERE "
+    CU_ASSERT_FATAL(it_wait_until(urls[0], "SELECT count(*) = 2 FROM pg_stat_activity WHERE "
                                         "datname LIKE 'rt_fi%' AND query LIKE 'SELECT pg_sleep%' "
                                         "AND state = 'active'", 20) == 0);
     kill(b.pid, SIGTERM);
-    CU_ASSERT_EQUAL(reap(&b, 20), 143);
+    CU_ASSERT_EQUAL(it_reap(&b, 20), 143);
     it_slurp(b.out, buf, sizeof(buf));
     HAS(buf, "interrupted");
     HAS(buf, "not started");
@@ -541,21 +452,21 @@ static int dev_db(const char *verb)
 static void test_server_restart_and_wait(void)
 {
     char url[IT_URL_SIZE], buf[8192];
-    struct bg b, w;
+    struct it_bg b, w;
 
     CU_ASSERT_FATAL(it_db_create("rt_restart", url, sizeof(url)) == 0);
     spawn(&b, "restart", "rt_slow", url, "RT_SLEEP=60", "upgrade head");
-    CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_restart"), 20) == 0);
+    CU_ASSERT_FATAL(it_wait_until(url, SLEEPING("rt_restart"), 20) == 0);
     CU_ASSERT_EQUAL(dev_db("stop"), 0);
-    CU_ASSERT_EQUAL(reap(&b, 30), 1);
+    CU_ASSERT_EQUAL(it_reap(&b, 30), 1);
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "revision s2");
     HAS(buf, "connection lost");
     /* --wait: the runner waits for the server to come back */
     spawn(&w, "restart_w", "rt_slow", url, "RT_SLEEP=0", "upgrade head --wait 30");
-    nap(0.5);
+    it_nap(0.5);
     CU_ASSERT_EQUAL(dev_db("start"), 0);
-    CU_ASSERT_EQUAL(reap(&w, 40), 0);
+    CU_ASSERT_EQUAL(it_reap(&w, 40), 0);
     it_slurp(w.err, buf, sizeof(buf));
     HAS(buf, "Running upgrade s1 -> s2");
     it_check_versions(url, "s3");
@@ -564,15 +475,15 @@ static void test_server_restart_and_wait(void)
 static void test_kill9_runner(void)
 {
     char url[IT_URL_SIZE], sql[256];
-    struct bg b;
+    struct it_bg b;
     int n;
 
     /* during a statement: the server rolls back when it notices */
     CU_ASSERT_FATAL(it_db_create("rt_k9a", url, sizeof(url)) == 0);
     spawn(&b, "k9a", "rt_slow", url, "RT_SLEEP=2", "upgrade head");
-    CU_ASSERT_FATAL(wait_until(url, SLEEPING("rt_k9a"), 20) == 0);
+    CU_ASSERT_FATAL(it_wait_until(url, SLEEPING("rt_k9a"), 20) == 0);
     kill(b.pid, SIGKILL);
-    reap(&b, 5);
+    it_reap(&b, 5);
     it_check_versions(url, "s1");
     CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head --lock-wait 30"), 0);
     it_check_versions(url, "s3");
@@ -581,11 +492,11 @@ static void test_kill9_runner(void)
     /* at an arbitrary point of a run of short revisions (often between two) */
     CU_ASSERT_FATAL(it_db_create("rt_k9b", url, sizeof(url)) == 0);
     spawn(&b, "k9b", "rt_trace20", url, "RT_TRACE_SLEEP=0.05", "upgrade head");
-    CU_ASSERT_FATAL(wait_until(url, "SELECT to_regclass('alembic_version') IS NOT NULL AND "
+    CU_ASSERT_FATAL(it_wait_until(url, "SELECT to_regclass('alembic_version') IS NOT NULL AND "
                                     "(SELECT count(*) FROM alembic_version) > 0", 20) == 0);
-    nap(0.23);
+    it_nap(0.23);
     kill(b.pid, SIGKILL);
-    reap(&b, 5);
+    it_reap(&b, 5);
     /* consistent: the trace rows are exactly the revisions up to the version */
     n = query_int(url, "SELECT count(*) FROM rt_trace");
     snprintf(sql, sizeof(sql), "SELECT count(*) FROM alembic_version WHERE version_num = 't%02d'",

@@ -27,110 +27,16 @@
 #define LACKS(hay, needle) CU_ASSERT_PTR_NULL(strstr((hay), (needle)))
 
 /* A background runner: output in <tmp>/<tag>.out and .err. */
-struct bg {
-    pid_t pid;
-    char out[512];
-    char err[512];
-};
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void nap(double s)
-{
-    struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
-
-    nanosleep(&ts, NULL);
-}
-
-/* RUNNER_BIN --dir <scenario> [--url url]... <args>, env added ("N=v" or
- * NULL).  urls: NULL-terminated (NULL: no --url). */
-static void spawn(struct bg *b, const char *tag, const char *scenario, const char *const *urls,
-                  const char *env, const char *args)
-{
-    char dir[512];
-    char *copy = strdup(args);
-    char *argv[64];
-    int argc = 0;
-
-    snprintf(b->out, sizeof(b->out), "%s/%s.out", it_tmpdir(), tag);
-    snprintf(b->err, sizeof(b->err), "%s/%s.err", it_tmpdir(), tag);
-    argv[argc++] = RUNNER_BIN;
-    argv[argc++] = "--dir";
-    argv[argc++] = (char *)it_scenario(scenario, dir, sizeof(dir));
-    for (size_t i = 0; urls && urls[i] && argc < 40; i++) {
-        argv[argc++] = "--url";
-        argv[argc++] = (char *)urls[i];
-    }
-    for (char *t = strtok(copy, " "); t && argc < 62; t = strtok(NULL, " "))
-        argv[argc++] = t;
-    argv[argc] = NULL;
-    fflush(NULL);
-    b->pid = fork();
-    if (b->pid == 0) {
-        FILE *o = freopen(b->out, "w", stdout);
-        FILE *e = freopen(b->err, "w", stderr);
-
-        (void)o;
-        (void)e;
-        if (env)
-            putenv((char *)env);
-        execv(RUNNER_BIN, argv);
-        _exit(127);
-    }
-    free(copy);
-}
-
-/* Exit status (128 + n when killed by signal n); -2 after timeout_s. */
-static int reap(struct bg *b, double timeout_s)
-{
-    double end = now_s() + timeout_s;
-    int st;
-
-    for (;;) {
-        pid_t r = waitpid(b->pid, &st, WNOHANG);
-
-        if (r == b->pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        if (r < 0)
-            return -1;
-        if (now_s() > end) {
-            kill(b->pid, SIGKILL);
-            waitpid(b->pid, &st, 0);
-            return -2;
-        }
-        nap(0.02);
-    }
-}
-
-static int wait_until(const char *url, const char *sql, double timeout_s)
-{
-    double end = now_s() + timeout_s;
-    char out[64];
-
-    while (now_s() < end) {
-        if (it_query(url, sql, out, sizeof(out)) == 0 && strcmp(out, "t") == 0)
-            return 0;
-        nap(0.02);
-    }
-    return -1;
-}
-
 static int wait_file(const char *path, const char *needle, double timeout_s)
 {
-    double end = now_s() + timeout_s;
+    double end = it_now() + timeout_s;
     char buf[8192];
 
-    while (now_s() < end) {
+    while (it_now() < end) {
         it_slurp(path, buf, sizeof(buf));
         if (strstr(buf, needle))
             return 0;
-        nap(0.02);
+        it_nap(0.02);
     }
     return -1;
 }
@@ -157,7 +63,7 @@ static void test_search_paths_differ_one_lock_one_run(void)
     char url[IT_URL_SIZE], url_a[IT_URL_SIZE + 64], url_b[IT_URL_SIZE + 64], out[256];
     char buf[8192];
     const char *ua[] = { url_a, NULL }, *ub[] = { url_b, NULL };
-    struct bg a, b;
+    struct it_bg a, b;
 
     CU_ASSERT_FATAL(it_db_create("ss_path", url, sizeof(url)) == 0);
     CU_ASSERT_FATAL(it_exec(url, "CREATE SCHEMA vt;"
@@ -167,12 +73,12 @@ static void test_search_paths_differ_one_lock_one_run(void)
                                  " CREATE TABLE public.sess_log (pid integer)") == 0);
     snprintf(url_a, sizeof(url_a), "%s options='-csearch_path=vt,public'", url);
     snprintf(url_b, sizeof(url_b), "%s options='-csearch_path=public,vt'", url);
-    spawn(&a, "ss_path_a", "sess_once", ua, "SESS_SLEEP=2", "upgrade head");
+    it_spawn(&a, "ss_path_a", "sess_once", ua, "SESS_SLEEP=2", "upgrade head");
     /* a is inside n1, which commits nothing until it ends */
-    CU_ASSERT_FATAL(wait_until(url, "SELECT count(*) > 0 FROM public.sess_log", 20) == 0);
-    spawn(&b, "ss_path_b", "sess_once", ub, "SESS_SLEEP=0", "upgrade head");
-    CU_ASSERT_EQUAL(reap(&a, 30), 0);
-    CU_ASSERT_EQUAL(reap(&b, 30), 0);
+    CU_ASSERT_FATAL(it_wait_until(url, "SELECT count(*) > 0 FROM public.sess_log", 20) == 0);
+    it_spawn(&b, "ss_path_b", "sess_once", ub, "SESS_SLEEP=0", "upgrade head");
+    CU_ASSERT_EQUAL(it_reap(&a, 30), 0);
+    CU_ASSERT_EQUAL(it_reap(&b, 30), 0);
     CU_ASSERT_EQUAL(it_query(url, "SELECT count(*) FROM public.sess_log", out, sizeof(out)), 0);
     CU_ASSERT_STRING_EQUAL(out, "1");
     if (strcmp(out, "1") != 0) {
@@ -202,15 +108,15 @@ static void test_fifo_config_is_refused_without_blocking(void)
 {
     char url[IT_URL_SIZE], fifo[512], args[700], buf[8192];
     const char *u[] = { url, NULL };
-    struct bg b;
+    struct it_bg b;
 
     CU_ASSERT_FATAL(it_db_create("ss_early", url, sizeof(url)) == 0);
     snprintf(fifo, sizeof(fifo), "%s/ss_early.ini", it_tmpdir());
     unlink(fifo);
     CU_ASSERT_FATAL(mkfifo(fifo, 0600) == 0);
     snprintf(args, sizeof(args), "-c %s upgrade head", fifo);
-    spawn(&b, "ss_early", "linear", u, NULL, args);
-    CU_ASSERT_EQUAL(reap(&b, 20), 1);
+    it_spawn(&b, "ss_early", "linear", u, NULL, args);
+    CU_ASSERT_EQUAL(it_reap(&b, 20), 1);
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "not a regular file");
     it_check_versions(url, "-");
@@ -224,15 +130,15 @@ static void test_sigint_while_waiting_for_the_server(void)
 {
     const char *u[] = { "host=/nonexistent-runner-dir port=5 dbname=x", NULL };
     char buf[8192];
-    struct bg b;
+    struct it_bg b;
     double t0;
 
-    spawn(&b, "ss_wait", "linear", u, NULL, "upgrade head --wait 60");
+    it_spawn(&b, "ss_wait", "linear", u, NULL, "upgrade head --wait 60");
     CU_ASSERT_FATAL(wait_file(b.err, "waiting for database", 20) == 0);
-    t0 = now_s();
+    t0 = it_now();
     kill(b.pid, SIGINT);
-    CU_ASSERT_EQUAL(reap(&b, 20), 130);
-    CU_ASSERT(now_s() - t0 < 5);
+    CU_ASSERT_EQUAL(it_reap(&b, 20), 130);
+    CU_ASSERT(it_now() - t0 < 5);
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "interrupted by SIGINT before any revision ran");
     LACKS(buf, "rolling back");
@@ -248,7 +154,7 @@ static void test_sigterm_while_connecting(void)
     char u0[128], buf[8192];
     const char *u[] = { u0, NULL };
     struct pollfd pfd;
-    struct bg b;
+    struct it_bg b;
     int cs;
 
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -258,7 +164,7 @@ static void test_sigterm_while_connecting(void)
     CU_ASSERT_FATAL(getsockname(ls, (struct sockaddr *)&sa, &len) == 0);
     snprintf(u0, sizeof(u0), "host=127.0.0.1 port=%d dbname=x user=x sslmode=disable",
              ntohs(sa.sin_port));
-    spawn(&b, "ss_connect", "linear", u, NULL, "upgrade head");
+    it_spawn(&b, "ss_connect", "linear", u, NULL, "upgrade head");
     pfd = (struct pollfd){ .fd = ls, .events = POLLIN };
     CU_ASSERT_FATAL(poll(&pfd, 1, 20000) == 1);
     cs = accept(ls, NULL, NULL);
@@ -267,7 +173,7 @@ static void test_sigterm_while_connecting(void)
     pfd = (struct pollfd){ .fd = cs, .events = POLLIN };
     CU_ASSERT(poll(&pfd, 1, 20000) == 1);
     kill(b.pid, SIGTERM);
-    CU_ASSERT_EQUAL(reap(&b, 20), 143);
+    CU_ASSERT_EQUAL(it_reap(&b, 20), 143);
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "interrupted by SIGTERM before any revision ran");
     LACKS(buf, "rolling back");
@@ -282,7 +188,7 @@ static void test_sigint_while_waiting_for_the_lock(void)
     char url[IT_URL_SIZE], sql[128], buf[8192];
     const char *u[] = { url, NULL };
     PGconn *holder;
-    struct bg b;
+    struct it_bg b;
 
     CU_ASSERT_FATAL(it_db_create("ss_lockwait", url, sizeof(url)) == 0);
     holder = PQconnectdb(url);
@@ -290,10 +196,10 @@ static void test_sigint_while_waiting_for_the_lock(void)
     snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(%" PRId64 ")",
              mlock_key("public.alembic_version"));
     CU_ASSERT_FATAL(held_exec(holder, sql) == 0);
-    spawn(&b, "ss_lockwait", "linear", u, NULL, "upgrade head");
+    it_spawn(&b, "ss_lockwait", "linear", u, NULL, "upgrade head");
     CU_ASSERT_FATAL(wait_file(b.err, "waiting for the migration lock", 20) == 0);
     kill(b.pid, SIGINT);
-    CU_ASSERT_EQUAL(reap(&b, 20), 130);
+    CU_ASSERT_EQUAL(it_reap(&b, 20), 130);
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "interrupted by SIGINT before any revision ran");
     LACKS(buf, "rolling back");
@@ -309,7 +215,7 @@ static void test_sigint_while_waiting_for_the_lock(void)
 /* Start rt_slow (s2 sleeps 1 s) and hold the run marker's row, so that
  * the runner, after its last commit, blocks closing it.  Returns the
  * connection holding the row (open transaction). */
-static PGconn *run_until_finish_blocks(struct bg *b, const char *tag, const char *db,
+static PGconn *run_until_finish_blocks(struct it_bg *b, const char *tag, const char *db,
                                        char *url, size_t size)
 {
     const char *u[] = { url, NULL };
@@ -318,8 +224,8 @@ static PGconn *run_until_finish_blocks(struct bg *b, const char *tag, const char
 
     if (it_db_create(db, url, size) != 0)
         return NULL;
-    spawn(b, tag, "rt_slow", u, "RT_SLEEP=1", "upgrade head");
-    if (wait_until(url, MARKER_OPEN, 20) < 0)
+    it_spawn(b, tag, "rt_slow", u, "RT_SLEEP=1", "upgrade head");
+    if (it_wait_until(url, MARKER_OPEN, 20) < 0)
         return NULL;
     c = PQconnectdb(url);
     if (PQstatus(c) != CONNECTION_OK ||
@@ -329,7 +235,7 @@ static PGconn *run_until_finish_blocks(struct bg *b, const char *tag, const char
         return NULL;
     }
     snprintf(blocked, sizeof(blocked), FINISH_BLOCKED("%s"), db);
-    if (wait_until(url, blocked, 20) < 0) {
+    if (it_wait_until(url, blocked, 20) < 0) {
         PQfinish(c);
         return NULL;
     }
@@ -341,7 +247,7 @@ static PGconn *run_until_finish_blocks(struct bg *b, const char *tag, const char
 static void test_sigterm_after_the_last_commit_changes_nothing(void)
 {
     char url[IT_URL_SIZE], buf[8192], out[64];
-    struct bg b;
+    struct it_bg b;
     PGconn *c = run_until_finish_blocks(&b, "ss_done", "ss_done", url, sizeof(url));
 
     CU_ASSERT_FATAL(c != NULL);
@@ -349,7 +255,7 @@ static void test_sigterm_after_the_last_commit_changes_nothing(void)
     kill(b.pid, SIGTERM);
     CU_ASSERT(wait_file(b.err, "SIGTERM", 10) == 0);
     held_exec(c, "COMMIT");
-    CU_ASSERT_EQUAL(reap(&b, 20), 0);
+    CU_ASSERT_EQUAL(it_reap(&b, 20), 0);
     it_slurp(b.err, buf, sizeof(buf));
     LACKS(buf, "rolling back");
     CU_ASSERT_EQUAL(it_query(url, "SELECT duration_ms >= 0 AND success FROM runner_history "
@@ -363,14 +269,14 @@ static void test_sigterm_after_the_last_commit_changes_nothing(void)
 static void test_session_lost_after_the_last_commit_is_reported(void)
 {
     char url[IT_URL_SIZE], buf[8192];
-    struct bg b;
+    struct it_bg b;
     PGconn *c = run_until_finish_blocks(&b, "ss_lost", "ss_lost", url, sizeof(url));
 
     CU_ASSERT_FATAL(c != NULL);
     held_exec(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
                  "'ss_lost' AND wait_event_type = 'Lock'");
     held_exec(c, "COMMIT");
-    CU_ASSERT_EQUAL(reap(&b, 20), 0);
+    CU_ASSERT_EQUAL(it_reap(&b, 20), 0);
     it_slurp(b.err, buf, sizeof(buf));
     HAS(buf, "the run's record in the history table stays open");
     it_check_versions(url, "s3");
@@ -388,18 +294,18 @@ static void test_keepalive_settings_are_the_sessions(void)
     char url[IT_URL_SIZE], out[512], ini[512], args[700], errbuf[4096];
     FILE *f;
     const char *u[] = { url, NULL };
-    struct bg b;
+    struct it_bg b;
 
     CU_ASSERT_FATAL(it_db_create("ss_keep", url, sizeof(url)) == 0);
-    spawn(&b, "ss_keep", "sess_keepalive", u, NULL, "upgrade head");
-    CU_ASSERT_EQUAL(reap(&b, 30), 0);
+    it_spawn(&b, "ss_keep", "sess_keepalive", u, NULL, "upgrade head");
+    CU_ASSERT_EQUAL(it_reap(&b, 30), 0);
     CU_ASSERT_EQUAL(it_query(url, "SELECT string_agg(name || '=' || source, ',' ORDER BY name) "
                                   "FROM sess_settings", out, sizeof(out)), 0);
     CU_ASSERT_STRING_EQUAL(out, "tcp_keepalives_count=session,tcp_keepalives_idle=session,"
                                 "tcp_keepalives_interval=session,tcp_user_timeout=session");
     CU_ASSERT_FATAL(it_db_create("ss_keep", url, sizeof(url)) == 0);
-    spawn(&b, "ss_keep0", "sess_keepalive", u, NULL, "upgrade head --keepalive 0");
-    CU_ASSERT_EQUAL(reap(&b, 30), 0);
+    it_spawn(&b, "ss_keep0", "sess_keepalive", u, NULL, "upgrade head --keepalive 0");
+    CU_ASSERT_EQUAL(it_reap(&b, 30), 0);
     CU_ASSERT_EQUAL(it_query(url, "SELECT count(*) FROM sess_settings WHERE source = 'session'",
                              out, sizeof(out)), 0);
     CU_ASSERT_STRING_EQUAL(out, "0");
@@ -411,8 +317,8 @@ static void test_keepalive_settings_are_the_sessions(void)
     fclose(f);
     snprintf(args, sizeof(args), "-c %s upgrade head", ini);
     CU_ASSERT_FATAL(it_db_create("ss_keep", url, sizeof(url)) == 0);
-    spawn(&b, "ss_keepini", "sess_keepalive", u, NULL, args);
-    CU_ASSERT_EQUAL(reap(&b, 30), 0);
+    it_spawn(&b, "ss_keepini", "sess_keepalive", u, NULL, args);
+    CU_ASSERT_EQUAL(it_reap(&b, 30), 0);
     CU_ASSERT_EQUAL(it_query(url, "SELECT count(*) FROM sess_settings WHERE source = 'session'",
                              out, sizeof(out)), 0);
     CU_ASSERT_STRING_EQUAL(out, "0");
@@ -420,8 +326,8 @@ static void test_keepalive_settings_are_the_sessions(void)
     CU_ASSERT_FATAL(f != NULL);
     fputs("[runner]\nkeepalive = nan\n", f);
     fclose(f);
-    spawn(&b, "ss_keepbad", "sess_keepalive", u, NULL, args);
-    CU_ASSERT_EQUAL(reap(&b, 30), 2);
+    it_spawn(&b, "ss_keepbad", "sess_keepalive", u, NULL, args);
+    CU_ASSERT_EQUAL(it_reap(&b, 30), 2);
     it_slurp(b.err, errbuf, sizeof(errbuf));
     HAS(errbuf, "invalid keepalive 'nan'");
     unlink(ini);
@@ -435,12 +341,12 @@ static void test_fanout_runs_one_plugin_in_two_threads_at_once(void)
 {
     char url1[IT_URL_SIZE], url2[IT_URL_SIZE], out[64];
     const char *u[] = { url1, url2, NULL };
-    struct bg b;
+    struct it_bg b;
 
     CU_ASSERT_FATAL(it_db_create("ss_reent1", url1, sizeof(url1)) == 0);
     CU_ASSERT_FATAL(it_db_create("ss_reent2", url2, sizeof(url2)) == 0);
-    spawn(&b, "ss_reent", "sess_reentrant", u, NULL, "upgrade head --jobs 2");
-    CU_ASSERT_EQUAL(reap(&b, 60), 0);
+    it_spawn(&b, "ss_reent", "sess_reentrant", u, NULL, "upgrade head --jobs 2");
+    CU_ASSERT_EQUAL(it_reap(&b, 60), 0);
     it_check_versions(url1, "r1");
     it_check_versions(url2, "r1");
     CU_ASSERT_EQUAL(it_query(url1, "SELECT threads FROM sess_seen", out, sizeof(out)), 0);
