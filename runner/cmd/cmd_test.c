@@ -306,7 +306,7 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
     memset(&sig, 0, sizeof(sig));
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hr:", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hr:", options, NULL)) != -1) {
         switch (c) {
         case 'h':
             return cli_usage(test_usage, 0);
