@@ -23,7 +23,7 @@ static const struct cmd commands[] = {
     { "downgrade", cmd_downgrade, NEEDS_GRAPH | HOLDS_SIGNALS | WARNS_STALE, "revert to a previous revision" },
     { "current", cmd_current, NEEDS_GRAPH, "display the current revision(s) of the database" },
     { "stamp", cmd_stamp, NEEDS_GRAPH | HOLDS_SIGNALS, "set the version table to a revision without migrating" },
-    { "history", cmd_history, NEEDS_GRAPH | BUILDS_FIRST, "list revisions in chronological order" },
+    { "history", cmd_history, NEEDS_GRAPH | BUILDS_FIRST, "list revisions, newest first" },
     { "heads", cmd_heads, NEEDS_GRAPH | BUILDS_FIRST, "show current available heads" },
     { "branches", cmd_branches, NEEDS_GRAPH | BUILDS_FIRST, "show current branch points" },
     { "show", cmd_show, NEEDS_GRAPH | BUILDS_FIRST, "show the revision(s) denoted by the given symbol" },
@@ -110,6 +110,10 @@ int cli_bad_option(struct ctx *ctx, const char *const *usage, int argc, char **a
         arg = argv[optind - 1];
     else
         arg = optind < argc ? argv[optind] : "";
+    /* options after positional arguments (getopt permutes): within "-99"
+     * after "head", optind moved from "head" to "-99" and stays there */
+    if (arg[0] != '-' && optind < argc && argv[optind][0] == '-')
+        arg = argv[optind];
     /* glibc: optopt is 0 for an unknown long option, the letter for an
      * unknown short one, and the option's own value when its value is
      * missing */
@@ -437,6 +441,19 @@ static int setup(struct ctx *ctx, const struct cmd *cmd)
     return loader_scan(ctx->cfg.dir, &lo, ctx->graph, &ctx->err);
 }
 
+/* A connection that failed: say where the URL comes from, unless the
+ * server gave a hint of its own.  pg.c words every connection failure
+ * "cannot connect to <where>: <why>" (err_prefix may put a replica's name
+ * in front). */
+static void hint_connection(struct err *e)
+{
+    if (e->code == ERR_USAGE || e->hint[0] || !strstr(e->msg, "cannot connect to "))
+        return;
+    snprintf(e->hint, sizeof(e->hint),
+             "the database comes from --url, else $DATABASE_URL, else url in the config "
+             "file, else libpq's PG* variables");
+}
+
 int cli_main(int argc, char **argv)
 {
     struct ctx ctx = { .err = ERR_INIT };
@@ -480,6 +497,7 @@ int cli_main(int argc, char **argv)
     ret = cmd->fn(cmd_argc, cmd_argv, &ctx);
 out:
     if (ctx.err.code != ERR_OK) {
+        hint_connection(&ctx.err);
         cli_print_error(stderr, &ctx.err, ctx.usage);
         if (ret == 0 || ctx.err.code == ERR_USAGE)
             ret = (int)ctx.err.code;

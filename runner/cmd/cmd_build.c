@@ -54,7 +54,7 @@ int cmd_build(int argc, char **argv, struct ctx *ctx)
     o.allow_unsafe = ctx->cfg.allow_unsafe_plugins;
     optind = 0;
     opterr = 0;
-    while ((before = optind, c = getopt_long(argc, argv, "+:hj:f", build_options, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, ":hj:f", build_options, NULL)) != -1) {
         switch (c) {
         case 'h':
             return cli_usage(build_usage, 0);
@@ -75,7 +75,7 @@ int cmd_build(int argc, char **argv, struct ctx *ctx)
             o.force = 1;
             break;
         default:        /* ':' (a missing value) or '?' */
-            return cli_bad_option(ctx, build_usage, argc, argv, before, "+:hj:f");
+            return cli_bad_option(ctx, build_usage, argc, argv, before, ":hj:f");
         }
     }
     if (optind < argc)
@@ -108,7 +108,7 @@ int cmd_cflags(int argc, char **argv, struct ctx *ctx)
 
     optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         if (c == 'h')
             return cli_usage(cflags_usage, 0);
         fprintf(stderr, "runner: error: unknown option '%s'\n", argv[optind - 1]);

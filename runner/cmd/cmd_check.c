@@ -30,10 +30,10 @@ int cmd_check(int argc, char **argv, struct ctx *ctx)
 
     optind = 0;     /* GNU: a full reset, as every command does */
     opterr = 0;
-    while ((before = optind, c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         if (c == 'h')
             return cli_usage(check_usage, 0);
-        return cli_bad_option(ctx, check_usage, argc, argv, before, "+h");
+        return cli_bad_option(ctx, check_usage, argc, argv, before, "h");
     }
     if (optind < argc)
         return cli_unexpected(ctx, check_usage, argv[optind]);

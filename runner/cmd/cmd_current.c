@@ -34,13 +34,13 @@ int cmd_current(int argc, char **argv, struct ctx *ctx)
 
     optind = 0;
     opterr = 0;
-    while ((before = optind, c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
         switch (c) {
         case 'h': return cli_usage(current_usage, 0);
         case 'v': verbose = 1; break;
         case 'j': json = 1; break;
         default:
-            return cli_bad_option(ctx, current_usage, argc, argv, before, "+hv");
+            return cli_bad_option(ctx, current_usage, argc, argv, before, "hv");
         }
     }
     if (optind < argc)

@@ -49,7 +49,7 @@ static int parse_read(int argc, char **argv, const char *const *usage, int allow
     o->verbose = ctx->verbose;
     optind = 0;
     opterr = 0;
-    while ((before = optind, c = getopt_long(argc, argv, "+hv", read_options, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "hv", read_options, NULL)) != -1) {
         switch (c) {
         case 'h': cli_usage(usage, 0); return -1;
         case 'v': o->verbose = 1; break;
@@ -61,7 +61,7 @@ static int parse_read(int argc, char **argv, const char *const *usage, int allow
             }
             /* fall through */
         default:
-            cli_bad_option(ctx, usage, argc, argv, before, "+hv");
+            cli_bad_option(ctx, usage, argc, argv, before, "hv");
             return -2;
         }
     }

@@ -6,18 +6,20 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json.h"
 #include "revision_print.h"
 #include "version_session.h"
 
 static const char *const history_usage[] = {
     "usage: runner history [-r [start]:[end]] [--verbose] [--indicate-current] [--applied] [--json]",
     "",
-    "List revisions in chronological order, newest first.",
+    "List revisions newest first: the heads at the top, the base at the bottom.",
     "  -r, --rev-range RANGE   [start]:[end], [start]: or :[end]; ends may be any",
     "                          target (head, base, current, ids, label@head, ...)",
     "  -i, --indicate-current  mark the database's current revision(s) (connects)",
     "  --applied               the history table instead: every step executed on",
-    "                          the database, oldest first (connects)",
+    "                          the database, oldest first, under a header; a",
+    "                          legend explains run, FAILED and DIED rows (connects)",
     "  --json                  one JSON array of revision objects",
     NULL,
 };
@@ -41,30 +43,90 @@ static int read_current(struct ctx *ctx, char ***ids, size_t *n)
                                       ids, n, &ctx->err);
 }
 
-/* `history --applied`: the history table, oldest first, one line per row. */
-static int print_applied(struct ctx *ctx, FILE *out)
+static const char *applied_status(const struct history_entry *h)
+{
+    switch (h->state) {
+    case HISTORY_OK: return "ok";
+    case HISTORY_FAILED: return "FAILED";
+    case HISTORY_RUNNING: return "RUNNING";
+    case HISTORY_DIED: return "DIED";
+    }
+    return "?";
+}
+
+static void applied_json(FILE *out, const struct history_log *log)
+{
+    fputc('[', out);
+    for (size_t i = 0; i < log->n; i++) {
+        const struct history_entry *h = &log->entries[i];
+        int timed = h->state == HISTORY_OK || h->state == HISTORY_FAILED;
+
+        if (i)
+            fputc(',', out);
+        fputs("{\"started_utc\":", out);
+        json_str(out, h->started_utc);
+        fputs(",\"direction\":", out);
+        json_str(out, h->direction);
+        fputs(",\"revision\":", out);
+        json_str(out, h->revision);
+        fputs(",\"duration_ms\":", out);
+        json_str(out, timed ? h->duration_ms : NULL);
+        fputs(",\"db_user\":", out);
+        json_str(out, h->db_user);
+        fputs(",\"hostname\":", out);
+        json_str(out, h->hostname);
+        fputs(",\"runner_version\":", out);
+        json_str(out, h->runner_version);
+        fputs(",\"status\":", out);
+        json_str(out, applied_status(h));
+        fputs(",\"checksum\":", out);
+        json_str(out, *h->checksum ? h->checksum : NULL);
+        fputc('}', out);
+    }
+    fputs("]\n", out);
+}
+
+/* `history --applied`: the history table, oldest first, one line per row
+ * under a header; the legend explains the rows that are not plain steps. */
+static int print_applied(struct ctx *ctx, FILE *out, int json)
 {
     struct history_log log = HISTORY_LOG_INIT;
+    int odd = 0;
 
     if (version_session_read_history(ctx->cfg.url, ctx->cfg.version_schema,
                                      ctx->cfg.version_table, ctx->cfg.history_table, &log,
                                      &ctx->err) < 0)
         return 1;
+    if (json) {
+        applied_json(out, &log);
+        history_log_release(&log);
+        return 0;
+    }
     if (log.missing)
         fprintf(out, "no history: table '%s' does not exist\n", log.label);
+    if (log.n)
+        fprintf(out, "%-23s  %-9s %-12s %9s  %s  %s  %s\n", "STARTED", "DIRECTION", "REVISION",
+                "DURATION", "USER@HOST", "RUNNER", "STATUS");
     for (size_t i = 0; i < log.n; i++) {
         const struct history_entry *h = &log.entries[i];
-        const char *status = h->state == HISTORY_OK ? "ok" : "FAILED";
+        const char *status = applied_status(h);
         const char *ms = h->duration_ms;
 
         if (h->state == HISTORY_RUNNING || h->state == HISTORY_DIED) {
             status = h->state == HISTORY_RUNNING ? "RUNNING" : "DIED (killed or crashed)";
             ms = "-";
         }
+        odd |= h->state != HISTORY_OK || strcmp(h->direction, "run") == 0;
         fprintf(out, "%s UTC  %-9s %-12s %6s ms  %s@%s  runner %s  %s%s%.12s\n", h->started_utc,
                 h->direction, h->revision, ms, h->db_user, h->hostname, h->runner_version, status,
                 *h->checksum ? "  sha256:" : "", h->checksum);
     }
+    if (odd)
+        fprintf(out, "\n'run' rows mark a whole run (its revision column: the version it "
+                     "started from); FAILED: the step's transaction was rolled back; "
+                     "RUNNING: a run not finished (or still going); DIED: a run that "
+                     "ended without closing its row (killed or crashed), found by a later "
+                     "run\n");
     history_log_release(&log);
     return 0;
 }
@@ -91,7 +153,7 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
 
     optind = 0;
     opterr = 0;
-    while ((before = optind, c = getopt_long(argc, argv, "+hvr:i", opts, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "hvr:i", opts, NULL)) != -1) {
         switch (c) {
         case 'h': return cli_usage(history_usage, 0);
         case 'v': verbose = 1; break;
@@ -99,13 +161,13 @@ int cmd_history(int argc, char **argv, struct ctx *ctx)
         case 'i': indicate = 1; break;
         case OPT_JSON: json = 1; break;
         case OPT_APPLIED: applied = 1; break;
-        default: return cli_bad_option(ctx, history_usage, argc, argv, before, "+hvr:i");
+        default: return cli_bad_option(ctx, history_usage, argc, argv, before, "hvr:i");
         }
     }
     if (optind < argc)
         return cli_unexpected(ctx, history_usage, argv[optind]);
     if (applied)
-        return print_applied(ctx, stdout);
+        return print_applied(ctx, stdout, json);
     if (range && !strchr(range, ':')) {
         err_set(&ctx->err, ERR_USAGE,
                 "History range requires [start]:[end], [start]:, or :[end]");
@@ -164,11 +226,11 @@ int cmd_show(int argc, char **argv, struct ctx *ctx)
 
     optind = 0;
     opterr = 0;
-    while ((before = optind, c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'h': return cli_usage(show_usage, 0);
         case OPT_JSON: json = 1; break;
-        default: return cli_bad_option(ctx, show_usage, argc, argv, before, "+h");
+        default: return cli_bad_option(ctx, show_usage, argc, argv, before, "h");
         }
     }
     if (argc - optind != 1)

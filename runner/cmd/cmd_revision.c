@@ -228,7 +228,7 @@ int cmd_revision(int argc, char **argv, struct ctx *ctx)
 
     optind = 0;
     opterr = 0;
-    while ((before = optind, c = getopt_long(argc, argv, "+hm:", opts, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "hm:", opts, NULL)) != -1) {
         switch (c) {
         case 'h': return cli_usage(revision_usage, 0);
         case 'm': a.message = optarg; break;
@@ -248,7 +248,7 @@ int cmd_revision(int argc, char **argv, struct ctx *ctx)
         case OPT_VERSION_PATH: a.version_path = optarg; break;
         case OPT_NO_TX: a.no_tx = 1; break;
         default:
-            return cli_bad_option(ctx, revision_usage, argc, argv, before, "+hm:");
+            return cli_bad_option(ctx, revision_usage, argc, argv, before, "hm:");
         }
     }
     if (optind < argc)
@@ -284,7 +284,7 @@ int cmd_merge(int argc, char **argv, struct ctx *ctx)
 
     optind = 0;
     opterr = 0;
-    while ((before = optind, c = getopt_long(argc, argv, "+hm:", opts, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "hm:", opts, NULL)) != -1) {
         switch (c) {
         case 'h': return cli_usage(merge_usage, 0);
         case 'm': a.message = optarg; break;
@@ -294,7 +294,7 @@ int cmd_merge(int argc, char **argv, struct ctx *ctx)
             break;
         case OPT_REV_ID: a.rev_id = optarg; break;
         default:
-            return cli_bad_option(ctx, merge_usage, argc, argv, before, "+hm:");
+            return cli_bad_option(ctx, merge_usage, argc, argv, before, "hm:");
         }
     }
     if (optind >= argc)

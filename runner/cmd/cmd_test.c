@@ -307,7 +307,7 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
     memset(&sig, 0, sizeof(sig));
     optind = 0;
     opterr = 0;
-    while ((before = optind, c = getopt_long(argc, argv, "+hr:", options, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "hr:", options, NULL)) != -1) {
         switch (c) {
         case 'h':
             return cli_usage(test_usage, 0);
@@ -333,7 +333,7 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
             junit = optarg;
             break;
         default:
-            return cli_bad_option(ctx, test_usage, argc, argv, before, "+hr:");
+            return cli_bad_option(ctx, test_usage, argc, argv, before, "hr:");
         }
     }
     if (optind < argc)

@@ -186,7 +186,7 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
 
     optind = 0;
     opterr = 0;
-    while ((before = optind, c = getopt_long(argc, argv, repair ? "+h" : "+hv", opts, NULL)) !=
+    while ((before = optind, c = getopt_long(argc, argv, repair ? "h" : "hv", opts, NULL)) !=
            -1) {
         switch (c) {
         case 'h':
@@ -203,7 +203,7 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
             }
             break;
         default:
-            return cli_bad_option(ctx, usage, argc, argv, before, repair ? "+h" : "+hv");
+            return cli_bad_option(ctx, usage, argc, argv, before, repair ? "h" : "hv");
         }
     }
     if (optind < argc)

@@ -54,7 +54,7 @@ int cmd_wait(int argc, char **argv, struct ctx *ctx)
     o.quiet = ctx->quiet;
     optind = 0;
     opterr = 0;
-    while ((before = optind, c = getopt_long(argc, argv, "+h", wait_options, NULL)) != -1) {
+    while ((before = optind, c = getopt_long(argc, argv, "h", wait_options, NULL)) != -1) {
         switch (c) {
         case 'h':
             return cli_usage(wait_usage, 0);
@@ -67,7 +67,7 @@ int cmd_wait(int argc, char **argv, struct ctx *ctx)
                 return 2;
             break;
         default:
-            return cli_bad_option(ctx, wait_usage, argc, argv, before, "+h");
+            return cli_bad_option(ctx, wait_usage, argc, argv, before, "h");
         }
     }
     if (optind < argc)

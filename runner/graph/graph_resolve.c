@@ -418,6 +418,28 @@ int graph_get_revision(const struct graph *g, const char *id, const struct rev *
     return rc;
 }
 
+/* Alembic says only "Ambiguous walk": name the revisions the walk could
+ * take from where it stopped (a merge point's parents going down, a branch
+ * point's children going up), which are the targets to choose from. */
+static void ambiguous_walk_hint(struct err *e, const struct rev *at, const struct rlist *choices)
+{
+    size_t len;
+
+    if (at && at != GRAPH_BASE)
+        snprintf(e->hint, sizeof(e->hint), "the walk forks at %s; name one of ", at->id);
+    else
+        snprintf(e->hint, sizeof(e->hint), "the walk forks; name one of ");
+    for (size_t k = 0; k < choices->n; k++) {
+        const struct rev *r = choices->v[k];
+
+        len = strlen(e->hint);
+        snprintf(e->hint + len, sizeof(e->hint) - len, "%s%s", k ? ", " : "",
+                 r == GRAPH_BASE ? "base" : r->id);
+    }
+    len = strlen(e->hint);
+    snprintf(e->hint + len, sizeof(e->hint) - len, " as the target instead of a relative step");
+}
+
 /* alembic's _walk(): steps up (> 0) or down (< 0).  start NULL is below
  * the bases; the answer may be GRAPH_BASE, or NULL when walked past the
  * graph with no_overwalk (else the walk stops where it is). */
@@ -463,6 +485,7 @@ static int walk(const struct graph *g, const struct rev *start, long long steps,
         }
         if (children.n > 1) {
             err_set(e, ERR_FAIL, "Ambiguous walk");
+            ambiguous_walk_hint(e, cur, &children);
             goto out;
         }
         cur = children.v[0];

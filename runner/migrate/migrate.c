@@ -239,6 +239,17 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
     }
     if (lock_and_replan(v, o, &db, &heads, &n, &p, &key, &locked, e) < 0)
         goto out;
+    /* another runner applied everything while this one waited for the lock */
+    if (p.n_steps == 0 && n > 0 && !(o->kind == MIGRATE_STAMP && o->purge)) {
+        if (o->result)
+            o->result->nothing_to_do = 1;
+        if (o->log && !o->quiet) {
+            fprintf(o->log, "%snothing to do\n", prefix_of(o));
+            fflush(o->log);
+        }
+        ret = 0;
+        goto out;
+    }
     if (o->single_transaction && o->kind != MIGRATE_STAMP && has_autocommit(&p, &r)) {
         err_set(e, ERR_USAGE,
                 "revision %s (%s) runs outside a transaction and cannot be part of "

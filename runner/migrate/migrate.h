@@ -89,7 +89,7 @@ enum migrate_lock_mode {
 struct migrate_result {
     int signum;                 /* SIGINT/SIGTERM that interrupted it, else 0 */
     size_t applied;             /* steps committed */
-    int nothing_to_do;          /* the unlocked pre-check found an empty plan */
+    int nothing_to_do;          /* an empty plan, before or after waiting for the lock */
 };
 
 /* The whole command: connect to o->url (unless sql), read the current

@@ -10,4 +10,5 @@
     SUITE(session) \
     SUITE(versions) \
     SUITE(errors) \
-    SUITE(roundtrip)
+    SUITE(roundtrip) \
+    SUITE(cli_consistency)

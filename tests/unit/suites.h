@@ -25,4 +25,5 @@
     SUITE(build_stale) \
     SUITE(hostile_input) \
     SUITE(plugin_abi) \
-    SUITE(snapshot)
+    SUITE(snapshot) \
+    SUITE(json)
