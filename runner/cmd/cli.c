@@ -347,6 +347,9 @@ static int load_config(struct ctx *ctx)
     struct config *c = &ctx->cfg;
     struct stat st;
 
+    /* the command line has been read: what it named is set, nothing else */
+    c->dir_on_cli = c->dir != NULL;
+    c->sources_on_cli = c->sources != NULL;
     if (config_from_env(c, &ctx->err) < 0)
         return -1;
     if (c->file) {
@@ -387,7 +390,7 @@ static int build_stale(struct ctx *ctx, int dry_run, size_t *n_stale)
     struct stat st;
 
     *n_stale = 0;
-    if (!ctx->cfg.sources || stat(ctx->cfg.sources, &st) < 0 || !S_ISDIR(st.st_mode))
+    if (!ctx->cfg.authoring || stat(ctx->cfg.sources, &st) < 0 || !S_ISDIR(st.st_mode))
         return 0;
     /* Nor without a plugin directory: a mistyped --dir must not be created
      * and filled behind the user's back (`runner build` creates it). */

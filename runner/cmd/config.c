@@ -288,6 +288,12 @@ int config_finish(struct config *c, struct err *e)
 {
     const char *env_cc = getenv("CC");
 
+    /* Stale sources are built before an authoring command only when the
+     * project names them: not for the bare default "revisions" of the
+     * current directory, and not for a --dir of the command line paired
+     * with the config file's sources (the plugins of another project or a
+     * test fixture must not receive these sources). */
+    c->authoring = c->sources && (!c->dir_on_cli || c->sources_on_cli);
     if (set_default(&c->dir, "plugins") < 0 || set_default(&c->sources, "revisions") < 0 ||
         set_default(&c->version_table, "alembic_version") < 0 ||
         set_default(&c->history_table, "runner_history") < 0 ||

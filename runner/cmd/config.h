@@ -34,6 +34,11 @@ struct config {
     double keepalive_s;     /* --keepalive, keepalive =: seconds until the server drops a
                              * vanished runner's session; 0: off; < 0 unset (the default) */
     int allow_unsafe_plugins;   /* --allow-unsafe-plugins or RUNNER_ALLOW_UNSAFE_PLUGINS=1, never a file */
+    int authoring;          /* sources named (--sources or sources =) for the plugin
+                             * directory in use: authoring commands build them first
+                             * (config_finish() decides) */
+    int dir_on_cli;         /* --dir was given (cli.c sets it) */
+    int sources_on_cli;     /* --sources was given (cli.c sets it) */
 };
 
 /* Defaults only; everything NULL-or-default and owned. */

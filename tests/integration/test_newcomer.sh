@@ -170,6 +170,15 @@ rc=0
 runner --dir "$tmp/mistyped" heads >mistyped.out 2>&1 || rc=$?
 check "authoring: a missing plugin directory fails" test "$rc" = 1
 check "authoring: and is not created by the implicit build" test ! -e "$tmp/mistyped"
+mkdir -p "$tmp/fixture"
+runner --dir "$tmp/fixture" heads >fixture.out 2>&1 || true
+check "authoring: another --dir on the command line is not filled with this project's sources" \
+    test -z "$(ls "$tmp/fixture")"
+mkdir -p "$tmp/nocfg/revisions" "$tmp/nocfg/plugins"
+cp revisions/*.c "$tmp/nocfg/revisions/"
+(cd "$tmp/nocfg" && runner heads >/dev/null 2>&1 || true)
+check "authoring: without a config naming them, ./revisions is not built" \
+    test -z "$(ls "$tmp/nocfg/plugins")"
 mkdir -p "$tmp/container"
 cp -p plugins/*.so "$tmp/container/"
 (cd "$tmp/container" && runner --dir . current >"$tmp/container.out" 2>&1)
