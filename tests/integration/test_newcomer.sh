@@ -176,7 +176,7 @@ check "authoring: another --dir on the command line is not filled with this proj
     test -z "$(ls "$tmp/fixture")"
 mkdir -p "$tmp/nocfg/revisions" "$tmp/nocfg/plugins"
 cp revisions/*.c "$tmp/nocfg/revisions/"
-(cd "$tmp/nocfg" && runner heads >/dev/null 2>&1 || true)
+(cd "$tmp/nocfg" && { runner heads >/dev/null 2>&1 || true; })
 check "authoring: without a config naming them, ./revisions is not built" \
     test -z "$(ls "$tmp/nocfg/plugins")"
 mkdir -p "$tmp/container"
