@@ -348,3 +348,18 @@ int it_wait_until(const char *url, const char *sql, double timeout_s)
     }
     return -1;
 }
+
+int it_conn_open(struct it_conn *c, const char *url, struct err *e)
+{
+    struct pg init = PG_INIT;
+
+    c->db = init;
+    uv_loop_init(&c->loop);
+    return pg_open(&c->db, &c->loop, url, e);
+}
+
+void it_conn_close(struct it_conn *c)
+{
+    pg_close(&c->db);
+    CU_ASSERT_EQUAL(uv_loop_close(&c->loop), 0);
+}

@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <uv.h>
+
+#include "pg.h"
 
 #define IT_URL_SIZE 1024
 #define IT_OUT_SIZE 65536
@@ -83,5 +86,17 @@ int it_reap(struct it_bg *b, double timeout_s);
 
 /* Wait until `sql` (one boolean) is true on url; 0, or -1 after timeout_s. */
 int it_wait_until(const char *url, const char *sql, double timeout_s);
+
+/* A connection of the test's own on a loop of its own. */
+struct it_conn {
+    uv_loop_t loop;
+    struct pg db;
+};
+
+/* Open c->db on a new loop; close with it_conn_close() either way. */
+int it_conn_open(struct it_conn *c, const char *url, struct err *e);
+/* Close the connection and assert that its loop closes cleanly (every
+ * handle closed). */
+void it_conn_close(struct it_conn *c);
 
 #endif

@@ -12,34 +12,14 @@
 
 #define HAS(hay, needle) CU_ASSERT_PTR_NOT_NULL(strstr((hay), (needle)))
 
-struct conn {
-    uv_loop_t loop;
-    struct pg db;
-};
-
-static int conn_open(struct conn *c, const char *url, struct err *e)
-{
-    struct pg init = PG_INIT;
-
-    c->db = init;
-    uv_loop_init(&c->loop);
-    return pg_open(&c->db, &c->loop, url, e);
-}
-
-static void conn_close(struct conn *c)
-{
-    pg_close(&c->db);
-    CU_ASSERT_EQUAL(uv_loop_close(&c->loop), 0);
-}
-
 static void test_errors_detail_hint_context_are_kept_apart(void)
 {
-    struct conn c;
+    struct it_conn c;
     struct err e = ERR_INIT;
     char url[IT_URL_SIZE];
 
     CU_ASSERT_FATAL(it_db_create("it_errors", url, sizeof(url)) == 0);
-    CU_ASSERT_EQUAL_FATAL(conn_open(&c, url, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(it_conn_open(&c, url, &e), 0);
     CU_ASSERT_EQUAL(pg_exec(&c.db, "CREATE TABLE t (x int PRIMARY KEY); "
                                    "INSERT INTO t VALUES (1), (1)", &e), -1);
     HAS(e.msg, "duplicate key value violates unique constraint \"t_pkey\" (SQLSTATE 23505)");
@@ -58,14 +38,14 @@ static void test_errors_detail_hint_context_are_kept_apart(void)
     CU_ASSERT_EQUAL(pg_exec(&c.db, "SELECT 1/0", &e), -1);
     CU_ASSERT_STRING_EQUAL(e.detail, "");
     CU_ASSERT_STRING_EQUAL(e.context, "");
-    conn_close(&c);
+    it_conn_close(&c);
 }
 
 /* The old masking replaced the password wherever it occurred in a
  * message: with password "app", role "app" read role "***". */
 static void test_errors_role_named_like_its_password_keeps_its_name(void)
 {
-    struct conn c;
+    struct it_conn c;
     struct err e = ERR_INIT;
     struct it_run r;
     char url[IT_URL_SIZE];
@@ -73,10 +53,10 @@ static void test_errors_role_named_like_its_password_keeps_its_name(void)
 
     CU_ASSERT_FATAL(it_db_create("it_errors_role", url, sizeof(url)) == 0);
     snprintf(bad, sizeof(bad), "%s user=app password=app", url);
-    CU_ASSERT_EQUAL(conn_open(&c, bad, &e), -1);
+    CU_ASSERT_EQUAL(it_conn_open(&c, bad, &e), -1);
     HAS(e.msg, "role \"app\" does not exist");
     CU_ASSERT_PTR_NULL(strstr(e.msg, "***"));
-    conn_close(&c);
+    it_conn_close(&c);
     it_runner(&r, "linear", bad, "current");
     CU_ASSERT_EQUAL(r.status, 1);
     HAS(r.err, "role \"app\" does not exist");

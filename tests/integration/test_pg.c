@@ -16,37 +16,16 @@
 
 #define HAS(hay, needle) CU_ASSERT_PTR_NOT_NULL(strstr((hay), (needle)))
 
-struct conn {
-    uv_loop_t loop;
-    struct pg db;
-};
-
-static int conn_open(struct conn *c, const char *url, struct err *e)
-{
-    struct pg init = PG_INIT;
-
-    c->db = init;
-    uv_loop_init(&c->loop);
-    return pg_open(&c->db, &c->loop, url, e);
-}
-
-static void conn_close(struct conn *c)
-{
-    pg_close(&c->db);
-    /* every handle closed: the loop must close cleanly */
-    CU_ASSERT_EQUAL(uv_loop_close(&c->loop), 0);
-}
-
 static void test_pg_script_runs_every_statement(void)
 {
-    struct conn c;
+    struct it_conn c;
     struct err e = ERR_INIT;
     struct pg_rows r = PG_ROWS_INIT;
     char url[IT_URL_SIZE];
     long n = -1;
 
     CU_ASSERT_FATAL(it_db_create("it_pg", url, sizeof(url)) == 0);
-    CU_ASSERT_EQUAL_FATAL(conn_open(&c, url, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(it_conn_open(&c, url, &e), 0);
     CU_ASSERT_PTR_NOT_NULL(pg_conn(&c.db));
     CU_ASSERT_EQUAL(pg_exec(&c.db, "CREATE TABLE t (a int, b text);\n"
                                    "-- a comment; with a semicolon\n"
@@ -70,18 +49,18 @@ static void test_pg_script_runs_every_statement(void)
                              NULL, &e), 0);
     CU_ASSERT_STRING_EQUAL(pg_rows_get(&r, 0, 0), "runner");
     pg_rows_release(&r);
-    conn_close(&c);
+    it_conn_close(&c);
 }
 
 static void test_pg_first_error_names_statement_and_position(void)
 {
-    struct conn c;
+    struct it_conn c;
     struct err e = ERR_INIT;
     struct pg_rows r = PG_ROWS_INIT;
     char url[IT_URL_SIZE];
 
     CU_ASSERT_FATAL(it_db_create("it_pg_err", url, sizeof(url)) == 0);
-    CU_ASSERT_EQUAL_FATAL(conn_open(&c, url, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(it_conn_open(&c, url, &e), 0);
     CU_ASSERT_EQUAL(pg_exec(&c.db, "CREATE TABLE t (a int);\n"
                                    "INSERT INTO t VALUES (1);\n"
                                    "  INSERT   INTO t VALUES ('x');\n"
@@ -100,28 +79,28 @@ static void test_pg_first_error_names_statement_and_position(void)
     CU_ASSERT_STRING_EQUAL(e.msg, "division by zero (SQLSTATE 22012) in statement \"SELECT 1/0\"");
     /* the connection is still usable */
     CU_ASSERT_EQUAL(pg_exec(&c.db, "SELECT 1", &e), 0);
-    conn_close(&c);
+    it_conn_close(&c);
 }
 
 static void test_pg_connect_error_hides_password(void)
 {
-    struct conn c;
+    struct it_conn c;
     struct err e = ERR_INIT;
 
-    CU_ASSERT_EQUAL(conn_open(&c, "postgresql://bob:pa55word@127.0.0.1:1/shop", &e), -1);
+    CU_ASSERT_EQUAL(it_conn_open(&c, "postgresql://bob:pa55word@127.0.0.1:1/shop", &e), -1);
     HAS(e.msg, "cannot connect to host '127.0.0.1' port 1 database 'shop': ");
     CU_ASSERT_PTR_NULL(strstr(e.msg, "pa55word"));
     CU_ASSERT_PTR_NULL(pg_conn(&c.db) ? NULL : "closed");    /* the struct stays closable */
-    conn_close(&c);
-    CU_ASSERT_EQUAL(conn_open(&c, "mysql://bob:pa55word@h/shop", &e), -1);
+    it_conn_close(&c);
+    CU_ASSERT_EQUAL(it_conn_open(&c, "mysql://bob:pa55word@h/shop", &e), -1);
     CU_ASSERT_EQUAL(e.code, ERR_USAGE);
     CU_ASSERT_PTR_NULL(strstr(e.msg, "pa55word"));
-    conn_close(&c);
+    it_conn_close(&c);
 }
 
 static void test_pg_sqlalchemy_url_connects(void)
 {
-    struct conn c;
+    struct it_conn c;
     struct err e = ERR_INIT;
     const char *base = getenv("DATABASE_URL");
     char url[IT_URL_SIZE];
@@ -129,9 +108,9 @@ static void test_pg_sqlalchemy_url_connects(void)
     /* DATABASE_URL from dev-db is postgresql:///...: add a +driver */
     CU_ASSERT_FATAL(strncmp(base, "postgresql://", 13) == 0);
     snprintf(url, sizeof(url), "postgresql+psycopg2://%s", base + 13);
-    CU_ASSERT_EQUAL(conn_open(&c, url, &e), 0);
+    CU_ASSERT_EQUAL(it_conn_open(&c, url, &e), 0);
     CU_ASSERT_EQUAL(pg_exec(&c.db, "SELECT 1", &e), 0);
-    conn_close(&c);
+    it_conn_close(&c);
 }
 
 /* A server that accepts the TCP connection and never answers: libpq
@@ -140,7 +119,7 @@ static void test_pg_connect_timeout_is_enforced_by_the_loop(void)
 {
     struct sockaddr_in sa = { 0 };
     socklen_t len = sizeof(sa);
-    struct conn c;
+    struct it_conn c;
     struct err e = ERR_INIT;
     char url[128];
     uint64_t t0;
@@ -155,12 +134,12 @@ static void test_pg_connect_timeout_is_enforced_by_the_loop(void)
     snprintf(url, sizeof(url), "host=127.0.0.1 port=%d connect_timeout=1 sslmode=disable",
              ntohs(sa.sin_port));
     t0 = uv_hrtime();
-    CU_ASSERT_EQUAL(conn_open(&c, url, &e), -1);
+    CU_ASSERT_EQUAL(it_conn_open(&c, url, &e), -1);
     HAS(e.msg, "timeout expired");
     HAS(e.msg, "host '127.0.0.1'");
     CU_ASSERT((uv_hrtime() - t0) / 1000000 >= 900);
     CU_ASSERT((uv_hrtime() - t0) / 1000000 < 5000);
-    conn_close(&c);
+    it_conn_close(&c);
     close(fd);
 }
 
