@@ -22,6 +22,8 @@
 #      runs a slow revision, each ends the entrypoint at once with runner's
 #      status (143), the service never starts and the slow revision is
 #      rolled back (skipped when unshare is not permitted)
+#   z  a TERM during `runner upgrade` whose runner still exits 0: the
+#      entrypoint exits 143 and does not start the service
 #   e  `runner wait --timeout 1` against a dead server: exit 1, one-line
 #      error, no password; the entrypoint then does not start the command
 #   w  `runner wait` itself: ready at once against a running server; an
@@ -278,6 +280,33 @@ if unshare --pid --fork --mount-proc true 2>/dev/null; then
 else
     echo "skip - s: docker stop as PID 1: unshare --pid is not permitted here"
 fi
+
+# ---- z: runner finishes with 0 after the signal ----
+# A TERM that arrives after runner's last commit: runner exits 0 (its work
+# is done), but the entrypoint must still not start the service and exits
+# 128 + 15.  A stand-in runner that ignores TERM, tells us it runs, and
+# exits 0 a moment later plays that runner.
+mkdir -p "$tmp/case-z"
+cat >"$tmp/case-z/fake-runner" <<'FAKE'
+#!/bin/sh
+trap '' TERM
+[ "$1" = upgrade ] && : >"$FAKE_DIR/upgrading" && sleep 1
+exit 0
+FAKE
+chmod 755 "$tmp/case-z/fake-runner"
+(FAKE_DIR=$tmp/case-z RUNNER_BIN=$tmp/case-z/fake-runner \
+    exec "$entry" touch "$tmp/case-z/ran") >"$tmp/case-z/out" 2>"$tmp/case-z/err" &
+zpid=$!
+bg_pids+=("$zpid")
+for ((i = 0; i < 100; i++)); do
+    [ -e "$tmp/case-z/upgrading" ] && break
+    sleep 0.1
+done
+kill -TERM "$zpid" 2>/dev/null
+wait_bounded "$zpid" 10
+check "z: a TERM during an upgrade that still exits 0 ends the entrypoint with 143" test "$rc" = 143
+check "z: the service did not start" test ! -e "$tmp/case-z/ran"
+check "z: the entrypoint says why" grep -q "entrypoint: interrupted by SIGTERM during runner upgrade head (exit 143)" "$tmp/case-z/err"
 
 # ---- e: a dead server ----
 dead="postgresql://app:$secret@/app?host=$tmp/no-such-socket-dir&port=5432"
