@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "graph_fixture.h"
 
@@ -325,7 +324,7 @@ static void test_graph_empty_graph_builds_and_iterates_to_nothing(void)
     graph_free(g);
 }
 
-static void test_graph_ten_thousand_linear_revisions_build_fast(void)
+static void test_graph_ten_thousand_linear_revisions(void)
 {
     enum { N = 10000 };
     struct graph *g = graph_new();
@@ -333,9 +332,7 @@ static void test_graph_ten_thousand_linear_revisions_build_fast(void)
     struct runner_revision m;
     const struct rev **v = NULL, *r = NULL;
     size_t n = 0;
-    struct timespec t0, t1;
     char id[16], down[16];
-    double ms;
 
     for (int i = 0; i < N; i++) {
         snprintf(id, sizeof(id), "r%05d", i);
@@ -343,12 +340,8 @@ static void test_graph_ten_thousand_linear_revisions_build_fast(void)
         fx_fill(&m, id, i ? down : "", "", "");
         CU_ASSERT_EQUAL_FATAL(graph_add(g, &m, NULL, &e), 0);
     }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* how fast is measured by scripts/bench/graph.sh, not asserted here */
     CU_ASSERT_EQUAL_FATAL(graph_build(g, &e), 0);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-    /* a few milliseconds in a normal build; generous for ASan and slow CI */
-    CU_ASSERT(ms < 500.0);
     CU_ASSERT_EQUAL(graph_heads(g, &v, &n, &e), 0);
     CU_ASSERT_EQUAL(n, 1);
     CU_ASSERT_STRING_EQUAL(v[0]->id, "r09999");
@@ -921,7 +914,7 @@ CU_TestInfo graph_tests[] = {
     { "depends_on implied by an ancestor is normalized away", test_graph_depends_on_implied_by_an_ancestor_is_normalized_away },
     { "depends_on a branch label resolves to its revision", test_graph_depends_on_a_branch_label_resolves_to_its_revision },
     { "empty graph builds and iterates to nothing", test_graph_empty_graph_builds_and_iterates_to_nothing },
-    { "10 000 linear revisions build fast", test_graph_ten_thousand_linear_revisions_build_fast },
+    { "10 000 linear revisions: heads, lookup and walks without recursion", test_graph_ten_thousand_linear_revisions },
     { "label on a long chain reaches every revision", test_graph_label_on_a_long_chain_reaches_every_revision },
     { "branch label propagates up and down an unbranched line", test_graph_branch_label_propagates_up_and_down_an_unbranched_line },
     { "branch label stops at a branch point", test_graph_branch_label_stops_at_a_branch_point },
