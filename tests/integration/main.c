@@ -30,9 +30,28 @@ int main(int argc, char **argv)
         CU_cleanup_registry();
         return 2;
     }
-    CU_basic_set_mode(argc > 1 && strcmp(argv[1], "-v") == 0 ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    /* [-v] [SUITE...]: verbose, and only the named suites */
+    int first = 1;
+    if (argc > 1 && strcmp(argv[1], "-v") == 0)
+        first = 2;
+    CU_basic_set_mode(first == 2 ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
+    failed = 0;
+    if (first >= argc) {
+        CU_basic_run_tests();
+        failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    } else {
+        for (int i = first; i < argc; i++) {
+            CU_pSuite s = CU_get_suite(argv[i]);
+            if (!s) {
+                fprintf(stderr, "no suite named '%s'\n", argv[i]);
+                CU_cleanup_registry();
+                return 2;
+            }
+            /* each run starts a new summary: add them up */
+            CU_basic_run_suite(s);
+            failed += CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+        }
+    }
     CU_cleanup_registry();
     return failed ? 1 : 0;
 }

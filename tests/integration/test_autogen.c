@@ -404,6 +404,15 @@ static void test_guide_user_round_trip(void)
     CU_ASSERT_EQUAL(run(&p, &out, "ls revisions | wc -l"), 0);
     CU_ASSERT_STRING_EQUAL(out, "1\n");
     free(out);
+    /* --allow-empty writes the empty revision anyway, on the head */
+    CU_ASSERT_EQUAL(runner(&p, &out, "revision --autogenerate --allow-empty -m 'nothing'"), 0);
+    free(out);
+    CU_ASSERT_EQUAL(run(&p, &out, "ls revisions | wc -l"), 0);
+    CU_ASSERT_STRING_EQUAL(out, "2\n");
+    free(out);
+    CU_ASSERT_EQUAL(run(&p, &out, "grep -l 'nothing' revisions/*.c | wc -l"), 0);
+    CU_ASSERT_STRING_EQUAL(out, "1\n");
+    free(out);
     project_close(&p);
 }
 
