@@ -132,6 +132,15 @@ int graph_resolve(const struct graph *g, const char *target, const char *const *
 int graph_history(const struct graph *g, const char *range, const char *const *current,
                   size_t n_current, const struct rev ***out, size_t *n, struct err *e);
 
+/* `current`: the revisions the version table's rows `ids` imply, as
+ * alembic's ScriptDirectory.get_all_current() computes them: the rows and
+ * every ancestor through down_revision and depends_on, reduced to the
+ * branch heads (a row depending on another branch's revision brings that
+ * revision in).  An id not in the graph: "Can't locate revision identified
+ * by ...".  *out is the caller's to free(); the revisions are the graph's. */
+int graph_all_current(const struct graph *g, const char *const *ids, size_t n_ids,
+                      const struct rev ***out, size_t *n, struct err *e);
+
 /* Steps from the current versions to `target`, upgrading or downgrading,
  * in alembic's order, each with the version-table effect alembic's
  * HeadMaintainer would apply from `current`.  alembic's errors for
