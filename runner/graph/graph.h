@@ -51,7 +51,8 @@ struct step {
     const struct rev *rev;          /* the revision whose upgrade/downgrade runs */
     int upgrade;                    /* 1: upgrade(), 0: downgrade() */
     enum step_vt vt;
-    const char *from;               /* VT_UPDATE/VT_DELETE/VT_MERGE/VT_UNMERGE */
+    const char *from;               /* VT_UPDATE/VT_DELETE/VT_MERGE/VT_UNMERGE (a stamp's
+                                     * VT_INSERT: the head alembic logs, unused) */
     const char *to;                 /* VT_UPDATE/VT_INSERT/VT_MERGE/VT_UNMERGE */
     const char **del;               /* VT_MERGE: further rows to delete */
     size_t n_del;
