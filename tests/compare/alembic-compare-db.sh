@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 command -v alembic >/dev/null || { echo "skip: alembic not installed"; exit 77; }
 /usr/bin/python3 -c 'import psycopg2' 2>/dev/null || { echo "skip: no psycopg2"; exit 77; }
 : "${DATABASE_URL:?run me through tests/integration/run.sh}"
-# shellcheck source=lib.sh
+# shellcheck source=tests/compare/lib.sh
 . "$here/lib.sh"
 
 work=$(mktemp -d)
@@ -20,7 +20,8 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 
 db=alembic_compare_db
-psql -q -X "$DATABASE_URL" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+psql -q -X "$DATABASE_URL" -c "SET client_min_messages = warning" \
+  -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 url=${DATABASE_URL/\/postgres\?//$db?}
 build_graph
 ini_url=${url//%/%%}            # configparser interpolation
@@ -42,7 +43,7 @@ mask_url() { sed 's#^Current revision(s) for .*:$#Current revision(s) for URL:#'
 # current and show current come from a Python set in alembic: any order
 # of the revisions, so compare them sorted (one line each, or one verbose
 # entry each, split at "Rev: ").
-sort_entries() { awk '/^Rev: /{ n++ } { e[n] = e[n] $0 "\n" } END { for (i in e) printf "%s\034", e[i] }' | tr '\034' '\n' | sort; }
+sort_entries() { awk '/^Rev: /{ n++ } { e[n] = e[n] $0 "\035" } END { for (i in e) print e[i] }' | sort | tr '\035' '\n'; }
 
 check() {
   local what=$1 r=$2 a=$3
@@ -60,7 +61,7 @@ check() {
 # at STATE, in order, or sorted by line or by verbose entry
 read_cmp() {
   local state=$1 cmd=$2 order=cat r a
-  [ "${3:-}" = lines ] && order=sort
+  [ "${3:-}" = lines ] && order="sort"
   [ "${3:-}" = entries ] && order=sort_entries
   # shellcheck disable=SC2086  # the words are meant to split
   rows $state

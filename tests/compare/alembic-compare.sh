@@ -9,7 +9,7 @@ set -euo pipefail
 runner=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 command -v alembic >/dev/null || { echo "skip: alembic not installed"; exit 77; }
-# shellcheck source=lib.sh
+# shellcheck source=tests/compare/lib.sh
 . "$here/lib.sh"
 
 work=$(mktemp -d)

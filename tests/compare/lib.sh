@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh -- sourced by the alembic-compare scripts: the same revision graph
 # built with `runner revision`/`merge` and with Alembic 1.8's own `alembic
 # revision`/`merge` in one work directory, and compare(), which diffs what
