@@ -15,38 +15,92 @@
 #include "schema.h"
 #include "versions.h"
 
+void autogen_behind_release(struct autogen_behind *b)
+{
+    free(b->pending);
+    versions_ids_free(b->unknown, b->n_unknown);
+    *b = (struct autogen_behind)AUTOGEN_BEHIND_INIT;
+}
+
+/* What differs, for b: the rows the graph lacks, and the revisions that
+ * `upgrade heads` from the other rows would run (none when even that
+ * cannot be planned: the rows are then all the story there is). */
+static int explain_behind(const struct graph *g, char **ids, size_t n_ids,
+                          struct autogen_behind *b, struct err *e)
+{
+    const char **known = calloc(n_ids ? n_ids : 1, sizeof(*known));
+    struct plan p = { 0 };
+    struct err ignored = ERR_INIT;
+    size_t n_known = 0;
+    int ret = -1;
+
+    b->unknown = calloc(n_ids ? n_ids : 1, sizeof(*b->unknown));
+    if (!known || !b->unknown) {
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n_ids; i++) {
+        if (graph_find(g, ids[i])) {
+            known[n_known++] = ids[i];
+        } else if (!(b->unknown[b->n_unknown++] = strdup(ids[i]))) {
+            err_set(e, ERR_FAIL, "out of memory");
+            goto out;
+        }
+    }
+    if (graph_plan_upgrade(g, known, n_known, "heads", &p, &ignored) == 0 && p.n_steps) {
+        b->pending = calloc(p.n_steps, sizeof(*b->pending));
+        if (!b->pending) {
+            err_set(e, ERR_FAIL, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < p.n_steps; i++)
+            if (p.steps[i].upgrade && p.steps[i].rev)
+                b->pending[b->n_pending++] = p.steps[i].rev;
+    }
+    ret = 0;
+out:
+    plan_free(&p);
+    free(known);
+    return ret;
+}
+
 /* alembic: autogenerate and check refuse a database behind the revisions
  * ("Target database is not up to date.") so that the diff is not the
- * pending migrations over again. */
+ * pending migrations over again.  Its test is the version table against
+ * the "heads" target: _real_heads, depends_on included. */
 static int check_up_to_date(const struct autogen_opts *o, struct pg *db, struct err *e)
 {
     struct versions v = VERSIONS_INIT;
     const struct rev **heads = NULL;
     char **ids = NULL;
     size_t n_heads = 0, n_ids = 0;
+    int up_to_date;
     int ret = -1;
 
     if (!o->graph)
         return 0;
     if (versions_init(&v, o->version_schema, o->version_table, o->history_table, e) < 0 ||
         versions_resolve(&v, db, e) < 0 || versions_read(&v, db, &ids, &n_ids, e) < 0 ||
-        graph_heads(o->graph, &heads, &n_heads, e) < 0)
+        graph_real_heads(o->graph, &heads, &n_heads, e) < 0)
         goto out;
-    if (n_heads != n_ids) {
-        err_set(e, ERR_FAIL, "Target database is not up to date.");
-        goto out;
-    }
-    for (size_t i = 0; i < n_heads; i++) {
+    up_to_date = n_heads == n_ids;
+    for (size_t i = 0; up_to_date && i < n_heads; i++) {
         int found = 0;
 
         for (size_t j = 0; j < n_ids; j++)
             found |= strcmp(heads[i]->id, ids[j]) == 0;
-        if (!found) {
-            err_set(e, ERR_FAIL, "Target database is not up to date.");
-            goto out;
-        }
+        up_to_date = found;
     }
-    ret = 0;
+    if (up_to_date) {
+        ret = 0;
+        goto out;
+    }
+    if (o->behind) {
+        o->behind->refused = 1;
+        if (explain_behind(o->graph, ids, n_ids, o->behind, e) < 0)
+            goto out;
+    }
+    err_set(e, ERR_FAIL, "Target database is not up to date.");
 out:
     free(heads);
     versions_ids_free(ids, n_ids);

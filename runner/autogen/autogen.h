@@ -20,6 +20,23 @@
 /* What autogenerate needs, filled by the command that runs it; all
  * borrowed.  The CLI builds it from its config; the library never reads
  * config, argv or the environment. */
+/* Why a database is not at head, for `check` to list (autogen_opts.behind):
+ * filled when the comparison is refused with "Target database is not up to
+ * date.".  Release with autogen_behind_release(). */
+struct autogen_behind {
+    int refused;                    /* 1: the database is not at the graph's heads */
+    const struct rev **pending;     /* what `upgrade heads` would run, in order; the
+                                     * array is ours, the revisions the graph's */
+    size_t n_pending;
+    char **unknown;                 /* version-table rows no revision of the graph has;
+                                     * owned */
+    size_t n_unknown;
+};
+
+#define AUTOGEN_BEHIND_INIT { 0, NULL, 0, NULL, 0 }
+
+void autogen_behind_release(struct autogen_behind *b);
+
 struct autogen_opts {
     const char *url;                /* the database to compare with */
     const char *models;             /* the models plugin; NULL or "": a usage error */
@@ -29,6 +46,7 @@ struct autogen_opts {
     const char *history_table;
     const struct graph *graph;      /* NULL: skip the up-to-date check */
     FILE *log;                      /* the "Detected ..." lines; NULL: silent */
+    struct autogen_behind *behind;  /* optional out: why the database is not at head */
 };
 
 /* Compare o->models with the database at o->url, print the "Detected

@@ -2,6 +2,7 @@
  * Alembic's command.current() prints them. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "revision_print.h"
@@ -11,8 +12,9 @@
 static const char *const current_usage[] = {
     "usage: runner current [--verbose] [--json]",
     "",
-    "Display the current revision(s) of the database: one line per row of",
-    "the version table, e.g. \"ae1027a6acf (head)\".",
+    "Display the current revision(s) of the database, e.g. \"ae1027a6acf (head)\":",
+    "the rows of the version table and, as alembic's get_all_current, the",
+    "heads of other branches that their depends_on implies.",
     "  -v, --verbose   the full entry of each revision",
     "  --json          one JSON array of revision objects",
     NULL,
@@ -28,6 +30,8 @@ int cmd_current(int argc, char **argv, struct ctx *ctx)
     };
     char **ids = NULL;
     size_t n = 0;
+    const struct rev **cur = NULL;  /* the array is ours; revisions are the graph's */
+    size_t n_cur = 0;
     int verbose = ctx->verbose, json = 0;
     int ret = 1;
     int c, before;
@@ -53,14 +57,14 @@ int cmd_current(int argc, char **argv, struct ctx *ctx)
 
         printf("Current revision(s) for %s:\n", url_mask(ctx->cfg.url, url, sizeof(url)));
     }
+    /* alembic 1.8 (command.current): script.get_all_current(rows) */
+    if (graph_all_current(ctx->graph, (const char *const *)ids, n, &cur, &n_cur, &ctx->err) < 0)
+        goto out;
     if (json)
         putchar('[');
-    for (size_t i = 0; i < n; i++) {
-        const struct rev *r = NULL;
+    for (size_t i = 0; i < n_cur; i++) {
+        const struct rev *r = cur[i];
 
-        /* version_session_read_heads() made sure every id is in the graph */
-        if (graph_lookup(ctx->graph, ids[i], &r, &ctx->err) < 0)
-            goto out;
         if (json) {
             if (i)
                 putchar(',');
@@ -76,6 +80,7 @@ int cmd_current(int argc, char **argv, struct ctx *ctx)
         puts("]");
     ret = 0;
 out:
+    free(cur);
     versions_ids_free(ids, n);
     return ret;
 }

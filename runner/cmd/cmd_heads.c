@@ -121,8 +121,19 @@ int cmd_branches(int argc, char **argv, struct ctx *ctx)
 
     if (r < 0)
         return r == -1 ? 0 : 2;
-    if (graph_branchpoints(ctx->graph, &bps, &n_bps, &ctx->err) < 0)
+    /* alembic walks the revisions newest first (walk_revisions, as
+     * history does) and prints each branch point it meets: that order,
+     * not the ids' */
+    if (graph_history(ctx->graph, NULL, NULL, 0, &bps, &n_bps, &ctx->err) < 0)
         goto out;
+    {
+        size_t kept = 0;
+
+        for (size_t i = 0; i < n_bps; i++)
+            if (rev_is_branchpoint(bps[i]))
+                bps[kept++] = bps[i];
+        n_bps = kept;
+    }
     if (o.json)
         fputc('[', stdout);
     for (size_t i = 0; i < n_bps; i++) {

@@ -1,6 +1,7 @@
 /* cmd_stamp.c -- `stamp`: set the version table without running any
  * revision (Alembic's command.stamp); the work is migrate.c's. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -8,29 +9,40 @@
 #include "migrate.h"
 
 static const char *const stamp_usage[] = {
-    "usage: runner stamp [--sql] [--purge] <target>",
+    "usage: runner stamp [--sql] [--purge] <target>...",
     "",
-    "Set the version table to <target> without running any migration.",
+    "Set the version table to <target> without running any migration.  Several",
+    "targets stamp several branch heads at once (alembic's `stamp rev1 rev2`).",
     "  --purge   empty the version table first (e.g. it names a revision",
     "            that no longer exists)",
     "  --sql     print the SQL instead of running it; <target> may be <from>:<to>",
+    "            (several targets: one <from> for all)",
     NULL,
 };
 
-/* Options before or after the target, as alembic's argparse allows. */
+/* Options before or after the targets, as alembic's argparse allows. */
 int cmd_stamp(int argc, char **argv, struct ctx *ctx)
 {
     struct migrate_opts o;
     struct migrate_result res = { 0 };
+    const char **targets = NULL;    /* argv's strings */
+    size_t n = 0;
     int dashdash = 0;
+    int ret;
 
     cmd_migrate_opts(&o, ctx, MIGRATE_STAMP);
+    targets = calloc((size_t)argc, sizeof(*targets));
+    if (!targets) {
+        err_set(&ctx->err, ERR_FAIL, "out of memory");
+        return 1;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
 
         if (!dashdash && strcmp(a, "--") == 0) {
             dashdash = 1;
         } else if (!dashdash && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+            free(targets);
             return cli_usage(stamp_usage, 0);
         } else if (!dashdash && strcmp(a, "--sql") == 0) {
             o.sql = 1;
@@ -39,21 +51,28 @@ int cmd_stamp(int argc, char **argv, struct ctx *ctx)
         } else if (!dashdash && a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
             char q[ERR_QUOTE_SIZE];
 
+            free(targets);
             return cli_usage_error(ctx, stamp_usage, "unknown option '%s'",
                                    err_quote(q, sizeof(q), a));
-        } else if (o.target) {
-            return cli_unexpected(ctx, stamp_usage, a);
         } else {
-            o.target = a;
+            targets[n++] = a;
         }
     }
-    if (!o.target)
+    if (!n) {
+        free(targets);
         return cli_usage_error(ctx, stamp_usage, "stamp needs a target");
+    }
+    o.target = targets[0];
+    o.targets = targets;
+    o.n_targets = n;
     o.result = &res;
+    ret = 0;
     if (migrate(&o, &ctx->err) < 0) {
         if (res.signum)
-            return 128 + res.signum;
-        return ctx->err.code == ERR_USAGE ? 2 : 1;
+            ret = 128 + res.signum;
+        else
+            ret = ctx->err.code == ERR_USAGE ? 2 : 1;
     }
-    return 0;
+    free(targets);
+    return ret;
 }

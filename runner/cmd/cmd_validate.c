@@ -6,20 +6,25 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "json.h"
 #include "mlock.h"
 #include "validate.h"
 #include "version_session.h"
 
 static const char *const validate_usage[] = {
-    "usage: runner validate [--verbose]",
+    "usage: runner validate [--verbose] [--json]",
     "",
     "Compare the source checksum recorded in the history table for every",
     "applied revision with the one embedded in its plugin now, one line per",
     "revision that is edited, missing, unrecorded or built without a checksum.",
     "Exits 1 when an applied revision was edited or its plugin is missing.",
     "  -v, --verbose   list the revisions that are ok too",
+    "  --json          one JSON object: every applied revision with its state",
+    "                  (ok, edited, missing, unrecorded, no_checksum) and the counts",
     NULL,
 };
+
+enum { OPT_JSON = 256 };
 
 static const char *const repair_usage[] = {
     "usage: runner repair [--lock-wait S]",
@@ -76,6 +81,43 @@ static void print_report(const struct validate_report *r, int verbose, FILE *out
             r->count[VALIDATE_NO_CHECKSUM]);
 }
 
+static const char *state_name(enum validate_state s)
+{
+    switch (s) {
+    case VALIDATE_OK: return "ok";
+    case VALIDATE_EDITED: return "edited";
+    case VALIDATE_MISSING: return "missing";
+    case VALIDATE_UNRECORDED: return "unrecorded";
+    case VALIDATE_NO_CHECKSUM: return "no_checksum";
+    }
+    return "?";
+}
+
+/* Every item, ok ones included, then the counts. */
+static void print_report_json(const struct validate_report *r, FILE *out)
+{
+    fputs("{\"revisions\":[", out);
+    for (size_t i = 0; i < r->n; i++) {
+        const struct validate_item *it = &r->items[i];
+
+        fputs(i ? ",{\"revision\":" : "{\"revision\":", out);
+        json_str(out, it->id);
+        fputs(",\"state\":", out);
+        json_str(out, state_name(it->state));
+        fputs(",\"path\":", out);
+        json_str(out, it->path);
+        fputs(",\"recorded_sha256\":", out);
+        json_str(out, it->recorded[0] ? it->recorded : NULL);
+        fputs(",\"plugin_sha256\":", out);
+        json_str(out, it->now[0] ? it->now : NULL);
+        fputc('}', out);
+    }
+    fprintf(out, "],\"applied\":%zu,\"ok\":%zu,\"edited\":%zu,\"missing\":%zu,"
+            "\"unrecorded\":%zu,\"no_checksum\":%zu}\n",
+            r->n, r->count[VALIDATE_OK], r->count[VALIDATE_EDITED], r->count[VALIDATE_MISSING],
+            r->count[VALIDATE_UNRECORDED], r->count[VALIDATE_NO_CHECKSUM]);
+}
+
 /* Print what repair recorded: the edited and unrecorded items. */
 static void print_repaired(const struct validate_report *r, FILE *out)
 {
@@ -91,7 +133,7 @@ static void print_repaired(const struct validate_report *r, FILE *out)
     }
 }
 
-static int run_validate(struct ctx *ctx, int verbose, struct err *e)
+static int run_validate(struct ctx *ctx, int verbose, int json, struct err *e)
 {
     struct version_session s;
     struct validate_report r = VALIDATE_REPORT_INIT;
@@ -105,7 +147,10 @@ static int run_validate(struct ctx *ctx, int verbose, struct err *e)
     if (versions_read(&s.v, &s.db, &heads, &n_heads, e) < 0 ||
         validate_collect(&s.db, &s.v, ctx->graph, heads, n_heads, &r, e) < 0)
         goto out;
-    print_report(&r, verbose, stdout);
+    if (json)
+        print_report_json(&r, stdout);
+    else
+        print_report(&r, verbose, stdout);
     if (r.count[VALIDATE_EDITED] || r.count[VALIDATE_MISSING]) {
         err_set(e, ERR_FAIL, "validation failed: %zu edited, %zu missing",
                 r.count[VALIDATE_EDITED], r.count[VALIDATE_MISSING]);
@@ -171,6 +216,7 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
     static const struct option validate_opts[] = {
         { "help", no_argument, NULL, 'h' },
         { "verbose", no_argument, NULL, 'v' },
+        { "json", no_argument, NULL, OPT_JSON },
         { NULL, 0, NULL, 0 },
     };
     static const struct option repair_opts[] = {
@@ -181,7 +227,7 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
     const struct option *opts = repair ? repair_opts : validate_opts;
     const char *const *usage = repair ? repair_usage : validate_usage;
     double lock_wait_s = 0;
-    int verbose = ctx->verbose;
+    int verbose = ctx->verbose, json = 0;
     int c, before;
 
     optind = 0;
@@ -193,6 +239,9 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
             return cli_usage(usage, 0);
         case 'v':
             verbose = 1;
+            break;
+        case OPT_JSON:
+            json = 1;
             break;
         case 'w':
             if (cli_parse_seconds(optarg, 1, &lock_wait_s) < 0) {
@@ -214,7 +263,7 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
     }
     if (repair)
         return run_repair(ctx, lock_wait_s, &ctx->err) < 0 ? 1 : 0;
-    return run_validate(ctx, verbose, &ctx->err) < 0 ? 1 : 0;
+    return run_validate(ctx, verbose, json, &ctx->err) < 0 ? 1 : 0;
 }
 
 int cmd_validate(int argc, char **argv, struct ctx *ctx)

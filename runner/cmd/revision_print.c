@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "strbuf.h"
 
 static void comma_list(FILE *out, struct rev *const *revs, size_t n)
 {
@@ -15,6 +16,52 @@ static void comma_strings(FILE *out, const char *const *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         fprintf(out, "%s%s", i ? ", " : "", s[i]);
+}
+
+/* Python's str.strip() set, for the ASCII range. */
+static int py_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
+           (c >= 0x1c && c <= 0x1f);
+}
+
+/* alembic prints a revision's module docstring, which its script.py.mako
+ * template writes as "<message>\n\nRevision ID: <id>\nRevises: <downs>\n
+ * Create Date: <date>\n\n", and reads back stripped (Script.longdoc).  So
+ * an empty message leaves "Revision ID: ..." first, and an empty date
+ * leaves "Create Date:" with no trailing blank.  The result is sb's. */
+static void longdoc(struct strbuf *sb, const struct rev *r)
+{
+    size_t start = 0, end;
+
+    strbuf_adds(sb, r->meta.message);
+    strbuf_addf(sb, "\n\nRevision ID: %s\nRevises: ", r->id);
+    for (size_t i = 0; i < r->n_down; i++)
+        strbuf_addf(sb, "%s%s", i ? ", " : "", r->down[i]->id);
+    strbuf_addf(sb, "\nCreate Date: %s\n\n", r->meta.create_date);
+    if (strbuf_failed(sb))
+        return;
+    end = sb->len;
+    while (start < end && py_space(sb->buf[start]))
+        start++;
+    while (end > start && py_space(sb->buf[end - 1]))
+        end--;
+    memmove(sb->buf, sb->buf + start, end - start);
+    sb->len = end - start;
+    sb->buf[sb->len] = '\0';
+}
+
+/* Script.doc: the docstring's first paragraph (re.split("\n\n", ...)[0]). */
+static void print_doc(FILE *out, const struct rev *r)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const char *doc, *para;
+
+    longdoc(&sb, r);
+    doc = strbuf_failed(&sb) ? r->meta.message : strbuf_str(&sb);
+    para = strstr(doc, "\n\n");
+    fprintf(out, "%.*s", para ? (int)(para - doc) : (int)strlen(doc), doc);
+    strbuf_release(&sb);
 }
 
 void revfmt_down(FILE *out, const struct rev *r)
@@ -56,8 +103,10 @@ void revfmt_line(FILE *out, const struct rev *r, unsigned flags, int is_current)
         if (rev_is_mergepoint(r))
             fputs(" (mergepoint)", out);
     }
-    if (flags & REVFMT_DOC)
-        fprintf(out, ", %s", r->meta.message);
+    if (flags & REVFMT_DOC) {
+        fputs(", ", out);
+        print_doc(out, r);
+    }
 }
 
 void revfmt_entry(FILE *out, const struct rev *r, int is_current)
@@ -84,19 +133,26 @@ void revfmt_entry(FILE *out, const struct rev *r, int is_current)
         fputc('\n', out);
     }
     fprintf(out, "Path: %s\n\n", r->path ? r->path : "");
-    /* alembic prints the module docstring: message, ids and date. */
-    for (const char *p = r->meta.message; *p;) {
-        size_t len = strcspn(p, "\n");
+    /* "\n".join("    %s" % line for line in longdoc.splitlines()) */
+    {
+        struct strbuf sb = STRBUF_INIT;
+        const char *p;
 
-        fprintf(out, "    %.*s\n", (int)len, p);
-        p += len;
-        if (*p)
-            p++;
+        longdoc(&sb, r);
+        p = strbuf_str(&sb);
+        while (*p) {
+            size_t len = strcspn(p, "\r\n");
+
+            fprintf(out, "    %.*s\n", (int)len, p);
+            p += len;
+            if (p[0] == '\r' && p[1] == '\n')
+                p++;
+            if (*p)
+                p++;
+        }
+        strbuf_release(&sb);
     }
-    fprintf(out, "    \n    Revision ID: %s\n    Revises: ", r->id);
-    if (r->n_down)
-        comma_list(out, r->down, r->n_down);
-    fprintf(out, "\n    Create Date: %s\n\n", r->meta.create_date);
+    fputc('\n', out);
 }
 
 static void json_revs(FILE *out, struct rev *const *revs, size_t n)

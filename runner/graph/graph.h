@@ -51,7 +51,8 @@ struct step {
     const struct rev *rev;          /* the revision whose upgrade/downgrade runs */
     int upgrade;                    /* 1: upgrade(), 0: downgrade() */
     enum step_vt vt;
-    const char *from;               /* VT_UPDATE/VT_DELETE/VT_MERGE/VT_UNMERGE */
+    const char *from;               /* VT_UPDATE/VT_DELETE/VT_MERGE/VT_UNMERGE (a stamp's
+                                     * VT_INSERT: the head alembic logs, unused) */
     const char *to;                 /* VT_UPDATE/VT_INSERT/VT_MERGE/VT_UNMERGE */
     const char **del;               /* VT_MERGE: further rows to delete */
     size_t n_del;
@@ -131,6 +132,15 @@ int graph_resolve(const struct graph *g, const char *target, const char *const *
  * (current, used for "current" and relative forms, may be empty). */
 int graph_history(const struct graph *g, const char *range, const char *const *current,
                   size_t n_current, const struct rev ***out, size_t *n, struct err *e);
+
+/* `current`: the revisions the version table's rows `ids` imply, as
+ * alembic's ScriptDirectory.get_all_current() computes them: the rows and
+ * every ancestor through down_revision and depends_on, reduced to the
+ * branch heads (a row depending on another branch's revision brings that
+ * revision in).  An id not in the graph: "Can't locate revision identified
+ * by ...".  *out is the caller's to free(); the revisions are the graph's. */
+int graph_all_current(const struct graph *g, const char *const *ids, size_t n_ids,
+                      const struct rev ***out, size_t *n, struct err *e);
 
 /* Steps from the current versions to `target`, upgrading or downgrading,
  * in alembic's order, each with the version-table effect alembic's

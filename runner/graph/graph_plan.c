@@ -381,6 +381,10 @@ static int stamp_step(struct hset *heads, const struct rlist *from, const struct
     } else if (upgrade && (branch_move || from_missing) && to && !hset_has(heads, to)) {
         s.vt = VT_INSERT;
         s.to = to->id;
+        /* alembic logs the StampStep's from_ ("stamp_revision b2 -> d4")
+         * though the row is inserted; the version table ignores it */
+        if (from->n == 1)
+            s.from = from->v[0]->id;
         if (vt_insert(heads, NULL, to, e) < 0)
             return -1;
     } else if (from->n > 1) {

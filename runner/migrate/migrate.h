@@ -52,6 +52,9 @@ struct migrate_opts {
     const char *version_schema; /* NULL: the schema the session finds it in (versions_resolve) */
     const char *history_table;  /* NULL: runner_history */
     const char *target;         /* target grammar of graph.h; "a:b" with sql */
+    const char *const *targets; /* stamp: n_targets > 1 targets (alembic's multi-head
+                                 * stamp, "a:b" each with sql); target is targets[0] */
+    size_t n_targets;
     int sql;                    /* --sql: render to `out`, never connect */
     int single_transaction;     /* --single-transaction */
     int purge;                  /* stamp --purge: empty the version table first */

@@ -106,6 +106,42 @@ static int offline_start(const struct graph *g, const char *start, const char **
     return 0;
 }
 
+/* alembic's command.stamp with --sql: every "start:rev" of a multi-head
+ * stamp must name the same start; the revs alone go to the plan, in
+ * *so->targets (an array the caller frees).  *start: strdup'ed or NULL. */
+static int stamp_targets(const struct migrate_opts *o, struct migrate_opts *so, char **start,
+                         struct err *e)
+{
+    const char **revs = calloc(o->n_targets, sizeof(*revs));
+
+    *so = *o;
+    *start = NULL;
+    if (!revs)
+        return err_set(e, ERR_FAIL, "out of memory");
+    for (size_t i = 0; i < o->n_targets; i++) {
+        const char *t = o->targets[i];
+        const char *colon = strchr(t, ':');
+
+        revs[i] = colon ? colon + 1 : t;
+        if (!colon)
+            continue;
+        if (*start && (strlen(*start) != (size_t)(colon - t) ||
+                       strncmp(*start, t, (size_t)(colon - t)) != 0)) {
+            free(revs);
+            free(*start);
+            *start = NULL;
+            return err_set(e, ERR_USAGE, "Stamp operation with --sql only supports a single "
+                                         "starting revision at a time");
+        }
+        if (!*start && !(*start = strndup(t, (size_t)(colon - t)))) {
+            free(revs);
+            return err_set(e, ERR_FAIL, "out of memory");
+        }
+    }
+    so->targets = revs;
+    return 0;
+}
+
 int migrate__offline(const struct versions *v, const struct migrate_opts *o, struct err *e)
 {
     const char *colon = strchr(o->target, ':');
@@ -118,6 +154,17 @@ int migrate__offline(const struct versions *v, const struct migrate_opts *o, str
 
     if (o->purge)
         return err_set(e, ERR_USAGE, "Can't use --purge with --sql mode");
+    if (o->kind == MIGRATE_STAMP && o->n_targets > 1) {
+        struct migrate_opts so;
+
+        if (stamp_targets(o, &so, &start, e) < 0)
+            return -1;
+        if (offline_start(o->graph, start, &heads, &n, e) == 0 &&
+            migrate__plan(o->graph, &so, heads, n, NULL, &p, e) == 0)
+            ret = migrate_render(v, &p, n, &so, e);
+        free((void *)so.targets);
+        goto out;
+    }
     if (colon) {
         start = strndup(o->target, (size_t)(colon - o->target));
         if (!start)

@@ -44,8 +44,15 @@ void migrate__describe(const struct step *s, int stamp, struct step_words *w)
 
     w->doc = "";
     if (stamp || !s->rev) {
+        size_t len = 0;
+
         w->name = "stamp_revision";
-        snprintf(w->from, sizeof(w->from), "%s", s->from ? s->from : "");
+        w->from[0] = '\0';
+        /* alembic: format_as_comma(from_), every head the step replaces */
+        for (size_t i = 0; s->vt == VT_MERGE && i < s->n_del && len < sizeof(w->from); i++)
+            len += (size_t)snprintf(w->from + len, sizeof(w->from) - len, "%s, ", s->del[i]);
+        if (len < sizeof(w->from))
+            snprintf(w->from + len, sizeof(w->from) - len, "%s", s->from ? s->from : "");
         snprintf(w->to, sizeof(w->to), "%s", s->to ? s->to : "");
         return;
     }
@@ -294,6 +301,8 @@ int migrate__plan(const struct graph *g, const struct migrate_opts *o,
     case MIGRATE_DOWNGRADE:
         return graph_plan_downgrade(g, heads, n, target, p, e);
     case MIGRATE_STAMP:
+        if (o->n_targets > 1)
+            return graph_plan_stamp_multi(g, heads, n, o->targets, o->n_targets, p, e);
         return graph_plan_stamp(g, heads, n, target, p, e);
     }
     return err_set(e, ERR_FAIL, "unknown migration kind");

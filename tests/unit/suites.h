@@ -4,6 +4,7 @@
     SUITE(graph) \
     SUITE(graph_iter) \
     SUITE(graph_plan) \
+    SUITE(graph_current) \
     SUITE(diff) \
     SUITE(models) \
     SUITE(ops_render) \
