@@ -11,4 +11,5 @@
     SUITE(versions) \
     SUITE(errors) \
     SUITE(roundtrip) \
+    SUITE(pooler) \
     SUITE(cli_consistency)
