@@ -1,11 +1,12 @@
 /* test_pooler.c -- the migration lock through a real PgBouncer, started
  * by each test on a Unix socket in a directory of its own, in front of
  * the harness's private cluster: session mode refused behind transaction
- * pooling (with the fix named), --lock-mode table with ten concurrent
- * runners, a holder killed with kill -9 and its lease taken over after it
- * expired, a lease lost while its holder runs, release on SIGTERM, and
- * session pooling keeping the advisory lock.  Scenarios: pl_count10
- * (tests/plugins/pooler), rt_slow and rt_cslow (tests/plugins/runtime). */
+ * pooling with the fix named (upgrade, stamp, repair), --lock-mode table
+ * with ten concurrent runners, a holder killed with kill -9 and its lease
+ * taken over after it expired, a lease lost while its holder runs,
+ * release on SIGTERM, and session pooling keeping the advisory lock.
+ * Scenarios: pl_count10 (tests/plugins/pooler), rt_slow and rt_cslow
+ * (tests/plugins/runtime). */
 #include <CUnit/CUnit.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -252,12 +253,22 @@ static void test_transaction_pooling_refuses_session_lock(void)
     CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM pl_trace"), 0);
     CU_ASSERT_EQUAL(query_int(url, "SELECT CASE WHEN is_called THEN 1 ELSE 0 END FROM pl_calls"),
                     0);
-    /* repair takes the same lock and is refused the same way */
+    /* stamp and repair take the same lock: refused the same way, and they
+     * take the fix too */
+    CU_ASSERT_EQUAL(it_runner(&run, "pl_count10", via, "stamp c01"), 1);
+    HAS(run.err, "use --lock-mode table");
+    it_check_versions(url, "-");
+    CU_ASSERT_EQUAL(it_runner(&run, "pl_count10", via, "stamp c01 --lock-mode table"), 0);
+    it_check_versions(url, "c01");
     CU_ASSERT_EQUAL(it_runner(&run, "pl_count10", via, "repair"), 1);
     HAS(run.err, "use --lock-mode table");
+    CU_ASSERT_EQUAL(it_runner(&run, "pl_count10", via, "repair --lock-mode table"), 0);
+    CU_ASSERT_EQUAL(query_int(url, "SELECT count(*) FROM runner_lock"), 0);
+    CU_ASSERT_EQUAL(query_int(url, "SELECT CASE WHEN is_called THEN 1 ELSE 0 END FROM pl_calls"),
+                    0);
     /* the same database directly: the session lock is fine */
-    CU_ASSERT_EQUAL(it_runner(&run, "pl_count10", url, "upgrade c01"), 0);
-    it_check_versions(url, "c01");
+    CU_ASSERT_EQUAL(it_runner(&run, "pl_count10", url, "upgrade c02"), 0);
+    it_check_versions(url, "c02");
     bouncer_stop(&b);
 }
 
@@ -403,7 +414,11 @@ static void test_lock_mode_usage(void)
     HAS(run.err, "--lock-lease needs a number of seconds");
     CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "upgrade head --help"), 0);
     HAS(run.out, "--lock-mode session|table|none");
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "stamp s1 --lock-mode none"), 2);
+    HAS(run.err, "--lock-mode must be session or table, got 'none'");
     CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "repair --help"), 0);
+    HAS(run.out, "--lock-mode session|table");
+    CU_ASSERT_EQUAL(it_runner(&run, "rt_slow", url, "stamp --help"), 0);
     HAS(run.out, "--lock-mode session|table");
 }
 
