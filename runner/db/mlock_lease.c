@@ -83,8 +83,11 @@ static void on_wake(uv_async_t *a)
     (void)a;                    /* only wakes uv_run: `stop` says why */
 }
 
-/* A failed renewal is tried again at the next tick, on a new connection
- * when this one broke; only a row that is no longer ours is final. */
+/* The connection is made at the first tick, not before: a short run
+ * (most are) never pays for it.  A failed renewal is tried again at the
+ * next tick, on a new connection when this one broke; only a row that is
+ * no longer ours is final.  Missed renewals are not reported here: if the
+ * lease is taken over meanwhile, the next step's fence says so. */
 static void beat_main(void *arg)
 {
     struct mlock_beat *b = arg;
@@ -160,8 +163,6 @@ static int beat_start(struct mlock *l, const char *url, struct err *e)
         return err_set(e, ERR_FAIL, "cannot start the lease heartbeat: %s", uv_strerror(rc));
     b->tick_open = 1;
     b->tick.data = b;
-    if (pg_open(&b->db, &b->loop, b->url, e) < 0)
-        return err_prefix(e, "migration lock on %s: the lease heartbeat's connection", l->name);
     if ((rc = uv_thread_create(&b->thread, beat_main, b)) < 0)
         return err_set(e, ERR_FAIL, "cannot start the lease heartbeat: %s", uv_strerror(rc));
     b->thread_started = 1;
