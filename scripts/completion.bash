@@ -48,11 +48,11 @@ _runner() {
             ;;
         --url | --version-table | --version-schema | --history-table | -m | --message | \
             --rev-id | --branch-label | --jobs | -j | --wait | --connect-timeout | \
-            --statement-timeout | --lock-timeout | --lock-timeout-retries | --lock-wait)
+            --statement-timeout | --lock-timeout | --lock-timeout-retries | --lock-wait | --lock-lease)
             return
             ;;
         --lock-mode)
-            COMPREPLY=($(compgen -W "session none" -- "$cur"))
+            COMPREPLY=($(compgen -W "session table none" -- "$cur"))
             return
             ;;
         --head | --depends-on)

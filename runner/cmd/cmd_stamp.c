@@ -9,7 +9,7 @@
 #include "migrate.h"
 
 static const char *const stamp_usage[] = {
-    "usage: runner stamp [--sql] [--purge] <target>...",
+    "usage: runner stamp [--sql] [--purge] [--lock-mode session|table] <target>...",
     "",
     "Set the version table to <target> without running any migration.  Several",
     "targets stamp several branch heads at once (alembic's `stamp rev1 rev2`).",
@@ -17,6 +17,10 @@ static const char *const stamp_usage[] = {
     "            that no longer exists)",
     "  --sql     print the SQL instead of running it; <target> may be <from>:<to>",
     "            (several targets: one <from> for all)",
+    "  --lock-mode session|table",
+    "            session: a session advisory lock (default; refused behind a",
+    "            pooler in transaction mode); table: a lease row in runner_lock",
+    "            beside the version table, for PgBouncer's pool_mode = transaction",
     NULL,
 };
 
@@ -48,6 +52,19 @@ int cmd_stamp(int argc, char **argv, struct ctx *ctx)
             o.sql = 1;
         } else if (!dashdash && strcmp(a, "--purge") == 0) {
             o.purge = 1;
+        } else if (!dashdash && (strcmp(a, "--lock-mode") == 0 ||
+                                 strncmp(a, "--lock-mode=", 12) == 0)) {
+            const char *v = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : "");
+            char q[ERR_QUOTE_SIZE];
+
+            if (strcmp(v, "session") == 0)
+                o.lock_mode = MIGRATE_LOCK_SESSION;
+            else if (strcmp(v, "table") == 0)
+                o.lock_mode = MIGRATE_LOCK_TABLE;
+            else
+                return cli_usage_error(ctx, stamp_usage,
+                                       "--lock-mode must be session or table, got '%s'",
+                                       err_quote(q, sizeof(q), v));
         } else if (!dashdash && a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
             char q[ERR_QUOTE_SIZE];
 

@@ -29,8 +29,14 @@ static const char *const upgrade_usage[] = {
     "  --lock-timeout S        SET lock_timeout: DDL does not queue behind others",
     "  --lock-timeout-retries N  retry a revision failing with 55P03 N times",
     "  --lock-wait S           wait at most S seconds for the migration lock (600)",
-    "  --lock-mode session|none  none: no migration lock (PgBouncer transaction",
-    "                          pooling; a warning is printed)",
+    "  --lock-mode session|table|none",
+    "                          session: a session advisory lock (default; refused",
+    "                          behind a pooler in transaction mode); table: a",
+    "                          lease row in runner_lock beside the version table,",
+    "                          for PgBouncer's pool_mode = transaction; none: no",
+    "                          lock (a warning is printed)",
+    "  --lock-lease S          table mode: the lease lasts S s, renewed every S/3;",
+    "                          a killed holder's is taken over after it (30)",
     "  --keepalive S           the server drops a vanished runner's session, and",
     "                          its lock, after about S s (default 60, 0: off)",
     "  --url URL (repeated), --targets FILE, --jobs N",
@@ -54,8 +60,14 @@ static const char *const downgrade_usage[] = {
     "  --lock-timeout S        SET lock_timeout: DDL does not queue behind others",
     "  --lock-timeout-retries N  retry a revision failing with 55P03 N times",
     "  --lock-wait S           wait at most S seconds for the migration lock (600)",
-    "  --lock-mode session|none  none: no migration lock (PgBouncer transaction",
-    "                          pooling; a warning is printed)",
+    "  --lock-mode session|table|none",
+    "                          session: a session advisory lock (default; refused",
+    "                          behind a pooler in transaction mode); table: a",
+    "                          lease row in runner_lock beside the version table,",
+    "                          for PgBouncer's pool_mode = transaction; none: no",
+    "                          lock (a warning is printed)",
+    "  --lock-lease S          table mode: the lease lasts S s, renewed every S/3;",
+    "                          a killed holder's is taken over after it (30)",
     "  --keepalive S           the server drops a vanished runner's session, and",
     "                          its lock, after about S s (default 60, 0: off)",
     "  --url URL (repeated), --targets FILE, --jobs N",
@@ -146,6 +158,7 @@ static int runtime_opt(struct ctx *ctx, const char *const *usage, int argc, char
         { "--statement-timeout", offsetof(struct migrate_opts, statement_timeout_s) },
         { "--lock-timeout", offsetof(struct migrate_opts, lock_timeout_s) },
         { "--lock-wait", offsetof(struct migrate_opts, lock_wait_s) },
+        { "--lock-lease", offsetof(struct migrate_opts, lock_lease_s) },
         { "--keepalive", offsetof(struct migrate_opts, keepalive_s) },
     };
     const char *v = NULL;
@@ -189,10 +202,12 @@ static int runtime_opt(struct ctx *ctx, const char *const *usage, int argc, char
     if ((r = opt_value(argc, argv, i, "--lock-mode", &v)) != 0) {
         if (r > 0 && strcmp(v, "session") == 0)
             o->lock_mode = MIGRATE_LOCK_SESSION;
+        else if (r > 0 && strcmp(v, "table") == 0)
+            o->lock_mode = MIGRATE_LOCK_TABLE;
         else if (r > 0 && strcmp(v, "none") == 0)
             o->lock_mode = MIGRATE_LOCK_NONE;
         else {
-            cli_usage_error(ctx, usage, "--lock-mode must be session or none, got '%s'",
+            cli_usage_error(ctx, usage, "--lock-mode must be session, table or none, got '%s'",
                             err_quote(q, sizeof(q), r < 0 ? "" : v));
             return -1;
         }

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "json.h"
@@ -27,13 +28,19 @@ static const char *const validate_usage[] = {
 enum { OPT_JSON = 256 };
 
 static const char *const repair_usage[] = {
-    "usage: runner repair [--lock-wait S]",
+    "usage: runner repair [--lock-wait S] [--lock-mode session|table]",
     "",
     "After a deliberate edit of an applied revision: record the checksum of",
     "every applied revision whose plugin differs from (or has no) recorded",
     "checksum, as a 'repair' row of the history table.  Nothing is run and",
     "the version table is unchanged.  Holds the migration lock, like upgrade.",
     "  --lock-wait S   wait at most S seconds for the migration lock (600)",
+    "  --lock-mode session|table",
+    "                  session: a session advisory lock (default; refused behind",
+    "                  a pooler in transaction mode); table: a lease row in",
+    "                  runner_lock beside the version table, for PgBouncer's",
+    "                  pool_mode = transaction",
+    "  --lock-lease S  table mode: the lease lasts S s, renewed every S/3 (30)",
     NULL,
 };
 
@@ -167,25 +174,20 @@ out:
 
 /* Repair writes the history table: under the migration lock, so that it
  * neither races a run's checks nor reads heads a run is moving. */
-static int run_repair(struct ctx *ctx, double lock_wait_s, struct err *e)
+static int run_repair(struct ctx *ctx, const struct mlock_opts *mo, struct err *e)
 {
     struct version_session s;
     struct validate_report r = VALIDATE_REPORT_INIT;
-    struct mlock_opts mo = { lock_wait_s, ctx->quiet ? NULL : stderr, "" };
-    struct err ignored = ERR_INIT;
+    struct mlock lock = MLOCK_INIT;
     char **heads = NULL;
     size_t n_heads = 0, n_recorded = 0;
-    int64_t key = 0;
-    int locked = 0;
     int ret = -1;
 
     if (version_session_open(&s, ctx->cfg.url, ctx->cfg.version_schema, ctx->cfg.version_table,
                              ctx->cfg.history_table, e) < 0)
         return -1;
-    key = mlock_key(versions_lock_name(&s.v));
-    if (mlock_take(&s.db, key, versions_lock_name(&s.v), &mo, e) < 0)
+    if (mlock_take(&lock, &s.db, &s.v, mo, e) < 0)
         goto out;
-    locked = 1;
     if (versions_read(&s.v, &s.db, &heads, &n_heads, e) < 0 ||
         validate_collect(&s.db, &s.v, ctx->graph, heads, n_heads, &r, e) < 0 ||
         validate_repair(&s.db, &s.v, &r, &n_recorded, e) < 0)
@@ -203,8 +205,7 @@ static int run_repair(struct ctx *ctx, double lock_wait_s, struct err *e)
     ret = 0;
 out:
     fflush(stdout);
-    if (locked)
-        mlock_release(&s.db, key, &ignored);
+    mlock_release(&lock);
     validate_report_release(&r);
     versions_ids_free(heads, n_heads);
     version_session_close(&s);
@@ -222,11 +223,14 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
     static const struct option repair_opts[] = {
         { "help", no_argument, NULL, 'h' },
         { "lock-wait", required_argument, NULL, 'w' },
+        { "lock-mode", required_argument, NULL, 'm' },
+        { "lock-lease", required_argument, NULL, 'l' },
         { NULL, 0, NULL, 0 },
     };
     const struct option *opts = repair ? repair_opts : validate_opts;
     const char *const *usage = repair ? repair_usage : validate_usage;
-    double lock_wait_s = 0;
+    struct mlock_opts mo = { 0, ctx->quiet ? NULL : stderr, "", MLOCK_SESSION, ctx->cfg.url, 0 };
+    char q[ERR_QUOTE_SIZE];
     int verbose = ctx->verbose, json = 0;
     int c, before;
 
@@ -244,12 +248,21 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
             json = 1;
             break;
         case 'w':
-            if (cli_parse_seconds(optarg, 1, &lock_wait_s) < 0) {
-                char q[ERR_QUOTE_SIZE];
-
-                return cli_usage_error(ctx, usage, "--lock-wait needs a number of seconds, got '%s'",
+        case 'l':
+            if (cli_parse_seconds(optarg, 1, c == 'w' ? &mo.wait_s : &mo.lease_s) < 0)
+                return cli_usage_error(ctx, usage, "%s needs a number of seconds, got '%s'",
+                                       c == 'w' ? "--lock-wait" : "--lock-lease",
                                        err_quote(q, sizeof(q), optarg));
-            }
+            break;
+        case 'm':
+            if (strcmp(optarg, "session") == 0)
+                mo.mode = MLOCK_SESSION;
+            else if (strcmp(optarg, "table") == 0)
+                mo.mode = MLOCK_TABLE;
+            else
+                return cli_usage_error(ctx, usage,
+                                       "--lock-mode must be session or table, got '%s'",
+                                       err_quote(q, sizeof(q), optarg));
             break;
         default:
             return cli_bad_option(ctx, usage, argc, argv, before, repair ? "h" : "hv");
@@ -262,7 +275,7 @@ static int run(int argc, char **argv, struct ctx *ctx, int repair)
         return 1;
     }
     if (repair)
-        return run_repair(ctx, lock_wait_s, &ctx->err) < 0 ? 1 : 0;
+        return run_repair(ctx, &mo, &ctx->err) < 0 ? 1 : 0;
     return run_validate(ctx, verbose, json, &ctx->err) < 0 ? 1 : 0;
 }
 

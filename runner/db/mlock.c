@@ -1,4 +1,6 @@
-/* mlock.c -- the migration lock; see mlock.h. */
+/* mlock.c -- the migration lock's one interface: the polling, the
+ * progress lines and --lock-wait shared by every mode; see mlock.h.  The
+ * modes are mlock_advisory.c's and mlock_lease.c's. */
 #include "mlock.h"
 
 #include <inttypes.h>
@@ -9,7 +11,9 @@
 
 #include "backoff.h"
 #include "hash.h"
+#include "mlock_int.h"
 #include "pg.h"
+#include "versions.h"
 
 int64_t mlock_key(const char *name)
 {
@@ -62,91 +66,49 @@ int mlock_sleep(struct pg *db, uint64_t ms)
     return db->interrupted ? -1 : 0;
 }
 
-static void split_key(int64_t key, char *hi, char *lo, size_t size)
+/* Poll be->try_take() until it is ours, --lock-wait runs out or a signal
+ * arrives. */
+static int poll_lock(struct mlock *l, const struct mlock_opts *o, struct err *e)
 {
-    uint64_t k = (uint64_t)key;
-
-    snprintf(hi, size, "%" PRIu32, (uint32_t)(k >> 32));
-    snprintf(lo, size, "%" PRIu32, (uint32_t)(k & 0xffffffffu));
-}
-
-/* "pid 4242 (application_name 'runner', connected 12 s ago)", or a note
- * when the holder is gone or unknown. */
-static void holder_describe(struct pg *db, int64_t key, char *buf, size_t size)
-{
-    static const char sql[] =
-        "SELECT l.pid, coalesce(a.application_name, ''),"
-        " coalesce(extract(epoch FROM now() - a.backend_start)::bigint, -1)"
-        " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
-        " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::oid"
-        " AND l.objid = $2::oid AND l.objsubid = 1"
-        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
-    char hi[16], lo[16];
-    const char *params[2] = { hi, lo };
-    struct pg_rows rows = PG_ROWS_INIT;
-    struct err e = ERR_INIT;
-
-    split_key(key, hi, lo, sizeof(hi));
-    if (pg_query(db, sql, 2, params, &rows, NULL, &e) < 0 || rows.n_rows == 0) {
-        snprintf(buf, size, "%s", rows.n_rows == 0 && e.code == ERR_OK
-                                     ? "a session that just released it"
-                                     : "an unknown session");
-    } else {
-        const char *secs = pg_rows_get(&rows, 0, 2);
-
-        snprintf(buf, size, "pid %s (application_name '%s', connected %s s ago)",
-                 pg_rows_get(&rows, 0, 0), pg_rows_get(&rows, 0, 1),
-                 secs && strcmp(secs, "-1") != 0 ? secs : "?");
-    }
-    pg_rows_release(&rows);
-}
-
-int mlock_take(struct pg *db, int64_t key, const char *name, const struct mlock_opts *o,
-               struct err *e)
-{
-    char keybuf[32];
-    const char *params[1] = { keybuf };
     double wait_s = o->wait_s > 0 ? o->wait_s : MLOCK_WAIT_DEFAULT;
     uint64_t t0 = uv_hrtime();
     struct backoff bo;
     double next_report = MLOCK_REPORT_S;
+    char holder[512];
+    char note[512];
     const char *prefix = o->prefix ? o->prefix : "";
-    char holder[256];
 
     lock_backoff(&bo, 0);
-    snprintf(keybuf, sizeof(keybuf), "%" PRId64, key);
     for (unsigned attempt = 1;; attempt++) {
-        struct pg_rows rows = PG_ROWS_INIT;
-        const char *got;
+        int got = 0;
         double waited;
         uint64_t delay;
 
-        if (pg_query(db, "SELECT pg_try_advisory_lock($1::bigint)", 1, params, &rows, NULL,
-                     e) < 0)
-            return err_prefix(e, "migration lock on %s", name);
-        got = pg_rows_get(&rows, 0, 0);
-        if (got && strcmp(got, "t") == 0) {
-            pg_rows_release(&rows);
-            if (attempt > 1 && o->log) {
-                fprintf(o->log, "%smigration lock on %s taken after %.1f s\n", prefix, name,
+        note[0] = '\0';
+        if (l->be->try_take(l, &got, note, sizeof(note), e) < 0)
+            return err_prefix(e, "migration lock on %s", l->name);
+        if (got) {
+            if (o->log && note[0])
+                fprintf(o->log, "%s%s\n", prefix, note);
+            if (o->log && attempt > 1)
+                fprintf(o->log, "%smigration lock on %s taken after %.1f s\n", prefix, l->name,
                         (double)(uv_hrtime() - t0) / 1e9);
+            if (o->log)
                 fflush(o->log);
-            }
             return 0;
         }
-        pg_rows_release(&rows);
         waited = (double)(uv_hrtime() - t0) / 1e9;
         if (waited >= wait_s) {
-            holder_describe(db, key, holder, sizeof(holder));
+            l->be->describe(l, holder, sizeof(holder));
             return err_set(e, ERR_FAIL,
                            "migration lock on %s still held by %s after %.0f s (--lock-wait)",
-                           name, holder, waited);
+                           l->name, holder, waited);
         }
         if (attempt == 1 || waited >= next_report) {
-            holder_describe(db, key, holder, sizeof(holder));
+            l->be->describe(l, holder, sizeof(holder));
             if (o->log) {
                 fprintf(o->log, "%swaiting for the migration lock on %s: held by %s, "
-                        "waited %.0f s of %.0f\n", prefix, name, holder, waited, wait_s);
+                        "waited %.0f s of %.0f\n", prefix, l->name, holder, waited, wait_s);
                 fflush(o->log);
             }
             if (attempt > 1)
@@ -155,19 +117,50 @@ int mlock_take(struct pg *db, int64_t key, const char *name, const struct mlock_
         delay = backoff_next_ms(&bo, attempt);
         if (waited + (double)delay / 1000.0 > wait_s)
             delay = (uint64_t)((wait_s - waited) * 1000.0) + 1;
-        if (mlock_sleep(db, delay) < 0) {
-            err_set(e, ERR_FAIL, "interrupted while waiting for the migration lock on %s", name);
+        if (mlock_sleep(l->db, delay) < 0) {
+            err_set(e, ERR_FAIL, "interrupted while waiting for the migration lock on %s",
+                    l->name);
             err_sqlstate(e, "57014");
             return -1;
         }
     }
 }
 
-int mlock_release(struct pg *db, int64_t key, struct err *e)
+int mlock_take(struct mlock *l, struct pg *db, const struct versions *v,
+               const struct mlock_opts *o, struct err *e)
 {
-    char keybuf[32];
-    const char *params[1] = { keybuf };
+    const char *name = versions_lock_name(v);
 
-    snprintf(keybuf, sizeof(keybuf), "%" PRId64, key);
-    return pg_exec_params(db, "SELECT pg_advisory_unlock($1::bigint)", 1, params, e);
+    if (!name)
+        return err_set(e, ERR_FAIL, "migration lock: the version table's name is not resolved");
+    if (strlen(name) >= sizeof(l->name))
+        return err_set(e, ERR_FAIL, "migration lock: version table name '%s' is too long", name);
+    snprintf(l->name, sizeof(l->name), "%s", name);
+    l->db = db;
+    l->be = o->mode == MLOCK_TABLE ? &mlock__lease : &mlock__advisory;
+    if (l->be->prepare(l, v, o, e) < 0 || poll_lock(l, o, e) < 0)
+        return -1;
+    l->held = 1;
+    if (l->be->hold && l->be->hold(l, o, e) < 0)
+        return -1;      /* the caller's mlock_release() gives it back */
+    return 0;
+}
+
+int mlock_fence(struct mlock *l, struct err *e)
+{
+    if (!l || !l->held || !l->be || !l->be->fence)
+        return 0;
+    return l->be->fence(l, e);
+}
+
+void mlock_release(struct mlock *l)
+{
+    if (!l->be)
+        return;
+    if (l->held)
+        l->be->release(l);
+    l->held = 0;
+    if (l->be->clear)
+        l->be->clear(l);
+    l->be = NULL;
 }

@@ -132,26 +132,24 @@ static int session_open(const struct migrate_opts *o, struct pg *db, uv_loop_t *
 }
 
 /* Take the migration lock, then read the version table again and plan
- * again: another runner may have done some or all of the work.  The key
- * is the resolved name every statement uses (versions_lock_name). */
+ * again: another runner may have done some or all of the work.  The lock
+ * is named by the resolved version table every statement uses; its modes
+ * are mlock.c's. */
 static int lock_and_replan(const struct versions *v, const struct migrate_opts *o,
                            struct pg *db, char ***heads, size_t *n, struct plan *p,
-                           int64_t *key, int *locked, struct err *e)
+                           struct mlock *lock, struct err *e)
 {
-    struct mlock_opts mo = { o->lock_wait_s, o->log, o->prefix };
-    const char *name = versions_lock_name(v);
+    struct mlock_opts mo = { o->lock_wait_s, o->log, o->prefix,
+                             o->lock_mode == MIGRATE_LOCK_TABLE ? MLOCK_TABLE : MLOCK_SESSION,
+                             o->url, o->lock_lease_s };
 
     if (o->lock_mode == MIGRATE_LOCK_NONE) {
         fprintf(stderr, "%srunner: warning: --lock-mode none: running without the migration "
                 "lock; concurrent runners may apply a revision twice\n", prefix_of(o));
         return 0;
     }
-    if (!name)
-        return err_set(e, ERR_FAIL, "migration lock: the version table's name is not resolved");
-    *key = mlock_key(name);
-    if (mlock_take(db, *key, name, &mo, e) < 0)
+    if (mlock_take(lock, db, v, &mo, e) < 0)
         return -1;
-    *locked = 1;
     if (o->kind == MIGRATE_STAMP && o->purge)
         return 0;
     versions_ids_free(*heads, *n);
@@ -169,7 +167,7 @@ static int lock_and_replan(const struct versions *v, const struct migrate_opts *
  * marker that cannot be closed is said to be open, not hidden. */
 static void session_cleanup(const struct versions *v, const struct migrate_opts *o,
                             struct pg *db, long long run_id, double run_started, int ok,
-                            int locked, int64_t key)
+                            struct mlock *lock)
 {
     struct err e = ERR_INIT;
     int connected = PQstatus(pg_conn(db)) == CONNECTION_OK;
@@ -180,16 +178,14 @@ static void session_cleanup(const struct versions *v, const struct migrate_opts 
                 "open (%s); the next run will report it as unfinished%s\n", prefix_of(o),
                 connected ? e.msg : "connection lost",
                 ok ? ", although every revision of this run was committed" : "");
-    err_clear(&e);
-    if (locked && connected)
-        mlock_release(db, key, &e);
+    mlock_release(lock);
 }
 
 static int run_online(struct versions *v, const struct migrate_opts *o, struct err *e)
 {
     struct sigwatch sig;
-    int64_t key = 0;
-    int locked = 0;
+    struct mlock lock = MLOCK_INIT;
+    struct migrate_opts so = *o;    /* o, with the lock for steps.c's fence */
     uv_loop_t loop;
     struct pg db = PG_INIT;
     char **heads = NULL;
@@ -237,8 +233,9 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
         ret = 0;
         goto out;
     }
-    if (lock_and_replan(v, o, &db, &heads, &n, &p, &key, &locked, e) < 0)
+    if (lock_and_replan(v, o, &db, &heads, &n, &p, &lock, e) < 0)
         goto out;
+    so.lock = lock.held ? &lock : NULL;
     /* another runner applied everything while this one waited for the lock */
     if (p.n_steps == 0 && n > 0 && !(o->kind == MIGRATE_STAMP && o->purge)) {
         if (o->result)
@@ -265,7 +262,7 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
     if (!o->single_transaction && versions_ensure(v, &db, e) < 0)
         goto out;
     if (p.n_steps > 0 &&
-        history_run_start(v, &db, n ? heads[0] : "base", locked, o->log, &run_id, e) < 0)
+        history_run_start(v, &db, n ? heads[0] : "base", lock.held, o->log, &run_id, e) < 0)
         goto out;
     run_started = clock_epoch_s();
     sigwatch_phase(&sig, SIGWATCH_STEPS);
@@ -278,9 +275,9 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
             goto out;
     }
     if (o->kind == MIGRATE_STAMP)
-        rc = migrate__stamp_steps(&db, v, &p, o, in_tx, e);
+        rc = migrate__stamp_steps(&db, v, &p, &so, in_tx, e);
     else
-        rc = migrate_steps(&db, v, &p, o, e);
+        rc = migrate_steps(&db, v, &p, &so, e);
     if (rc < 0)
         goto out;
     if (in_tx) {
@@ -305,7 +302,7 @@ out:
     db.interrupted = 0;             /* the cleanup below must run */
     if (in_tx)
         pg_exec(&db, "ROLLBACK", &ignored);
-    session_cleanup(v, o, &db, run_id, run_started, ret == 0, locked, key);
+    session_cleanup(v, o, &db, run_id, run_started, ret == 0, &lock);
     plan_free(&p);
     versions_ids_free(heads, n);
     pg_close(&db);

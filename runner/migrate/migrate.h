@@ -38,6 +38,7 @@
 
 struct pg;
 struct versions;
+struct mlock;
 
 enum migrate_kind {
     MIGRATE_UPGRADE = 1,
@@ -74,8 +75,11 @@ struct migrate_opts {
     double lock_timeout_s;      /* --lock-timeout: SET lock_timeout; 0: the server's */
     int lock_timeout_retries;   /* --lock-timeout-retries: a step failing with 55P03 is
                                  * rolled back and retried (jittered backoff) */
-    int lock_mode;              /* MIGRATE_LOCK_SESSION (0) or MIGRATE_LOCK_NONE */
+    int lock_mode;              /* enum migrate_lock_mode; 0: MIGRATE_LOCK_SESSION */
     double lock_wait_s;         /* --lock-wait; 0: MLOCK_WAIT_DEFAULT */
+    double lock_lease_s;        /* --lock-lease (table mode); 0: MLOCK_LEASE_DEFAULT */
+    struct mlock *lock;         /* migrate.c sets it for steps.c: the lock the run holds,
+                                 * fenced in each step (mlock_fence); callers leave NULL */
     double keepalive_s;         /* --keepalive: the server drops the session (and frees the
                                  * lock) about this long after the runner's host vanishes:
                                  * SET tcp_keepalives_idle/_interval/_count, tcp_user_timeout;
@@ -85,7 +89,9 @@ struct migrate_opts {
 
 enum migrate_lock_mode {
     MIGRATE_LOCK_SESSION = 0,   /* the session advisory lock of mlock.h */
-    MIGRATE_LOCK_NONE,          /* no lock (with a warning): PgBouncer transaction pooling */
+    MIGRATE_LOCK_NONE,          /* no lock (with a warning) */
+    MIGRATE_LOCK_TABLE,         /* a lease row in <schema>.runner_lock (mlock.h): works
+                                 * through PgBouncer's transaction pooling */
 };
 
 /* What a run did, for the caller's exit status and fan-out summary. */

@@ -131,6 +131,11 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
             goto fail;
         open_tx = 1;
     }
+    /* table mode: the lease is still ours, and row-locked until COMMIT */
+    if (mlock_fence(o->lock, e) < 0) {
+        err_prefix(e, "revision %s (%s)", r->id, migrate__rev_file(r));
+        goto fail;
+    }
     if (plugin_open_rev(&pl, r, e) < 0)
         goto fail;
     ops_init(&st, db, r->id, migrate__rev_file(r));
@@ -153,6 +158,10 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
         if (pg_exec(db, "BEGIN", e) < 0)
             goto fail;
         open_tx = 1;
+        if (mlock_fence(o->lock, e) < 0) {
+            err_prefix(e, "revision %s (%s)", r->id, migrate__rev_file(r));
+            goto fail;
+        }
     }
     h.duration_ms = (long long)((uv_hrtime() - t0) / 1000000);
     h.success = 1;
@@ -268,6 +277,8 @@ int migrate__stamp_steps(struct pg *db, const struct versions *v, const struct p
 
     if (!in_tx && pg_exec(db, "BEGIN", e) < 0)
         return -1;
+    if (mlock_fence(o->lock, e) < 0)
+        goto fail;
     if (o->purge && versions_purge(v, db, e) < 0)
         goto fail;
     for (size_t i = 0; i < p->n_steps; i++) {

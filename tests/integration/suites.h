@@ -11,5 +11,6 @@
     SUITE(versions) \
     SUITE(errors) \
     SUITE(roundtrip) \
+    SUITE(pooler) \
     SUITE(cli_consistency) \
     SUITE(read_json)
