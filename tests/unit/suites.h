@@ -6,6 +6,7 @@
     SUITE(graph_plan) \
     SUITE(diff) \
     SUITE(models) \
+    SUITE(autogen_names) \
     SUITE(ops_render) \
     SUITE(cli) \
     SUITE(cli_input) \
