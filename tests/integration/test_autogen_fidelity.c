@@ -293,6 +293,65 @@ static int sqlalchemy(const struct proj *p, const char *naming, const char *body
     return rc == 0 ? 0 : -1;
 }
 
+/* Alembic 1.8 on the same case: a database of its own built by
+ * create_all() of `db_body`, then alembic.autogenerate.compare_metadata()
+ * (compare_type and compare_server_default on) against `model_body`;
+ * the kinds of what it detects, as a Python list ("['modify_default']"),
+ * into want-compared *out (caller frees).  1: not installed (skipped). */
+static int alembic_kinds(const struct proj *p, const char *tag, const char *db_body,
+                         const char *model_body, char **out)
+{
+    char path[600], name[64], url[IT_URL_SIZE];
+    FILE *f;
+    int rc;
+
+    *out = NULL;
+    if (sh(p, NULL, PYTHON " -c 'import sqlalchemy, psycopg2, alembic'") != 0) {
+        fprintf(stderr, "\n(skipped: " PYTHON " has no alembic)\n");
+        return 1;
+    }
+    snprintf(name, sizeof(name), "fidelity_%s_alembic_%ld", tag, (long)getpid());
+    if (it_db_create(name, url, sizeof(url)) < 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/alembic_compare.py", p->dir);
+    f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "import os, psycopg2\nimport sqlalchemy as sa\n"
+            "from alembic.migration import MigrationContext\n"
+            "from alembic.autogenerate import compare_metadata\n"
+            "engine = sa.create_engine('postgresql+psycopg2://',"
+            " creator=lambda: psycopg2.connect(os.environ['FIDELITY_DSN']))\n"
+            "m = sa.MetaData()\n%s\nm.create_all(engine)\n"
+            "m = sa.MetaData()\n%s\n"
+            "with engine.connect() as conn:\n"
+            "    ctx = MigrationContext.configure(conn, opts={'compare_type': True,"
+            " 'compare_server_default': True})\n"
+            "    diffs = compare_metadata(ctx, m)\n"
+            "print([d[0] if isinstance(d, tuple) else d[0][0] for d in diffs])\n",
+            db_body, model_body);
+    fclose(f);
+    setenv("FIDELITY_DSN", url, 1);
+    rc = sh(p, out, PYTHON " alembic_compare.py 2>/dev/null");
+    unsetenv("FIDELITY_DSN");
+    return rc == 0 ? 0 : -1;
+}
+
+static void alembic_detects(const struct proj *p, const char *tag, const char *db_body,
+                            const char *model_body, const char *want)
+{
+    char *got = NULL;
+    int rc = alembic_kinds(p, tag, db_body, model_body, &got);
+
+    CU_ASSERT_NOT_EQUAL(rc, -1);
+    if (rc == 0) {
+        if (strcmp(got, want) != 0)
+            fprintf(stderr, "\nalembic %s: got %s, want %s\n", tag, got, want);
+        CU_ASSERT_STRING_EQUAL(got, want);
+    }
+    free(got);
+}
+
 #define NAMES_SQL                                                                  \
     "SELECT string_agg(n, ' ' ORDER BY n) FROM ("                                 \
     " SELECT 'ix:' || i.relname AS n FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid" \
@@ -334,7 +393,13 @@ static void test_enum_labels_added_removed_renamed(void)
     CU_ASSERT_EQUAL_FATAL(compile_revisions(&p), 0);
     CU_ASSERT_EQUAL_FATAL(upgrade(&p, "head"), 0);
 
-    /* added first, in the middle and last */
+    /* added first, in the middle and last (Alembic 1.8 sees nothing) */
+    alembic_detects(&p, "enum",
+                    "sa.Table('items', m, sa.Column('id', sa.Integer, primary_key=True),\n"
+                    "    sa.Column('mood', sa.Enum('b', 'd', name='mood')))\n",
+                    "sa.Table('items', m, sa.Column('id', sa.Integer, primary_key=True),\n"
+                    "    sa.Column('mood', sa.Enum('a', 'b', 'c', 'd', 'e', name='mood')))\n",
+                    "[]\n");
     CU_ASSERT_EQUAL_FATAL(models(&p, ITEMS("RUNNER_T_ENUM(\"mood\", \"a\", \"b\", \"c\", \"d\", "
                                            "\"e\")")), 0);
     src = autogen(&p, "more moods",
@@ -468,7 +533,8 @@ static void names_match_sqlalchemy(const char *tag, const char *naming, const ch
         fprintf(stderr, "\nSQLAlchemy's names: %s\nwanted: %s\n", sa_names, want_names);
     CU_ASSERT_STRING_EQUAL(sa_names, want_names);
 
-    /* taken over: the same models see no difference */
+    /* taken over: the same models see no difference (nor does Alembic) */
+    alembic_detects(&p, tag, sa_body, sa_body, "[]\n");
     CU_ASSERT_EQUAL_FATAL(models(&p, models_src), 0);
     check_clean(&p);
     free(autogen(&p, "nothing", NULL));
@@ -542,6 +608,10 @@ static void test_naming_convention_matches_sqlalchemy(void)
     "        { .name = \"at\", .type = RUNNER_T_DATETIME, .server_default = \"" def "\" }));\n" \
     "RUNNER_MODELS(RUNNER_MODEL_REF(stamp));\n"
 
+#define SA_STAMPS(def)                                                               \
+    "sa.Table('stamps', m, sa.Column('id', sa.Integer, primary_key=True),\n"          \
+    "    sa.Column('at', sa.DateTime, server_default=sa.text('" def "')))\n"
+
 /* 13.7: now() to now()::date on a timestamp column changes the value and
  * is detected; the same default spelt otherwise is not a change. */
 static void test_server_default_cast_change_is_detected(void)
@@ -553,6 +623,11 @@ static void test_server_default_cast_change_is_detected(void)
         proj_close(&p);
         return;
     }
+    /* Alembic 1.8 (compare_server_default) sees the same */
+    alembic_detects(&p, "def_same", SA_STAMPS("now()"), SA_STAMPS("CURRENT_TIMESTAMP"), "[]\n");
+    alembic_detects(&p, "def_cast", SA_STAMPS("now()"), SA_STAMPS("now()::date"),
+                    "['modify_default']\n");
+
     CU_ASSERT_EQUAL_FATAL(models(&p, STAMPS("now()")), 0);
     free(autogen(&p, "stamps", "Detected added table 'stamps'\n"));
     CU_ASSERT_EQUAL_FATAL(compile_revisions(&p), 0);
