@@ -462,6 +462,9 @@ static int default_candidates(struct schema *model, const struct schema *have,
     return 0;
 }
 
+/* Columns per probe table: PostgreSQL allows 1600. */
+#define PROBE_COLUMNS 1000
+
 /* "c<i> <type> DEFAULT (<expr>)" */
 static void probe_column(struct strbuf *sb, size_t i, const struct schema_column *c)
 {
@@ -472,7 +475,10 @@ static void probe_column(struct strbuf *sb, size_t i, const struct schema_column
 static int read_probes(struct pg *db, struct schema_column **cols, size_t n, struct err *e)
 {
     static const char sql[] =
-        "SELECT a.attname, pg_catalog.pg_get_expr(d.adbin, d.adrelid)"
+        /* relid 0: a default holds no column reference, and with the
+         * relation pg_get_expr() deparses every column name of it for each
+         * call (2 s for 500 columns instead of 30 ms) */
+        "SELECT a.attname, pg_catalog.pg_get_expr(d.adbin, 0)"
         " FROM pg_catalog.pg_attrdef d"
         " JOIN pg_catalog.pg_class t ON t.oid = d.adrelid"
         " JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
@@ -520,28 +526,34 @@ int introspect_render_defaults(struct pg *db, struct schema *model, const struct
         ret = 0;            /* no rendering, no harm */
         goto out;
     }
-    /* one table for all, the common case; one per column when any
-     * default does not take (the type or label is not there yet) */
-    strbuf_adds(&sql, "CREATE TEMP TABLE runner_default_probe (");
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            strbuf_adds(&sql, ", ");
-        probe_column(&sql, i, cols[i]);
-    }
-    strbuf_addch(&sql, ')');
-    if (strbuf_failed(&sql)) {
-        oom(e);
-        goto rollback;
-    }
-    /* extended protocol: one statement, whatever a default holds */
-    if (pg_exec(db, "SAVEPOINT runner_probe", &ignored) < 0)
-        goto rollback_ok;
-    if (pg_exec_params(db, strbuf_str(&sql), 0, NULL, &ignored) < 0) {
+    /* one table per PROBE_COLUMNS columns, the common case; one per column
+     * when any default of that table does not take (the type or label is
+     * not there yet) */
+    for (size_t first = 0; first < n; first += PROBE_COLUMNS) {
+        size_t end = first + PROBE_COLUMNS < n ? first + PROBE_COLUMNS : n;
+
+        strbuf_reset(&sql);
+        strbuf_addf(&sql, "CREATE TEMP TABLE runner_default_probe_%zu (", first);
+        for (size_t i = first; i < end; i++) {
+            if (i > first)
+                strbuf_adds(&sql, ", ");
+            probe_column(&sql, i, cols[i]);
+        }
+        strbuf_addch(&sql, ')');
+        if (strbuf_failed(&sql)) {
+            oom(e);
+            goto rollback;
+        }
+        if (pg_exec(db, "SAVEPOINT runner_probe", &ignored) < 0)
+            goto rollback_ok;
+        /* extended protocol: one statement, whatever a default holds */
+        if (pg_exec_params(db, strbuf_str(&sql), 0, NULL, &ignored) == 0)
+            continue;
         if (pg_exec(db, "ROLLBACK TO SAVEPOINT runner_probe", &ignored) < 0)
             goto rollback_ok;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = first; i < end; i++) {
             strbuf_reset(&sql);
-            strbuf_addf(&sql, "CREATE TEMP TABLE runner_default_probe_%zu (", i);
+            strbuf_addf(&sql, "CREATE TEMP TABLE runner_default_probe_c%zu (", i);
             probe_column(&sql, i, cols[i]);
             strbuf_addch(&sql, ')');
             if (strbuf_failed(&sql)) {

@@ -652,9 +652,20 @@ static void test_server_default_cast_change_is_detected(void)
     query_is(&p, "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef"
                  " WHERE adrelid = 'stamps'::regclass AND adnum = 3", "(now())::date");
     check_clean(&p);
-    /* and back */
-    CU_ASSERT_EQUAL_FATAL(models(&p, STAMPS("now()")), 0);
-    free(autogen(&p, "not midnight", "Detected server default on column 'stamps.at'\n"));
+    /* and back, beside a default the server cannot render yet (its type
+     * is new): that one probe fails alone, the others still render */
+    CU_ASSERT_EQUAL_FATAL(models(&p,
+        "RUNNER_MODEL(stamp, .table = \"stamps\",\n"
+        "    .columns = RUNNER_MODEL_COLUMNS(\n"
+        "        { .name = \"id\", .type = RUNNER_T_INTEGER, .primary_key = 1 },\n"
+        "        { .name = \"label\", .type = RUNNER_T_ENUM(\"kind\", \"x\", \"y\"),"
+        " .server_default = \"'x'\" },\n"
+        "        { .name = \"at\", .type = RUNNER_T_DATETIME, .server_default = \"now()\" }));\n"
+        "RUNNER_MODELS(RUNNER_MODEL_REF(stamp));\n"), 0);
+    free(autogen(&p, "not midnight",
+                 "Detected added enum type 'kind'\n"
+                 "Detected type change from 'character varying(20)' to 'kind' on 'stamps.label'\n"
+                 "Detected server default on column 'stamps.at'\n"));
     proj_close(&p);
 }
 
