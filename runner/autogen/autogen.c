@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libpq-fe.h>
 #include <uv.h>
 
 #include "codegen.h"
@@ -129,8 +130,9 @@ static int model_schemas(const struct schema *m, const char ***out, size_t *n, s
     return 0;
 }
 
-int autogen_compare(const struct autogen_opts *opts, struct schema *model,
-                    struct schema *db_schema, struct diff *d, struct err *e)
+/* autogen_compare(), also giving the server's version (PQserverVersion). */
+static int compare(const struct autogen_opts *opts, struct schema *model,
+                   struct schema *db_schema, struct diff *d, int *server_version, struct err *e)
 {
     uv_loop_t loop;
     struct pg db = PG_INIT;
@@ -163,6 +165,9 @@ int autogen_compare(const struct autogen_opts *opts, struct schema *model,
     o.n_exclude = 2;
     if (introspect_schema(&db, &o, db_schema, e) < 0)
         goto out;
+    *server_version = PQserverVersion(db.conn);
+    if (introspect_render_defaults(&db, model, db_schema, e) < 0)
+        goto out;
     if (diff_schemas(model, db_schema, d, e) < 0)
         goto out;
     ret = 0;
@@ -176,6 +181,14 @@ out:
         schema_release(db_schema);
     }
     return ret;
+}
+
+int autogen_compare(const struct autogen_opts *opts, struct schema *model,
+                    struct schema *db_schema, struct diff *d, struct err *e)
+{
+    int server_version = 0;
+
+    return compare(opts, model, db_schema, d, &server_version, e);
 }
 
 int autogen_print(const struct diff *d, FILE *out)
@@ -195,16 +208,19 @@ int autogen_print(const struct diff *d, FILE *out)
 }
 
 int autogen_revision_body(const struct autogen_opts *o, char **upgrade_body, char **downgrade_body,
-                          int *n_changes, struct err *e)
+                          int *n_changes, int *no_transaction, struct err *e)
 {
     struct schema model = SCHEMA_INIT, db = SCHEMA_INIT;
     struct diff d = DIFF_INIT;
+    int server_version = 0;
     int ret = -1;
 
     *upgrade_body = *downgrade_body = NULL;
     *n_changes = 0;
-    if (autogen_compare(o, &model, &db, &d, e) < 0)
+    *no_transaction = 0;
+    if (compare(o, &model, &db, &d, &server_version, e) < 0)
         return -1;
+    *no_transaction = codegen_needs_no_transaction(&d, server_version);
     if (o->log)
         autogen_print(&d, o->log);
     if (d.n_ops && codegen_render(&d, upgrade_body, downgrade_body, e) < 0)

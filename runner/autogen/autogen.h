@@ -53,11 +53,12 @@ struct autogen_opts {
  * ..." lines to o->log (when set) and render the upgrade and
  * downgrade function bodies (C statements, indented, ending in
  * `return 0;`).  On success *upgrade_body and *downgrade_body are the
- * caller's to free (NULL when *n_changes is 0) and *n_changes counts the
- * operations.  -1 with *e filled on failure (no models plugin configured,
+ * caller's to free (NULL when *n_changes is 0), *n_changes counts the
+ * operations and *no_transaction is 1 when the revision must run outside
+ * a transaction (codegen_needs_no_transaction()).  -1 with *e filled on failure (no models plugin configured,
  * a bad plugin, the database unreachable). */
 int autogen_revision_body(const struct autogen_opts *o, char **upgrade_body, char **downgrade_body,
-                          int *n_changes, struct err *e);
+                          int *n_changes, int *no_transaction, struct err *e);
 
 /* The comparison alone, for `check`: load the models into *model, read
  * the database into *db (both SCHEMA_INIT first) and diff them into *d

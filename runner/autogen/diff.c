@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "strbuf.h"
 
@@ -31,6 +32,18 @@ static int str_eq(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
+static int rendered_defaults_eq(const struct schema_column *want,
+                                const struct schema_column *have)
+{
+    char *nw = schema_default_normalise_keep_casts(want->server_default_rendered);
+    char *nh = schema_default_normalise_keep_casts(have->server_default);
+    int eq = nw && nh && strcmp(nw, nh) == 0;
+
+    free(nw);
+    free(nh);
+    return eq;
+}
+
 /* Defaults compare through schema_default_normalise(); a sequence default
  * on an autoincrement column is the SERIAL itself, not a default. */
 static int defaults_eq(const struct schema_column *want, const struct schema_column *have)
@@ -45,6 +58,12 @@ static int defaults_eq(const struct schema_column *want, const struct schema_col
         return 1;
     if (!w || !h)
         return !w && !h;
+    /* issue 13.7: the server's own text of both sides keeps the casts that
+     * change the value (now()::date); for one type the server prints the
+     * same expression the same way.  With another type the casts differ
+     * by the type alone, and the type change is reported anyway. */
+    if (want->server_default_rendered && strcmp(want->type, have->type) == 0)
+        return rendered_defaults_eq(want, have);
     nw = schema_default_normalise(w);
     nh = schema_default_normalise(h);
     eq = nw && nh && strcmp(nw, nh) == 0;
@@ -163,6 +182,55 @@ static int topo_order(const struct schema_table *const *set, size_t n, size_t *o
         order[done++] = pick;
     }
     free(placed);
+    return 0;
+}
+
+static ssize_t label_index(const struct schema_enum *en, const char *label)
+{
+    for (size_t i = 0; i < en->n_labels; i++)
+        if (strcmp(en->labels[i], label) == 0)
+            return (ssize_t)i;
+    return -1;
+}
+
+/* The labels of an enum type both sides have.  A label the models add
+ * goes AFTER the label before it in the models' list (which exists by
+ * then: it is old or was added just before), or, first in that list,
+ * BEFORE the first label the database has too. */
+static int diff_enum(const struct schema_enum *want, const struct schema_enum *have,
+                     struct diff *d, struct err *e)
+{
+    ssize_t last = -1;
+    int changed = 0;
+
+    for (size_t i = 0; i < have->n_labels; i++) {
+        ssize_t at = label_index(want, have->labels[i]);
+
+        if (at < 0 || at < last)
+            changed = 1;        /* removed (or renamed), or out of the models' order */
+        if (at >= 0)
+            last = at;
+    }
+    for (size_t i = 0; i < want->n_labels; i++) {
+        struct diff_op op = { .kind = DIFF_ADD_ENUM_VALUE, .enum_type = want,
+                              .enum_label = want->labels[i] };
+
+        if (label_index(have, want->labels[i]) >= 0)
+            continue;
+        if (i > 0) {
+            op.enum_anchor = want->labels[i - 1];
+        } else {
+            for (size_t k = 1; k < want->n_labels && !op.enum_anchor; k++)
+                if (label_index(have, want->labels[k]) >= 0)
+                    op.enum_anchor = want->labels[k];
+            op.enum_before = 1;
+        }
+        if (push(d, op, e) < 0)
+            return -1;
+    }
+    if (changed && push(d, (struct diff_op){ .kind = DIFF_ENUM_CHANGED, .enum_type = want,
+                                             .from_enum = have }, e) < 0)
+        return -1;
     return 0;
 }
 
@@ -377,14 +445,20 @@ int diff_schemas(const struct schema *model, const struct schema *db, struct dif
     }
 
     /* 0. enum types the models declare and the database lacks (alembic
-     *    leaves types it did not create alone, and so do we: no drops).
-     *    NEEDSWORK: changed labels are not detected (ALTER TYPE ... ADD
-     *    VALUE has no inverse). */
+     *    leaves types it did not create alone, and so do we: no drops),
+     *    then the labels of existing ones */
     for (size_t i = 0; i < model->n_enums; i++)
         if (!schema_find_enum(db, model->enums[i].schema, model->enums[i].name) &&
             push(&d, (struct diff_op){ .kind = DIFF_ADD_ENUM, .enum_type = &model->enums[i] },
                  e) < 0)
             goto out;
+    for (size_t i = 0; i < model->n_enums; i++) {
+        const struct schema_enum *have = schema_find_enum(db, model->enums[i].schema,
+                                                          model->enums[i].name);
+
+        if (have && diff_enum(&model->enums[i], have, &d, e) < 0)
+            goto out;
+    }
 
     /* 1. foreign keys of kept tables that go or change */
     if (diff_fks(model, db, 0, &d, e) < 0)
@@ -459,6 +533,12 @@ struct diff_op diff_inverse(const struct diff_op *op)
         inv.table = op->from_table;
         inv.from_table = op->table;
         break;
+    case DIFF_ADD_ENUM_VALUE: inv.kind = DIFF_DROP_ENUM_VALUE; break;
+    case DIFF_DROP_ENUM_VALUE: inv.kind = DIFF_ADD_ENUM_VALUE; break;
+    case DIFF_ENUM_CHANGED:
+        inv.enum_type = op->from_enum;
+        inv.from_enum = op->enum_type;
+        break;
     }
     return inv;
 }
@@ -469,6 +549,14 @@ static void table_name(struct strbuf *sb, const struct schema_table *t)
     if (strcmp(t->schema, SCHEMA_DEFAULT) != 0)
         strbuf_addf(sb, "%s.", t->schema);
     strbuf_adds(sb, t->name);
+}
+
+/* 'mood' or 'sales.mood' */
+static void enum_name(struct strbuf *sb, const struct schema_enum *en)
+{
+    if (strcmp(en->schema, SCHEMA_DEFAULT) != 0)
+        strbuf_addf(sb, "%s.", en->schema);
+    strbuf_adds(sb, en->name);
 }
 
 /* Python's repr of a list of names: ['a', 'b'] */
@@ -582,9 +670,25 @@ char *diff_describe(const struct diff_op *op)
     case DIFF_ADD_ENUM:
     case DIFF_DROP_ENUM:
         strbuf_addf(&sb, "Detected %s enum type '", op->kind == DIFF_ADD_ENUM ? "added" : "removed");
-        if (strcmp(op->enum_type->schema, SCHEMA_DEFAULT) != 0)
-            strbuf_addf(&sb, "%s.", op->enum_type->schema);
-        strbuf_addf(&sb, "%s'", op->enum_type->name);
+        enum_name(&sb, op->enum_type);
+        strbuf_addch(&sb, '\'');
+        break;
+    case DIFF_ADD_ENUM_VALUE:
+    case DIFF_DROP_ENUM_VALUE:
+        strbuf_addf(&sb, "Detected %s label '%s' %s enum type '",
+                    op->kind == DIFF_ADD_ENUM_VALUE ? "added" : "removed", op->enum_label,
+                    op->kind == DIFF_ADD_ENUM_VALUE ? "to" : "from");
+        enum_name(&sb, op->enum_type);
+        strbuf_addch(&sb, '\'');
+        break;
+    case DIFF_ENUM_CHANGED:
+        strbuf_adds(&sb, "Detected removed, renamed or reordered labels of enum type '");
+        enum_name(&sb, op->enum_type);
+        strbuf_adds(&sb, "': ");
+        py_list(&sb, op->from_enum->labels, op->from_enum->n_labels);
+        strbuf_adds(&sb, " to ");
+        py_list(&sb, op->enum_type->labels, op->enum_type->n_labels);
+        strbuf_adds(&sb, " (not generated; please adjust)");
         break;
     case DIFF_TABLE_COMMENT:
         strbuf_adds(&sb, "Detected table comment '");

@@ -3,7 +3,10 @@
  * and inverted in reverse order (downgrade).
  *
  * Pure code on two struct schema (schema.h): no libpq, no dlopen, no
- * output.  The order keeps foreign keys valid: foreign keys that go are
+ * output.  Enum types come first: new ones, then labels added to existing
+ * ones (each placed BEFORE or AFTER a label it keeps its model order
+ * with); labels removed, renamed or reordered are reported as
+ * DIFF_ENUM_CHANGED, which nothing can apply safely.  The order keeps foreign keys valid: foreign keys that go are
  * dropped first, then removed tables (referencing tables before the tables
  * they reference), then the changes inside kept tables, then added tables
  * (referenced tables first), then the foreign keys that are new on kept
@@ -31,6 +34,11 @@ enum diff_kind {
     DIFF_ADD_ENUM,              /* CREATE TYPE ... AS ENUM, before everything else */
     DIFF_DROP_ENUM,             /* only as the inverse of ADD_ENUM */
     DIFF_TABLE_COMMENT,         /* COMMENT ON TABLE */
+    DIFF_ADD_ENUM_VALUE,        /* ALTER TYPE ... ADD VALUE ... BEFORE/AFTER, with ADD_ENUM */
+    DIFF_DROP_ENUM_VALUE,       /* only as the inverse of ADD_ENUM_VALUE: PostgreSQL cannot
+                                   drop a label, so it is a comment for the reader */
+    DIFF_ENUM_CHANGED,          /* labels removed, renamed or reordered: not generated, a
+                                   "please adjust" comment both ways */
 };
 
 /* What an ALTER_COLUMN changes. */
@@ -51,6 +59,11 @@ struct diff_op {
     const struct schema_constraint *constraint; /* ADD/DROP_CONSTRAINT */
     const struct schema_enum *enum_type;        /* ADD/DROP_ENUM */
     const struct schema_table *from_table;      /* TABLE_COMMENT: the table as it is */
+    const struct schema_enum *from_enum;        /* ENUM_CHANGED: the type as it is */
+    const char *enum_label;             /* ADD/DROP_ENUM_VALUE: the label */
+    const char *enum_anchor;            /* ADD_ENUM_VALUE: the label it goes next to, NULL:
+                                           at the end */
+    int enum_before;                    /* ADD_ENUM_VALUE: BEFORE enum_anchor, else AFTER */
     int separate_fks;                   /* ADD/DROP_TABLE: its foreign keys are ops of their own */
     int with_table;                     /* ADD/DROP_CONSTRAINT: a key of a table created or
                                            dropped by this diff (not reported on its own) */

@@ -31,4 +31,15 @@ struct introspect_opts {
 int introspect_schema(struct pg *db, const struct introspect_opts *o, struct schema *out,
                       struct err *e);
 
+/* Issue 13.7, Alembic's compare_server_default: every column of `model`
+ * that has a server default, where `db` has that column with a default
+ * too, gets server_default_rendered: its default as this server prints it
+ * (pg_get_expr) for a column of the model's type, from temporary tables
+ * created in a transaction that is rolled back.  A default the server
+ * cannot take (a type or label the revision creates) stays unrendered and
+ * diff.c falls back to comparing normalised texts.  Changes nothing;
+ * -1 only when out of memory. */
+int introspect_render_defaults(struct pg *db, struct schema *model, const struct schema *have,
+                               struct err *e);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 
 #include <openssl/evp.h>
 #include <runner/model.h>
@@ -260,19 +261,6 @@ static int check_columns(const struct schema_table *t, char *const *cols, size_t
     return 0;
 }
 
-/* Set a default name unless the declaration named it. */
-static int default_name(struct schema_constraint *c, const char *given, const char *table,
-                        const char *suffix, struct err *e)
-{
-    if (given)
-        return copy_str(&c->name, given, e);
-    /* PostgreSQL: <table>_pkey, <table>_<columns>_key, <table>_<columns>_fkey */
-    c->name = schema_default_constraint_name(table, (const char *const *)c->columns,
-                                             strcmp(suffix, "pkey") == 0 ? 0 : c->n_columns,
-                                             suffix);
-    return c->name ? 0 : oom(e);
-}
-
 /* "table.column" or "schema.table.column" into the FK's reference. */
 static int parse_reference(struct schema_constraint *c, const char *ref, const char *model,
                            const char *column, struct err *e)
@@ -297,6 +285,303 @@ static int parse_reference(struct schema_constraint *c, const char *ref, const c
             return oom(e);
     }
     return 0;
+}
+
+/* What a naming-convention template may use (SQLAlchemy's tokens). */
+struct name_parts {
+    const char *schema;             /* the model's schema; NULL: the default */
+    const char *table;
+    char *const *columns;
+    size_t n_columns;
+    const char *ref_table;          /* foreign keys */
+    char *const *ref_columns;
+    size_t n_ref_columns;
+    const char *name;               /* the declared name, NULL: none */
+};
+
+/* SQLAlchemy's Column._label: <table>_<column>, <schema>_<table>_<column>
+ * for a table in a schema (dots of the schema as '_'). */
+static void column_label(struct strbuf *sb, const struct name_parts *p, const char *column)
+{
+    if (p->schema) {
+        for (const char *c = p->schema; *c; c++)
+            strbuf_addch(sb, *c == '.' ? '_' : *c);
+        strbuf_addch(sb, '_');
+    }
+    strbuf_addf(sb, "%s_%s", p->table, column);
+}
+
+/* One %(token)s of a template; -1 for a token it cannot fill. */
+static int add_token(struct strbuf *sb, const char *tok, size_t len, const struct name_parts *p,
+                     int is_check)
+{
+    char *const *cols = p->columns;
+    size_t n = p->n_columns;
+    const char *rest;
+    int referred = 0;
+    char *end;
+    unsigned long k;
+
+#define TOKEN_IS(lit) (len == sizeof(lit) - 1 && strncmp(tok, lit, len) == 0)
+    if (TOKEN_IS("table_name")) {
+        strbuf_adds(sb, p->table);
+        return 0;
+    }
+    if (TOKEN_IS("constraint_name")) {
+        if (!p->name)
+            return -1;
+        strbuf_adds(sb, p->name);
+        return 0;
+    }
+    if (TOKEN_IS("referred_table_name")) {
+        if (!p->ref_table)
+            return -1;
+        strbuf_adds(sb, p->ref_table);
+        return 0;
+    }
+#undef TOKEN_IS
+    if (is_check)
+        return -1;          /* runner does not parse the condition for columns */
+    rest = tok;
+    if (len > 9 && strncmp(rest, "referred_", 9) == 0) {
+        referred = 1;
+        rest += 9;
+        cols = p->ref_columns;
+        n = p->n_ref_columns;
+    }
+    if (strncmp(rest, "column_", 7) != 0)
+        return -1;
+    rest += 7;
+    if ((size_t)(tok + len - rest) == 7 && strncmp(rest, "0N_name", 7) == 0) {
+        for (size_t i = 0; i < n; i++)
+            strbuf_adds(sb, cols[i]);
+        return n ? 0 : -1;
+    }
+    if ((size_t)(tok + len - rest) == 8 && strncmp(rest, "0_N_name", 8) == 0) {
+        for (size_t i = 0; i < n; i++)
+            strbuf_addf(sb, "%s%s", i ? "_" : "", cols[i]);
+        return n ? 0 : -1;
+    }
+    if (!referred && (size_t)(tok + len - rest) == 8 && strncmp(rest, "0N_label", 8) == 0) {
+        for (size_t i = 0; i < n; i++)
+            column_label(sb, p, cols[i]);
+        return n ? 0 : -1;
+    }
+    if (!referred && (size_t)(tok + len - rest) == 9 && strncmp(rest, "0_N_label", 9) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                strbuf_addch(sb, '_');
+            column_label(sb, p, cols[i]);
+        }
+        return n ? 0 : -1;
+    }
+    if (rest[0] < '0' || rest[0] > '9')
+        return -1;
+    k = strtoul(rest, &end, 10);
+    if (k >= n)
+        return -1;
+    if ((size_t)(tok + len - end) == 5 && strncmp(end, "_name", 5) == 0) {
+        strbuf_adds(sb, cols[k]);
+        return 0;
+    }
+    if (!referred && (size_t)(tok + len - end) == 6 && strncmp(end, "_label", 6) == 0) {
+        column_label(sb, p, cols[k]);
+        return 0;
+    }
+    return -1;
+}
+
+/* The name a template gives: 0 with *out set, or 1 when the template
+ * does not apply (none, or a declared name it would not change) and
+ * *out is NULL. */
+static int convention_name(const char *tmpl, const struct name_parts *p, int is_check,
+                           const char *model, const char *what, char **out, struct err *e)
+{
+    struct strbuf sb = STRBUF_INIT;
+
+    *out = NULL;
+    if (!tmpl || (p->name && !strstr(tmpl, "%(constraint_name)s")))
+        return 1;
+    for (const char *c = tmpl; *c; c++) {
+        const char *close;
+
+        if (c[0] != '%') {
+            strbuf_addch(&sb, *c);
+            continue;
+        }
+        if (c[1] == '%') {
+            strbuf_addch(&sb, '%');
+            c++;
+            continue;
+        }
+        close = c[1] == '(' ? strstr(c, ")s") : NULL;
+        if (!close || add_token(&sb, c + 2, (size_t)(close - c - 2), p, is_check) < 0) {
+            int n = close ? (int)(close - c + 2) : (int)strlen(c);
+
+            strbuf_release(&sb);
+            if (close && strncmp(c, "%(constraint_name)s", 19) == 0)
+                return err_set(e, ERR_FAIL, "model '%s': %s: naming convention '%s' needs a "
+                               "declared name", model, what, tmpl);
+            return err_set(e, ERR_FAIL, "model '%s': %s: naming convention '%s': cannot fill "
+                           "'%.*s'", model, what, tmpl, n, c);
+        }
+        c = close + 1;
+    }
+    *out = index_name(&sb);         /* SQLAlchemy's cut of a long conv() name */
+    return *out ? 0 : oom(e);
+}
+
+/* The one column of t an unnamed check condition names, or NULL when it
+ * names none or several: PostgreSQL names the constraint
+ * <table>_<column>_check then, else <table>_check.  A light tokenizer:
+ * literals, function names (before '(') and type names (after '::') are
+ * skipped; identifiers fold to lower case unless quoted. */
+static const char *check_column(const struct schema_table *t, const char *cond)
+{
+    const char *found = NULL;
+    struct strbuf word = STRBUF_INIT;
+
+    for (size_t i = 0; cond[i];) {
+        unsigned char ch = (unsigned char)cond[i];
+        int quoted = 0, after_cast = i >= 2 && cond[i - 1] == ':' && cond[i - 2] == ':';
+        const struct schema_column *c;
+
+        if (ch == '\'') {
+            for (i++; cond[i] && !(cond[i] == '\'' && cond[i + 1] != '\''); i++)
+                if (cond[i] == '\'')
+                    i++;
+            if (cond[i])
+                i++;
+            continue;
+        }
+        strbuf_reset(&word);
+        if (ch == '"') {
+            quoted = 1;
+            for (i++; cond[i] && !(cond[i] == '"' && cond[i + 1] != '"'); i++) {
+                if (cond[i] == '"')
+                    i++;
+                strbuf_addch(&word, cond[i]);
+            }
+            if (cond[i])
+                i++;
+        } else if (isalpha(ch) || ch == '_') {
+            while (isalnum((unsigned char)cond[i]) || cond[i] == '_' || cond[i] == '$')
+                strbuf_addch(&word, (char)tolower((unsigned char)cond[i++]));
+        } else {
+            i++;
+            continue;
+        }
+        if (after_cast || (!quoted && cond[i] == '('))
+            continue;
+        c = schema_find_column(t, strbuf_str(&word));
+        if (!c)
+            continue;
+        if (found && strcmp(found, c->name) != 0) {
+            found = NULL;
+            break;
+        }
+        found = c->name;
+    }
+    strbuf_release(&word);
+    return found;
+}
+
+static int constraint_name_used(const struct schema *s, const struct schema_table *t,
+                                const char *name)
+{
+    for (size_t i = 0; i < s->n_tables; i++) {
+        if (strcmp(s->tables[i].schema, t->schema) != 0)
+            continue;
+        for (size_t k = 0; k < s->tables[i].n_constraints; k++)
+            if (s->tables[i].constraints[k].name &&
+                strcmp(s->tables[i].constraints[k].name, name) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+/* PostgreSQL's ChooseConstraintName() for an unnamed check: the first of
+ * <table>_<col>_check, <table>_<col>_check1, ... no constraint of the
+ * schema has. */
+static char *check_default_name(const struct schema *s, const struct schema_table *t,
+                                const char *cond)
+{
+    const char *col = check_column(t, cond);
+
+    for (unsigned n = 0;; n++) {
+        char suffix[32];
+        char *name;
+
+        snprintf(suffix, sizeof(suffix), n ? "check%u" : "check", n);
+        name = schema_default_constraint_name(t->name, col ? &col : NULL, col ? 1 : 0, suffix);
+        if (!name || !constraint_name_used(s, t, name))
+            return name;
+        free(name);
+    }
+}
+
+/* Name constraint c (its kind, columns, references and condition set) of
+ * table t: the declared name, else the naming convention, else
+ * PostgreSQL's own default name. */
+static int key_name(const struct schema *s, const runner_naming_convention *nc,
+                    const runner_model *m, const struct schema_table *t,
+                    struct schema_constraint *c, const char *given, const char *what,
+                    struct err *e)
+{
+    const char *tmpl = NULL;
+    struct name_parts parts = {
+        .schema = m->schema, .table = t->name, .columns = c->columns,
+        .n_columns = c->n_columns, .ref_table = c->ref_table, .ref_columns = c->ref_columns,
+        .n_ref_columns = c->n_ref_columns, .name = given,
+    };
+    int r;
+
+    if (nc) {
+        switch (c->kind) {
+        case SCHEMA_PRIMARY_KEY: tmpl = nc->pk; break;
+        case SCHEMA_UNIQUE: tmpl = nc->uq; break;
+        case SCHEMA_FOREIGN_KEY: tmpl = nc->fk; break;
+        case SCHEMA_CHECK: tmpl = nc->ck; break;
+        }
+    }
+    r = convention_name(tmpl, &parts, c->kind == SCHEMA_CHECK, m->model, what, &c->name, e);
+    if (r <= 0)
+        return r;
+    if (given)
+        return copy_str(&c->name, given, e);
+    switch (c->kind) {
+    case SCHEMA_PRIMARY_KEY:
+        c->name = schema_default_constraint_name(t->name, NULL, 0, "pkey");
+        break;
+    case SCHEMA_UNIQUE:
+    case SCHEMA_FOREIGN_KEY:
+        c->name = schema_default_constraint_name(t->name, (const char *const *)c->columns,
+                                                 c->n_columns,
+                                                 c->kind == SCHEMA_UNIQUE ? "key" : "fkey");
+        break;
+    case SCHEMA_CHECK:
+        c->name = check_default_name(s, t, c->check);
+        break;
+    }
+    return c->name ? 0 : oom(e);
+}
+
+/* Name an index: the declared name, else the .ix convention (SQLAlchemy's
+ * default "ix_%(column_0_label)s"). */
+static int index_key_name(const runner_naming_convention *nc, const runner_model *m,
+                          const struct schema_table *t, struct schema_index *ix,
+                          const char *given, const char *what, struct err *e)
+{
+    struct name_parts parts = {
+        .schema = m->schema, .table = t->name, .columns = ix->columns,
+        .n_columns = ix->n_columns, .name = given,
+    };
+    const char *tmpl = nc && nc->ix ? nc->ix : "ix_%(column_0_label)s";
+    int r = convention_name(tmpl, &parts, 0, m->model, what, &ix->name, e);
+
+    if (r <= 0)
+        return r;
+    return copy_str(&ix->name, given, e);
 }
 
 static int convert_columns(struct schema *s, const runner_model *m, struct schema_table *t,
@@ -341,7 +626,8 @@ static int convert_columns(struct schema *s, const runner_model *m, struct schem
 
 /* Column-level primary_key/unique/index/foreign_key, then the table-level
  * indexes and constraints. */
-static int convert_keys(const runner_model *m, struct schema_table *t, struct err *e)
+static int convert_keys(const struct schema *s, const runner_naming_convention *nc,
+                        const runner_model *m, struct schema_table *t, struct err *e)
 {
     const char *model = m->model;
     struct schema_constraint *pk = NULL;   /* only until the next schema_add_constraint() */
@@ -362,28 +648,24 @@ static int convert_keys(const runner_model *m, struct schema_table *t, struct er
                 goto oom;
         }
     }
-    if (pk && default_name(pk, NULL, t->name, "pkey", e) < 0)
+    if (pk && key_name(s, nc, m, t, pk, NULL, "primary key", e) < 0)
         goto out;
 
     for (const runner_model_column *mc = m->columns; mc->name; mc++) {
         if (mc->index) {
             struct schema_index *ix = schema_add_index(t);
-            struct strbuf name = STRBUF_INIT;
 
             if (!ix)
                 goto oom;
             /* alembic: op.f('ix_<table>_<column>'), SQLAlchemy's
-             * "ix_%(column_0_label)s" convention; the label of a column
-             * of a table with a schema starts with the schema */
-            strbuf_adds(&name, "ix_");
-            if (m->schema)
-                strbuf_addf(&name, "%s_", m->schema);
-            strbuf_addf(&name, "%s_%s", t->name, mc->name);
-            ix->name = index_name(&name);
+             * "ix_%(column_0_label)s" convention */
             ix->is_expr = calloc(1, 1);
-            if (!ix->name || !ix->is_expr ||
-                schema_list_add(&ix->columns, &ix->n_columns, mc->name) < 0)
+            if (!ix->is_expr || schema_list_add(&ix->columns, &ix->n_columns, mc->name) < 0)
                 goto oom;
+            strbuf_reset(&what);
+            strbuf_addf(&what, "column '%s'", mc->name);
+            if (index_key_name(nc, m, t, ix, NULL, strbuf_str(&what), e) < 0)
+                goto out;
             ix->unique = mc->unique != 0;
         } else if (mc->unique) {
             struct schema_constraint *uq = schema_add_constraint(t);
@@ -391,9 +673,12 @@ static int convert_keys(const runner_model *m, struct schema_table *t, struct er
             if (!uq)
                 goto oom;
             uq->kind = SCHEMA_UNIQUE;
-            if (schema_list_add(&uq->columns, &uq->n_columns, mc->name) < 0 ||
-                default_name(uq, NULL, t->name, "key", e) < 0)
+            if (schema_list_add(&uq->columns, &uq->n_columns, mc->name) < 0)
                 goto oom;
+            strbuf_reset(&what);
+            strbuf_addf(&what, "column '%s'", mc->name);
+            if (key_name(s, nc, m, t, uq, NULL, strbuf_str(&what), e) < 0)
+                goto out;
         }
         if (mc->foreign_key) {
             struct schema_constraint *fk = schema_add_constraint(t);
@@ -403,17 +688,18 @@ static int convert_keys(const runner_model *m, struct schema_table *t, struct er
             fk->kind = SCHEMA_FOREIGN_KEY;
             if (parse_reference(fk, mc->foreign_key, model, mc->name, e) < 0)
                 goto out;
-            if (schema_list_add(&fk->columns, &fk->n_columns, mc->name) < 0 ||
-                default_name(fk, NULL, t->name, "fkey", e) < 0)
+            if (schema_list_add(&fk->columns, &fk->n_columns, mc->name) < 0)
                 goto oom;
             strbuf_reset(&what);
             strbuf_addf(&what, "column '%s'", mc->name);
+            if (key_name(s, nc, m, t, fk, mc->foreign_key_name, strbuf_str(&what), e) < 0)
+                goto out;
             if (fk_action(mc->on_delete, &fk->on_delete, model, strbuf_str(&what), e) < 0 ||
                 fk_action(mc->on_update, &fk->on_update, model, strbuf_str(&what), e) < 0)
                 goto out;
-        } else if (mc->on_delete || mc->on_update) {
-            err_set(e, ERR_FAIL, "model '%s': column '%s': on_delete/on_update without a "
-                    "foreign_key", model, mc->name);
+        } else if (mc->on_delete || mc->on_update || mc->foreign_key_name) {
+            err_set(e, ERR_FAIL, "model '%s': column '%s': %s without a foreign_key", model,
+                    mc->name, mc->foreign_key_name ? "foreign_key_name" : "on_delete/on_update");
             goto out;
         }
     }
@@ -429,19 +715,8 @@ static int convert_keys(const runner_model *m, struct schema_table *t, struct er
         strbuf_addf(&what, "index '%s'", mi->name ? mi->name : "(unnamed)");
         if (check_columns(t, ix->columns, ix->n_columns, model, strbuf_str(&what), e) < 0)
             goto out;
-        if (mi->name) {
-            if (copy_str(&ix->name, mi->name, e) < 0)
-                goto out;
-        } else {
-            struct strbuf name = STRBUF_INIT;
-
-            strbuf_addf(&name, "ix_%s", t->name);
-            for (size_t i = 0; i < ix->n_columns; i++)
-                strbuf_addf(&name, "_%s", ix->columns[i]);
-            ix->name = index_name(&name);
-            if (!ix->name)
-                goto oom;
-        }
+        if (index_key_name(nc, m, t, ix, mi->name, strbuf_str(&what), e) < 0)
+            goto out;
         ix->is_expr = calloc(ix->n_columns, 1);
         if (!ix->is_expr)
             goto oom;
@@ -474,12 +749,13 @@ static int convert_keys(const runner_model *m, struct schema_table *t, struct er
             goto oom;
         c->kind = (enum schema_constraint_kind)mk->kind;
         if (mk->kind == RUNNER_CHECK) {
-            if (!mk->name || !mk->check || !*mk->check) {
-                err_set(e, ERR_FAIL, "model '%s': %s: a check constraint needs a name and a "
-                        "condition", model, strbuf_str(&what));
+            if (!mk->check || !*mk->check) {
+                err_set(e, ERR_FAIL, "model '%s': %s: a check constraint needs a condition",
+                        model, strbuf_str(&what));
                 goto out;
             }
-            if (copy_str(&c->name, mk->name, e) < 0 || copy_str(&c->check, mk->check, e) < 0)
+            if (copy_str(&c->check, mk->check, e) < 0 ||
+                key_name(s, nc, m, t, c, mk->name, strbuf_str(&what), e) < 0)
                 goto out;
             continue;
         }
@@ -505,9 +781,7 @@ static int convert_keys(const runner_model *m, struct schema_table *t, struct er
                 fk_action(mk->on_update, &c->on_update, model, strbuf_str(&what), e) < 0)
                 goto out;
         }
-        if (default_name(c, mk->name, t->name,
-                         mk->kind == RUNNER_PRIMARY_KEY ? "pkey" :
-                         mk->kind == RUNNER_UNIQUE ? "key" : "fkey", e) < 0)
+        if (key_name(s, nc, m, t, c, mk->name, strbuf_str(&what), e) < 0)
             goto out;
     }
 
@@ -641,7 +915,7 @@ int models_convert(const struct runner_models *reg, struct schema *out, struct e
                     m->table);
             goto fail;
         }
-        if (convert_columns(&s, m, t, e) < 0 || convert_keys(m, t, e) < 0)
+        if (convert_columns(&s, m, t, e) < 0 || convert_keys(&s, reg->naming, m, t, e) < 0)
             goto fail;
     }
     if (check_references(reg, &s, e) < 0)

@@ -21,6 +21,7 @@ static void column_release(struct schema_column *c)
     free(c->name);
     free(c->type);
     free(c->server_default);
+    free(c->server_default_rendered);
     free(c->comment);
 }
 
@@ -458,7 +459,19 @@ static int is_number(const char *s, size_t len)
     return digits;
 }
 
+static char *normalise(const char *expr, int keep_casts);
+
 char *schema_default_normalise(const char *expr)
+{
+    return normalise(expr, 0);
+}
+
+char *schema_default_normalise_keep_casts(const char *expr)
+{
+    return normalise(expr, 1);
+}
+
+static char *normalise(const char *expr, int keep_casts)
 {
     struct strbuf sb = STRBUF_INIT;
     const char *s;
@@ -473,7 +486,7 @@ char *schema_default_normalise(const char *expr)
 
             strbuf_add(&sb, expr + i, end - i);
             i = end;
-        } else if (expr[i] == ':' && expr[i + 1] == ':') {
+        } else if (expr[i] == ':' && expr[i + 1] == ':' && !keep_casts) {
             i = skip_cast(expr, i + 2);
         } else if (expr[i] == '"') {
             size_t end = i + 1;
@@ -507,7 +520,7 @@ char *schema_default_normalise(const char *expr)
         len -= 2;
     }
     /* '42' (a cast number, as PostgreSQL prints negative numbers) is 42 */
-    if (len >= 2 && s[0] == '\'' && s[len - 1] == '\'' && is_number(s + 1, len - 2)) {
+    if (!keep_casts && len >= 2 && s[0] == '\'' && s[len - 1] == '\'' && is_number(s + 1, len - 2)) {
         s++;
         len -= 2;
     }

@@ -23,6 +23,9 @@ struct schema_column {
     int autoincrement;          /* SERIAL / identity: the sequence default is not compared */
     char identity;              /* introspected identity column: 'a' ALWAYS, 'd' BY DEFAULT, else 0 */
     char *server_default;       /* SQL as written or read; NULL: none */
+    char *server_default_rendered; /* models: server_default as the server prints it
+                                    * (pg_get_expr of a probe column of this type), set by
+                                    * introspect_render_defaults(); NULL: not rendered */
     char *comment;              /* NULL: none */
 };
 
@@ -130,6 +133,12 @@ char *schema_type_display(const char *normalised_type);
  * redundant parentheses and case, folds CURRENT_TIMESTAMP into now().
  * Caller frees; NULL for a NULL input or on allocation failure. */
 char *schema_default_normalise(const char *expr);
+
+/* schema_default_normalise() that keeps every cast: for two texts that
+ * the server printed (pg_get_expr) for columns of one type, where a cast
+ * left in is one the expression asked for (now()::date).  Caller frees;
+ * NULL for a NULL input or on allocation failure. */
+char *schema_default_normalise_keep_casts(const char *expr);
 
 /* 1 when the default is the nextval() of a sequence (a serial column). */
 int schema_default_is_sequence(const char *expr);

@@ -164,7 +164,7 @@ static int write_revision(struct ctx *ctx, const struct rev_args *a,
         .no_transaction = a->no_tx,
     };
     char *up = NULL, *down = NULL, *path = NULL;
-    int n_changes = 0;
+    int n_changes = 0, no_tx = 0;
     int ret = 1;
 
     if (resolve_deps(ctx, a, deps) < 0)
@@ -182,8 +182,9 @@ static int write_revision(struct ctx *ctx, const struct rev_args *a,
         struct autogen_opts ao;
 
         cli_autogen_opts(ctx, &ao);
-        if (autogen_revision_body(&ao, &up, &down, &n_changes, &ctx->err) < 0)
+        if (autogen_revision_body(&ao, &up, &down, &n_changes, &no_tx, &ctx->err) < 0)
             goto out;
+        spec.no_transaction |= no_tx;   /* ALTER TYPE ... ADD VALUE, issue 13.5 */
         if (n_changes == 0 && !a->allow_empty) {
             printf("No changes detected\n");
             ret = 0;

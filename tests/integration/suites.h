@@ -4,6 +4,7 @@
     SUITE(ops) \
     SUITE(migrate) \
     SUITE(autogen) \
+    SUITE(autogen_fidelity) \
     SUITE(runtime) \
     SUITE(validate) \
     SUITE(hostile) \

@@ -612,7 +612,7 @@ static void test_model_change_matrix(void)
          "Detected removed index 'ix_users_id' on 'users'\n"
          "Detected added unique constraint 'users_nick_key' on '['nick']'\n"
          "Detected added check constraint 'ck_users_age' on 'users'\n"
-         "Detected added index 'ix_books_author_id_title' on '['author_id', 'title']'\n"
+         "Detected added index 'ix_books_author_id' on '['author_id', 'title']'\n"
          "Detected added foreign key (author_id)(id) on table books\n");
 
     /* 5. drop tables: books (referencing) goes before authors */
@@ -629,7 +629,7 @@ static void test_model_change_matrix(void)
          "        { .kind = RUNNER_CHECK, .name = \"ck_users_age\", .check = \"age >= 0\" }));\n"
          "RUNNER_MODELS(RUNNER_MODEL_REF(user));\n",
          "drop books and authors",
-         "Detected removed index 'ix_books_author_id_title' on 'books'\n"
+         "Detected removed index 'ix_books_author_id' on 'books'\n"
          "Detected removed table 'books'\n"
          "Detected removed table 'authors'\n");
     project_close(&p);

@@ -7,6 +7,7 @@
     SUITE(graph_current) \
     SUITE(diff) \
     SUITE(models) \
+    SUITE(autogen_names) \
     SUITE(ops_render) \
     SUITE(cli) \
     SUITE(cli_input) \

@@ -29,17 +29,49 @@
  *
  * Semantics follow SQLAlchemy + Alembic on PostgreSQL:
  *   - columns are nullable unless .not_null or .primary_key;
- *   - .index = 1 gives an index ix_<table>_<column>, UNIQUE when .unique = 1
- *     too (then no separate unique constraint), as Column(index=True,
- *     unique=True) does;
- *   - .unique = 1 alone gives a UNIQUE constraint, named as PostgreSQL
- *     names it (<table>_<column>_key);
- *   - the primary key is the constraint <table>_pkey;
+ *   - names follow SQLAlchemy's default naming convention, which names
+ *     only indexes, "ix_%(column_0_label)s": an unnamed index, whether
+ *     .index = 1 on a column or an unnamed RUNNER_MODEL_INDEXES entry over
+ *     several columns, is ix_<table>_<first column> (ix_<schema>_<table>_
+ *     <first column> in another schema), so a database that SQLAlchemy's
+ *     metadata.create_all() built compares clean.  Two unnamed indexes
+ *     starting with the same column therefore collide, as in SQLAlchemy:
+ *     name one of them.  A name longer than 63 bytes is cut to 55 bytes,
+ *     '_' and four hex digits of its md5, as SQLAlchemy cuts it;
+ *   - .index = 1 with .unique = 1 gives a UNIQUE index (then no separate
+ *     unique constraint), as Column(index=True, unique=True) does;
+ *   - the constraints SQLAlchemy leaves unnamed are named by PostgreSQL:
+ *     .unique = 1 alone gives <table>_<column>_key, the primary key is
+ *     <table>_pkey, a foreign key <table>_<columns>_fkey, and an unnamed
+ *     check constraint <table>_<column>_check when its condition names
+ *     exactly one column of the table, else <table>_check (PostgreSQL's
+ *     rule; a second unnamed check of the same name gets 1, 2, ... as
+ *     PostgreSQL numbers it).  .foreign_key_name names a column-level
+ *     foreign key;
+ *   - RUNNER_MODELS_WITH_NAMING(RUNNER_NAMING(...), ...) sets a naming
+ *     convention for all the models, as MetaData(naming_convention=...)
+ *     does: one template per kind (.ix, .uq, .ck, .fk, .pk) with
+ *     SQLAlchemy's tokens %(table_name)s, %(column_0_name)s,
+ *     %(column_0_label)s, %(column_0N_name)s, %(column_0_N_name)s,
+ *     %(column_0N_label)s, %(column_0_N_label)s, %(referred_table_name)s,
+ *     %(referred_column_0_name)s, %(referred_column_0N_name)s,
+ *     %(referred_column_0_N_name)s and %(constraint_name)s.  A template
+ *     with %(constraint_name)s applies to named declarations too (their
+ *     name fills the token) and needs one; a declared name is otherwise
+ *     kept as written.  .ck templates take %(table_name)s and
+ *     %(constraint_name)s only (runner does not parse the condition);
  *   - a lone integer primary-key column without a server default is
  *     autoincrementing (SERIAL), unless .autoincrement = RUNNER_AUTOINCREMENT_NO;
- *   - an unnamed foreign key is named <table>_<columns>_fkey, as PostgreSQL
- *     names it; check constraints must be named (their expressions cannot be
- *     compared reliably with what the database stores).
+ *   - RUNNER_MODELS() with no models is an empty model set: autogenerate
+ *     then proposes to drop every table of the public schema, as Alembic
+ *     does for an empty MetaData().
+ *
+ * Out of scope, as they are not part of the schema: Python-side client
+ * defaults (Column(default=...), onupdate=...) and anything computed in
+ * the application; use .server_default for a default the database holds.
+ * A check constraint's condition is not compared (only its name), and
+ * the labels of an enum type can be added (ALTER TYPE ... ADD VALUE) but
+ * not removed, renamed or reordered by autogenerate.
  *
  * The layout below is ABI: append only, and bump RUNNER_MODELS_ABI_VERSION
  * on any change. */
@@ -54,7 +86,8 @@
 extern "C" {
 #endif
 
-#define RUNNER_MODELS_ABI_VERSION 2u      /* 2: runner_type.values (enum labels) */
+#define RUNNER_MODELS_ABI_VERSION 3u      /* 2: runner_type.values (enum labels);
+                                             3: .foreign_key_name, naming conventions */
 #define RUNNER_MODELS_MAGIC 0x4c444d52u     /* "RMDL" little-endian: a models registry */
 #define RUNNER_MODELS_SYMBOL "runner_models"
 
@@ -144,11 +177,12 @@ typedef struct runner_model_column {
     const char *on_delete;              /* for .foreign_key: CASCADE, SET NULL, ... */
     const char *on_update;
     const char *comment;
+    const char *foreign_key_name;       /* .foreign_key's constraint name; NULL: the convention */
 } runner_model_column;
 
 /* A composite (or partial, or named) index. */
 typedef struct runner_model_index {
-    const char *name;                   /* NULL: ix_<table>_<col>[_<col>...] */
+    const char *name;                   /* NULL: the .ix convention, ix_<table>_<first col> */
     const char *const *columns;         /* RUNNER_NAMES("a", "b") */
     int unique;
     const char *where;                  /* partial index predicate, optional */
@@ -164,12 +198,24 @@ typedef struct runner_model {
     const char *comment;
 } runner_model;
 
+/* A naming convention, SQLAlchemy's MetaData(naming_convention=...): a
+ * template per kind, NULL for the default (.ix "ix_%(column_0_label)s",
+ * the others PostgreSQL's own names).  The tokens are listed above. */
+typedef struct runner_naming_convention {
+    const char *ix;                     /* indexes */
+    const char *uq;                     /* unique constraints */
+    const char *ck;                     /* check constraints */
+    const char *fk;                     /* foreign keys */
+    const char *pk;                     /* primary keys */
+} runner_naming_convention;
+
 /* The registry a models plugin exports under RUNNER_MODELS_SYMBOL. */
 struct runner_models {
     uint32_t magic;                     /* RUNNER_MODELS_MAGIC */
     uint32_t abi_version;               /* RUNNER_MODELS_ABI_VERSION at build time */
     uint32_t size;                      /* sizeof(struct runner_models) at build time */
     const runner_model *const *models;  /* NULL-terminated */
+    const runner_naming_convention *naming; /* NULL: SQLAlchemy's default convention */
 };
 
 #define RUNNER_MODEL_COLUMNS(...) ((const runner_model_column[]){ __VA_ARGS__, { 0 } })
@@ -181,14 +227,26 @@ struct runner_models {
 #define RUNNER_MODEL_DECLARE(id) extern const runner_model runner_model_##id
 #define RUNNER_MODEL_REF(id) (&runner_model_##id)
 
-/* RUNNER_MODELS(RUNNER_MODEL_REF(user), RUNNER_MODEL_REF(post)) */
-#define RUNNER_MODELS(...)                                           \
-    RUNNER__EXPORT const struct runner_models runner_models = {     \
-        .magic = RUNNER_MODELS_MAGIC,                                \
-        .abi_version = RUNNER_MODELS_ABI_VERSION,                    \
-        .size = sizeof(struct runner_models),                        \
-        .models = (const runner_model *const[]){ __VA_ARGS__, NULL } \
+/* RUNNER_MODELS(RUNNER_MODEL_REF(user), RUNNER_MODEL_REF(post)), or
+ * RUNNER_MODELS() for none.  The list is built as { NULL, models..., NULL }
+ * and .models points past the leading NULL: a plain { models..., NULL }
+ * would not compile with an empty list in C11. */
+#define RUNNER_MODELS(...) RUNNER_MODELS_WITH_NAMING(NULL, __VA_ARGS__)
+
+/* RUNNER_MODELS_WITH_NAMING(RUNNER_NAMING(.uq = "uq_%(table_name)s_%(column_0_name)s"),
+ *                           RUNNER_MODEL_REF(user)) */
+#define RUNNER_MODELS_WITH_NAMING(naming_convention, ...)                       \
+    RUNNER__EXPORT const struct runner_models runner_models = {                 \
+        .magic = RUNNER_MODELS_MAGIC,                                            \
+        .abi_version = RUNNER_MODELS_ABI_VERSION,                                \
+        .size = sizeof(struct runner_models),                                    \
+        .models = &((const runner_model *const[RUNNER__N_MODELS(__VA_ARGS__) + 2]){ \
+            NULL, __VA_ARGS__ })[1],                                             \
+        .naming = (naming_convention)                                            \
     }
+#define RUNNER_NAMING(...) (&(const runner_naming_convention){ __VA_ARGS__ })
+#define RUNNER__N_MODELS(...) \
+    (sizeof((const runner_model *const[]){ NULL, __VA_ARGS__ }) / sizeof(const runner_model *) - 1)
 
 #ifdef __cplusplus
 }
