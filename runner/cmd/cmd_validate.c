@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "mlock.h"
+#include "standby.h"
 #include "validate.h"
 #include "version_session.h"
 
@@ -137,6 +138,8 @@ static int run_repair(struct ctx *ctx, double lock_wait_s, struct err *e)
     if (version_session_open(&s, ctx->cfg.url, ctx->cfg.version_schema, ctx->cfg.version_table,
                              ctx->cfg.history_table, e) < 0)
         return -1;
+    if (standby_refuse(&s.db, "repair", e) < 0)
+        goto out;
     key = mlock_key(versions_lock_name(&s.v));
     if (mlock_take(&s.db, key, versions_lock_name(&s.v), &mo, e) < 0)
         goto out;

@@ -11,6 +11,7 @@
     SUITE(cli_input) \
     SUITE(revision) \
     SUITE(url) \
+    SUITE(url_multihost) \
     SUITE(c_escape) \
     SUITE(versions) \
     SUITE(version_names) \
