@@ -24,6 +24,7 @@
     SUITE(checksum) \
     SUITE(build) \
     SUITE(build_stale) \
+    SUITE(build_known) \
     SUITE(hostile_input) \
     SUITE(plugin_abi) \
     SUITE(snapshot) \
