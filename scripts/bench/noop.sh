@@ -14,7 +14,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 n=${1:-1000}
 base=${2:-$(git merge-base HEAD main)}
-scripts/install-deps
+RUNNER_WITH_ALEMBIC=1 scripts/install-deps   # hyperfine
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-bench -j"$(nproc)" --target runner >/dev/null
 runner=$root/build-bench/runner/runner
