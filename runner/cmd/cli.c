@@ -378,12 +378,58 @@ static int wants_help(int argc, char **argv)
     return 0;
 }
 
+/* The scanned plugins' paths, sorted, each with whether its metadata
+ * carries a source checksum: the stale check's answers, so that it does
+ * not read every plugin a second time right after the scan. */
+struct scanned {
+    const struct rev **revs;    /* borrowed from the graph; sorted by path */
+    size_t n;
+};
+
+static int cmp_rev_path(const void *a, const void *b)
+{
+    return strcmp((*(const struct rev *const *)a)->path, (*(const struct rev *const *)b)->path);
+}
+
+static int cmp_path_rev(const void *key, const void *r)
+{
+    return strcmp(key, (*(const struct rev *const *)r)->path);
+}
+
+static int scanned_has_checksum(const char *path, void *arg)
+{
+    const struct scanned *sc = arg;
+    const struct rev *const *r = sc->n ? bsearch(path, sc->revs, sc->n, sizeof(*sc->revs),
+                                                 cmp_path_rev)
+                                       : NULL;
+
+    return r ? (*r)->meta.source_sha256[0] != '\0' : -1;
+}
+
+/* 0, or -1 when out of memory (then the stale check reads the files). */
+static int scanned_init(struct scanned *sc, const struct graph *g)
+{
+    size_t n = g ? graph_count(g) : 0;
+
+    sc->n = 0;
+    sc->revs = calloc(n ? n : 1, sizeof(*sc->revs));
+    if (!sc->revs)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (graph_at(g, i)->path)
+            sc->revs[sc->n++] = graph_at(g, i);
+    if (sc->n)
+        qsort(sc->revs, sc->n, sizeof(*sc->revs), cmp_rev_path);
+    return 0;
+}
+
 /* Sources are part of the graph while authoring (alembic reads its
  * scripts): compile what is stale, as `runner build` would, before the
  * plugin directory is scanned, so that a second `revision -m` revises the
  * first.  Without a sources directory (a container holding only plugins)
- * nothing happens.  dry_run: only count, into *n_stale. */
-static int build_stale(struct ctx *ctx, int dry_run, size_t *n_stale)
+ * nothing happens.  dry_run: only count, into *n_stale; `sc`, when not
+ * NULL, says which plugins carry a checksum. */
+static int build_stale(struct ctx *ctx, int dry_run, struct scanned *sc, size_t *n_stale)
 {
     struct build_opts o = { 0 };
     struct build_result r = { 0 };
@@ -405,6 +451,10 @@ static int build_stale(struct ctx *ctx, int dry_run, size_t *n_stale)
     o.dry_run = dry_run;
     o.models_sources = ctx->cfg.models_sources;
     o.models_out = ctx->cfg.models;
+    if (sc) {
+        o.plugin_has_checksum = scanned_has_checksum;
+        o.plugin_has_checksum_arg = sc;
+    }
     if (build_run(&o, &r, &ctx->err) < 0)
         return -1;
     *n_stale = r.stale;
@@ -416,32 +466,48 @@ static int build_stale(struct ctx *ctx, int dry_run, size_t *n_stale)
     return 0;
 }
 
+/* The stale-plugin warning of upgrade and downgrade, after the scan:
+ * which plugins carry a checksum comes from the graph (the files are read
+ * only when the scan failed).  Only a hint: an unreadable sources
+ * directory never stops a migration, and *e, the scan's error, stays. */
+static void warn_stale(struct ctx *ctx, int scanned_ok)
+{
+    struct scanned sc = { NULL, 0 };
+    struct err scan_err = ctx->err;
+    int indexed = scanned_ok && scanned_init(&sc, ctx->graph) == 0;
+    size_t n_stale = 0;
+
+    ctx->err = (struct err)ERR_INIT;
+    if (build_stale(ctx, 1, indexed ? &sc : NULL, &n_stale) < 0)
+        n_stale = 0;
+    ctx->err = scan_err;
+    free(sc.revs);
+    if (n_stale)
+        fprintf(stderr,
+                "runner: warning: %zu plugin%s older than %s source or not built; "
+                "run 'runner build' (or pass --build)\n",
+                n_stale, n_stale == 1 ? " is" : "s are", n_stale == 1 ? "its" : "their");
+}
+
 static int setup(struct ctx *ctx, const struct cmd *cmd)
 {
     struct loader_opts lo = { ctx->cfg.allow_unsafe_plugins };
     size_t n_stale = 0;
+    int rc;
 
     if (!(cmd->flags & NEEDS_GRAPH))
         return 0;
     if ((cmd->flags & BUILDS_FIRST) || ((cmd->flags & WARNS_STALE) && ctx->build)) {
-        if (build_stale(ctx, 0, &n_stale) < 0)
+        if (build_stale(ctx, 0, NULL, &n_stale) < 0)
             return -1;
-    } else if (cmd->flags & WARNS_STALE) {
-        /* only a hint: an unreadable sources directory never stops a migration */
-        if (build_stale(ctx, 1, &n_stale) < 0) {
-            ctx->err = (struct err)ERR_INIT;
-            n_stale = 0;
-        }
-        if (n_stale)
-            fprintf(stderr,
-                    "runner: warning: %zu plugin%s older than %s source or not built; "
-                    "run 'runner build' (or pass --build)\n",
-                    n_stale, n_stale == 1 ? " is" : "s are", n_stale == 1 ? "its" : "their");
     }
     ctx->graph = graph_new();
     if (!ctx->graph)
         return err_set(&ctx->err, ERR_FAIL, "out of memory");
-    return loader_scan(ctx->cfg.dir, &lo, ctx->graph, &ctx->err);
+    rc = loader_scan(ctx->cfg.dir, &lo, ctx->graph, &ctx->err);
+    if ((cmd->flags & WARNS_STALE) && !ctx->build)
+        warn_stale(ctx, rc == 0);
+    return rc;
 }
 
 /* A connection that failed: say where the URL comes from, unless the

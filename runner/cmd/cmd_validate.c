@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "json.h"
 #include "mlock.h"
+#include "standby.h"
 #include "validate.h"
 #include "version_session.h"
 
@@ -186,6 +187,8 @@ static int run_repair(struct ctx *ctx, const struct mlock_opts *mo, struct err *
     if (version_session_open(&s, ctx->cfg.url, ctx->cfg.version_schema, ctx->cfg.version_table,
                              ctx->cfg.history_table, e) < 0)
         return -1;
+    if (standby_refuse(&s.db, "repair", e) < 0)
+        goto out;
     if (mlock_take(&lock, &s.db, &s.v, mo, e) < 0)
         goto out;
     if (versions_read(&s.v, &s.db, &heads, &n_heads, e) < 0 ||

@@ -17,6 +17,7 @@
 #include "mlock.h"
 #include "pg.h"
 #include "signals.h"
+#include "standby.h"
 #include "url.h"
 #include "validate.h"
 #include "versions.h"
@@ -24,6 +25,12 @@
 
 #define BACKSTOP_GRACE_MS 2000  /* the uv backstop fires this long after statement_timeout */
 #define KEEPALIVE_COUNT 3       /* probes before the server gives up on the runner */
+
+/* The command's name, for "cannot upgrade on a standby". */
+static const char *kind_name(enum migrate_kind kind)
+{
+    return kind == MIGRATE_DOWNGRADE ? "downgrade" : kind == MIGRATE_STAMP ? "stamp" : "upgrade";
+}
 
 static const char *prefix_of(const struct migrate_opts *o)
 {
@@ -110,6 +117,10 @@ static int session_open(const struct migrate_opts *o, struct pg *db, uv_loop_t *
     if (rc < 0)
         return -1;
     sigwatch_attach(sig);
+    /* before anything else is sent: a standby refuses writes only at the
+     * first one, after the lock and the checks, mid-way through a plan */
+    if (standby_refuse(db, kind_name(o->kind), e) < 0)
+        return -1;
     db->show_notices = o->verbose > 0;
     if (o->keepalive_s > 0 && set_keepalive(db, o->keepalive_s, e) < 0)
         return -1;

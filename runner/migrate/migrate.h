@@ -107,12 +107,15 @@ struct migrate_result {
  *
  * Online runtime: the run has its own uv loop and connection; the signal
  * watcher (signals.h) is started before anything else, then --wait,
- * connecting (--connect-timeout), SET of the timeouts and keepalives, and
+ * connecting (--connect-timeout), a standby refused before anything is
+ * sent (standby.h), SET of the timeouts and keepalives, and
  * the version table's schema is resolved once (versions_resolve): every
  * statement and the lock key use that one name.  An empty plan (with a
  * version table) returns at once, without the lock.  Otherwise the run
  * takes the migration lock (mlock.h), re-reads the version table and
- * re-plans, so it does only what another runner left.  A signal before
+ * re-plans, so it does only what another runner left.  A connection
+ * lost mid-run (the server stopped, a failover) fails the run naming the
+ * last committed revision, which a rerun continues from.  A signal before
  * the first revision fails the run with "interrupted ..." (nothing to roll
  * back); during a revision it cancels the statement in flight, the step
  * is rolled back and the run fails with "interrupted: rolled back revision

@@ -202,10 +202,49 @@ fail:
     if (autocommit && !in_tx)
         err_note(e, "the revision runs outside a transaction: statements before the failure "
                     "stay applied, the version table is unchanged");
-    if (PQstatus(pg_conn(db)) == CONNECTION_BAD)
-        err_note(e, "connection lost: the revision was not committed; rerun to continue");
     after_failure(db, v, open_tx, !in_tx, &h);
     return -1;
+}
+
+/* The revision the database was left at when step i failed: the one
+ * step i - 1 reached, or (the first step, or one transaction for the
+ * whole run) the one step 0 started from; "base" for none. */
+static void last_committed(const struct plan *p, size_t i, int single_tx, char *buf,
+                           size_t size)
+{
+    struct step_words w;
+    const char *id;
+
+    if (i > 0 && !single_tx) {
+        migrate__describe(&p->steps[i - 1], 0, &w);
+        id = w.to;
+    } else {
+        migrate__describe(&p->steps[0], 0, &w);
+        id = w.from;
+    }
+    snprintf(buf, size, "%s", *id ? id : "base");
+}
+
+/* A lost connection (the server stopped, a failover) ends the run: say
+ * where the database stands, so that an operator knows what a rerun on
+ * the new primary will continue from.  A COMMIT whose answer was lost
+ * may have happened; the version table (read again by the rerun) says. */
+static void note_connection_lost(const struct plan *p, size_t i, int single_tx,
+                                 struct err *e)
+{
+    char last[sizeof(((struct step_words *)0)->to)];
+    char note[sizeof(last) + RUNNER_ID_SIZE + 160];
+    int autocommit = !single_tx && (p->steps[i].rev->meta.flags & RUNNER_NO_TRANSACTION);
+
+    last_committed(p, i, single_tx, last, sizeof(last));
+    if (autocommit)
+        snprintf(note, sizeof(note), "connection lost: the last committed revision is %s; "
+                 "rerun to continue", last);
+    else
+        snprintf(note, sizeof(note), "connection lost: revision %s was not committed (unless "
+                 "the connection broke during its commit), the last committed revision is "
+                 "%s; rerun to continue from there", p->steps[i].rev->id, last);
+    err_note(e, note);
 }
 
 /* A step that failed on lock_timeout (55P03) in its own transaction is
@@ -250,6 +289,10 @@ int migrate_steps(struct pg *db, const struct versions *v, const struct plan *p,
 
             if (run_step(db, v, s, o, o->single_transaction, e) == 0)
                 break;
+            if (PQstatus(pg_conn(db)) == CONNECTION_BAD) {
+                note_connection_lost(p, i, o->single_transaction, e);
+                return -1;
+            }
             if (!retryable(db, s, o, attempt, e))
                 return -1;
             ms = backoff_next_ms(&bo, (unsigned)attempt + 1);

@@ -14,16 +14,119 @@ void validate_report_release(struct validate_report *r)
     *r = (struct validate_report)VALIDATE_REPORT_INIT;
 }
 
+/* Per revision, what its successful history rows (runs' markers aside)
+ * say: the checksum of the latest upgrade or repair row, and the
+ * direction of the latest row.  The server sends the rows as they are and
+ * this file picks the latest of each revision: the same per-revision
+ * aggregate done in SQL (array_agg ... ORDER BY id per group) cost the
+ * server ten times more than the rest of a no-op upgrade's queries
+ * together (1000 revisions: 5 to 10 ms against 0.5 ms), and the lookups
+ * are a binary search, not a scan of every row per applied revision. */
+struct recorded_rev {
+    const char *revision;       /* borrowed from `rows`, as the two below */
+    const char *checksum;       /* of the latest upgrade or repair row; NULL: none */
+    const char *direction;      /* of the latest row */
+};
+
+struct recorded {
+    struct pg_rows rows;        /* id, revision, checksum, direction */
+    struct recorded_rev *revs;  /* one per revision, sorted by strcmp of revision */
+    size_t n;
+};
+
+#define RECORDED_INIT { PG_ROWS_INIT, NULL, 0 }
+
+enum { REC_ID, REC_REVISION, REC_CHECKSUM, REC_DIRECTION };
+
+static void recorded_release(struct recorded *rec)
+{
+    pg_rows_release(&rec->rows);
+    free(rec->revs);
+    rec->revs = NULL;
+    rec->n = 0;
+}
+
+static const char *cell(char **const *row, int col)
+{
+    return (*row)[col] ? (*row)[col] : "";
+}
+
+/* ids are bigserial: decimal, no sign, no leading zeros, so the shorter
+ * is the smaller and equal lengths compare as strings */
+static int cmp_id(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+
+    return la != lb ? (la < lb ? -1 : 1) : strcmp(a, b);
+}
+
+/* revision (strcmp, not the server's collation: the search uses strcmp
+ * too), then id */
+static int cmp_row(const void *a, const void *b)
+{
+    int c = strcmp(cell(a, REC_REVISION), cell(b, REC_REVISION));
+
+    return c ? c : cmp_id(cell(a, REC_ID), cell(b, REC_ID));
+}
+
+static int cmp_key(const void *key, const void *r)
+{
+    return strcmp(key, ((const struct recorded_rev *)r)->revision);
+}
+
+static int is_apply(const char *direction)
+{
+    return direction && (strcmp(direction, "upgrade") == 0 || strcmp(direction, "repair") == 0);
+}
+
+static int recorded_index(struct recorded *rec, struct err *e)
+{
+    size_t n = rec->rows.n_rows;
+    char ***rows = calloc(n ? n : 1, sizeof(*rows));
+    int ret = -1;
+
+    rec->revs = calloc(n ? n : 1, sizeof(*rec->revs));
+    if (!rows || !rec->revs) {
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        rows[i] = &rec->rows.cells[i * rec->rows.n_cols];
+    if (n)
+        qsort(rows, n, sizeof(*rows), cmp_row);
+    /* oldest first within a revision: later rows overwrite */
+    for (size_t i = 0; i < n; i++) {
+        const char *revision = cell(&rows[i], REC_REVISION);
+        struct recorded_rev *r;
+
+        if (rec->n == 0 || strcmp(rec->revs[rec->n - 1].revision, revision) != 0)
+            rec->revs[rec->n++] = (struct recorded_rev){ revision, NULL, NULL };
+        r = &rec->revs[rec->n - 1];
+        r->direction = rows[i][REC_DIRECTION];
+        if (is_apply(r->direction))
+            r->checksum = rows[i][REC_CHECKSUM];
+    }
+    ret = 0;
+out:
+    free(rows);
+    return ret;
+}
+
+static const struct recorded_rev *recorded_find(const struct recorded *rec, const char *id)
+{
+    return rec->n ? bsearch(id, rec->revs, rec->n, sizeof(*rec->revs), cmp_key) : NULL;
+}
+
 /* The latest successful history row of a revision says it is applied
  * (upgrade or repair, not downgrade or stamp). */
-static int history_says_applied(const struct pg_rows *rows, const char *id);
+static int history_says_applied(const struct recorded *rec, const char *id);
 
 /* Mark every revision at or below the heads (down revisions and
  * depends_on) in applied[], iteratively.  When a head has no plugin its
  * ancestors are unknown; then every revision the history table says is
  * applied is a start too. */
 static int mark_applied(const struct graph *g, char *const *heads, size_t n_heads,
-                        const struct pg_rows *rows, unsigned char *applied, struct err *e)
+                        const struct recorded *rec, unsigned char *applied, struct err *e)
 {
     size_t cap = graph_count(g) + 1, top = 0;
     const struct rev **stack = calloc(cap, sizeof(*stack));
@@ -44,7 +147,7 @@ static int mark_applied(const struct graph *g, char *const *heads, size_t n_head
     for (size_t k = 0; head_missing && k < graph_count(g); k++) {
         const struct rev *r = graph_at(g, k);
 
-        if (!applied[r->index] && history_says_applied(rows, r->id)) {
+        if (!applied[r->index] && history_says_applied(rec, r->id)) {
             applied[r->index] = 1;
             stack[top++] = r;
         }
@@ -66,9 +169,8 @@ static int mark_applied(const struct graph *g, char *const *heads, size_t n_head
     return 0;
 }
 
-/* Per revision with a successful history row: revision, the checksum of
- * its latest upgrade or repair row (NULL: none), the direction of its
- * latest row. */
+/* The successful history rows but the runs' markers: id, revision,
+ * checksum, direction (recorded_index() picks the latest of each). */
 static int read_recorded(struct pg *db, const struct versions *v, struct pg_rows *rows,
                          struct err *e)
 {
@@ -79,10 +181,8 @@ static int read_recorded(struct pg *db, const struct versions *v, struct pg_rows
     if (exists <= 0)
         return exists;
     if (asprintf(&sql,
-                 "SELECT revision, (array_agg(checksum ORDER BY id DESC) FILTER "
-                 "(WHERE direction IN ('upgrade', 'repair')))[1], "
-                 "(array_agg(direction ORDER BY id DESC))[1] "
-                 "FROM %s WHERE success AND direction <> 'run' GROUP BY revision",
+                 "SELECT id::text, revision, checksum, direction FROM %s "
+                 "WHERE success AND direction <> 'run'",
                  v->history) < 0)
         return err_set(e, ERR_FAIL, "out of memory");
     ret = pg_query(db, sql, 0, NULL, rows, NULL, e);
@@ -92,29 +192,28 @@ static int read_recorded(struct pg *db, const struct versions *v, struct pg_rows
     return ret;
 }
 
-static const char *row_cell(const struct pg_rows *rows, const char *id, size_t col)
+static const char *recorded_for(const struct recorded *rec, const char *id)
 {
-    for (size_t i = 0; i < rows->n_rows; i++) {
-        const char *rev = pg_rows_get(rows, i, 0);
+    const struct recorded_rev *r = recorded_find(rec, id);
 
-        if (rev && strcmp(rev, id) == 0)
-            return pg_rows_get(rows, i, col);
-    }
-    return NULL;
+    return r && r->checksum ? r->checksum : "";
 }
 
-static const char *recorded_for(const struct pg_rows *rows, const char *id)
+static int history_says_applied(const struct recorded *rec, const char *id)
 {
-    const char *sum = row_cell(rows, id, 1);
+    const struct recorded_rev *r = recorded_find(rec, id);
 
-    return sum ? sum : "";
+    return r && is_apply(r->direction);
 }
 
-static int history_says_applied(const struct pg_rows *rows, const char *id)
+/* snprintf(dst, size, "%s", src) without the format machinery: this runs
+ * three times per applied revision on every upgrade. */
+static void copy_field(char *dst, size_t size, const char *src)
 {
-    const char *dir = row_cell(rows, id, 2);
+    size_t n = strnlen(src, size - 1);
 
-    return dir && (strcmp(dir, "upgrade") == 0 || strcmp(dir, "repair") == 0);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 static void add_item(struct validate_report *out, const char *id, const struct rev *r,
@@ -123,13 +222,13 @@ static void add_item(struct validate_report *out, const char *id, const struct r
     struct validate_item *it = &out->items[out->n++];
 
     memset(it, 0, sizeof(*it));
-    snprintf(it->id, sizeof(it->id), "%s", id);
-    snprintf(it->recorded, sizeof(it->recorded), "%s", recorded);
+    copy_field(it->id, sizeof(it->id), id);
+    copy_field(it->recorded, sizeof(it->recorded), recorded);
     if (!r) {
         it->state = VALIDATE_MISSING;
     } else {
         it->path = r->path;
-        snprintf(it->now, sizeof(it->now), "%s", r->meta.source_sha256);
+        copy_field(it->now, sizeof(it->now), r->meta.source_sha256);
         if (!it->now[0])
             it->state = VALIDATE_NO_CHECKSUM;
         else if (!it->recorded[0])
@@ -146,7 +245,7 @@ int validate_collect(struct pg *db, const struct versions *v, const struct graph
                      char *const *heads, size_t n_heads, struct validate_report *out,
                      struct err *e)
 {
-    struct pg_rows rows = PG_ROWS_INIT;
+    struct recorded rec = RECORDED_INIT;
     size_t n = graph_count(g);
     unsigned char *applied = calloc(n + 1, 1);
     int ret = -1;
@@ -157,24 +256,24 @@ int validate_collect(struct pg *db, const struct versions *v, const struct graph
         err_set(e, ERR_FAIL, "out of memory");
         goto out;
     }
-    if (read_recorded(db, v, &rows, e) < 0)
+    if (read_recorded(db, v, &rec.rows, e) < 0 || recorded_index(&rec, e) < 0)
         goto out;
-    if (mark_applied(g, heads, n_heads, &rows, applied, e) < 0)
+    if (mark_applied(g, heads, n_heads, &rec, applied, e) < 0)
         goto out;
     for (size_t i = 0; i < n_heads; i++)
         if (!graph_find(g, heads[i]))
-            add_item(out, heads[i], NULL, recorded_for(&rows, heads[i]));
+            add_item(out, heads[i], NULL, recorded_for(&rec, heads[i]));
     for (size_t k = 0; k < n; k++) {
         const struct rev *r = graph_at(g, k);
 
         if (applied[r->index])
-            add_item(out, r->id, r, recorded_for(&rows, r->id));
+            add_item(out, r->id, r, recorded_for(&rec, r->id));
     }
     ret = 0;
 out:
     if (ret < 0)
         validate_report_release(out);
-    pg_rows_release(&rows);
+    recorded_release(&rec);
     free(applied);
     return ret;
 }

@@ -430,10 +430,14 @@ static ssize_t reap_one(struct job *jobs, size_t n_jobs, int *status)
  * then cannot tell an edited revision from an untouched one: such a
  * plugin counts as stale.  An unreadable one too (the rebuild replaces
  * it, or the compiler says why not). */
-static int has_checksum(const char *path)
+static int has_checksum(const struct build_opts *o, const char *path)
 {
     struct runner_revision meta;
+    int known = o->plugin_has_checksum ? o->plugin_has_checksum(path, o->plugin_has_checksum_arg)
+                                       : -1;
 
+    if (known >= 0)
+        return known;
     if (loader_read_meta(path, &meta, NULL) < 0)
         return 0;
     return meta.source_sha256[0] != '\0';
@@ -624,7 +628,7 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
             goto out;
         }
         if (!o->force && stat(j->out, &os) == 0 && !ts_before(&os.st_mtim, &ss.st_mtim) &&
-            !(have_header && ts_before(&os.st_mtim, &hst.st_mtim)) && has_checksum(j->out)) {
+            !(have_header && ts_before(&os.st_mtim, &hst.st_mtim)) && has_checksum(o, j->out)) {
             r.up_to_date++;
             job_release(j);
             memset(j, 0, sizeof(*j));

@@ -31,6 +31,12 @@ struct build_opts {
     const char *models_out;     /* the models plugin; rebuilt when a models source is newer */
     int allow_unsafe;           /* --allow-unsafe-plugins: an unsafe compiler or output
                                  * directory (trust.h) is a warning, not a refusal */
+    /* Optional: 1 when the plugin at `path` carries its source checksum, 0
+     * when it does not, -1 when the caller does not know (then the file is
+     * read).  A caller that has just scanned the directory answers from
+     * its graph, so that the file is not read a second time. */
+    int (*plugin_has_checksum)(const char *path, void *arg);
+    void *plugin_has_checksum_arg;
 };
 
 struct build_result {

@@ -13,6 +13,7 @@
     SUITE(cli_input) \
     SUITE(revision) \
     SUITE(url) \
+    SUITE(url_multihost) \
     SUITE(c_escape) \
     SUITE(versions) \
     SUITE(version_names) \
@@ -25,6 +26,7 @@
     SUITE(checksum) \
     SUITE(build) \
     SUITE(build_stale) \
+    SUITE(build_known) \
     SUITE(hostile_input) \
     SUITE(plugin_abi) \
     SUITE(snapshot) \

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# noop.sh [N] [BASE]: what every container start pays, a no-op
+# `runner upgrade head` on a database that has N revisions applied
+# (default 1000), measured in one run for this tree and for git revision
+# BASE (default: where this branch left main), each two ways:
+#   plugins only     --dir plugins (a container: no sources)
+#   with sources     --sources revisions --dir plugins (a checkout: the
+#                    stale-plugin check looks at every source too)
+# and, as the floor, psql connecting and running one statement.
+#
+#   scripts/bench/noop.sh 1000 main
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+n=${1:-1000}
+base=${2:-$(git merge-base HEAD main)}
+RUNNER_WITH_ALEMBIC=1 scripts/install-deps   # hyperfine
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-bench -j"$(nproc)" --target runner >/dev/null
+runner=$root/build-bench/runner/runner
+
+# BASE, built the same way from its own tree
+base_src=$root/build-bench/noop-base/src
+rm -rf "$base_src"
+mkdir -p "$base_src"
+git archive "$base" | tar -x -C "$base_src"
+cmake -S "$base_src" -B "$root/build-bench/noop-base/build" -DCMAKE_BUILD_TYPE=Release \
+  -DRUNNER_BUILD_TESTS=OFF >/dev/null
+cmake --build "$root/build-bench/noop-base/build" -j"$(nproc)" --target runner >/dev/null
+runner_base=$root/build-bench/noop-base/build/runner/runner
+
+bench=${BENCH_DIR:-$root/build-bench/graph}/$n
+mkdir -p "$bench/plugins"
+chmod go-w "$bench" "$bench/plugins"
+python3 scripts/bench/gen-linear.py "$n" "$bench/revisions"
+"$runner" --sources "$bench/revisions" --dir "$bench/plugins" build -q --jobs "$(nproc)" >/dev/null
+
+export RUNNER_DEV_DB_DIR=$root/build-bench/db
+scripts/dev-db start >/dev/null
+base_url=$(scripts/dev-db url)
+url=${base_url/\/postgres\?//noop?}
+scripts/dev-db psql -- -X -q -d postgres -c 'DROP DATABASE IF EXISTS noop' -c 'CREATE DATABASE noop'
+"$runner" --dir "$bench/plugins" --url "$url" upgrade head -q
+echo "at $("$runner" --dir "$bench/plugins" --url "$url" current)"
+
+cd "$bench"                     # no runner.ini here
+only="--dir $bench/plugins --url '$url' upgrade head -q"
+src="--sources $bench/revisions --dir $bench/plugins --url '$url' upgrade head -q"
+hyperfine -N --warmup 5 --min-runs 40 --export-markdown "$bench/noop-result.md" \
+  -n "before ($base), plugins only" "$runner_base $only" \
+  -n "after, plugins only" "$runner $only" \
+  -n "before ($base), with sources" "$runner_base $src" \
+  -n "after, with sources" "$runner $src" \
+  -n "floor: psql -c 'SELECT 1'" "psql -X -q -d '$url' -c 'SELECT 1'"
+cat "$bench/noop-result.md"
