@@ -17,6 +17,8 @@
 #include "mlock.h"
 #include "pg.h"
 #include "signals.h"
+#include "sql_quote.h"
+#include "strbuf.h"
 #include "url.h"
 #include "validate.h"
 #include "versions.h"
@@ -82,6 +84,24 @@ static int set_keepalive(struct pg *db, double secs, struct err *e)
     return 0;
 }
 
+/* A tenant's session: its schema alone on the search path, before
+ * versions_resolve() looks for the version table through it. */
+static int set_tenant(struct pg *db, const char *schema, struct err *e)
+{
+    struct strbuf sb = STRBUF_INIT;
+    char *sql;
+    int rc;
+
+    strbuf_adds(&sb, "SET search_path TO ");
+    sql_quote_ident(&sb, schema);
+    sql = strbuf_detach(&sb);
+    if (!sql)
+        return err_set(e, ERR_FAIL, "out of memory");
+    rc = pg_exec(db, sql, e);
+    free(sql);
+    return rc < 0 ? err_prefix(e, "schema '%s'", schema) : 0;
+}
+
 /* --wait, connect, session settings; the watcher is already running. */
 static int session_open(const struct migrate_opts *o, struct pg *db, uv_loop_t *loop,
                         struct sigwatch *sig, struct err *e)
@@ -111,6 +131,8 @@ static int session_open(const struct migrate_opts *o, struct pg *db, uv_loop_t *
         return -1;
     sigwatch_attach(sig);
     db->show_notices = o->verbose > 0;
+    if (o->schema && set_tenant(db, o->schema, e) < 0)
+        return -1;
     if (o->keepalive_s > 0 && set_keepalive(db, o->keepalive_s, e) < 0)
         return -1;
     if (o->statement_timeout_s > 0) {
@@ -321,7 +343,9 @@ int migrate(const struct migrate_opts *o, struct err *e)
 
     if (!o->graph)
         return err_set(e, ERR_FAIL, "no revision graph");
-    if (versions_init(&v, o->version_schema, o->version_table, o->history_table, e) < 0)
+    /* a tenant's tables are where its search_path resolves them */
+    if (versions_init(&v, o->schema ? NULL : o->version_schema, o->version_table,
+                      o->history_table, e) < 0)
         return -1;
     if (o->sql)
         sigwatch_release();     /* nothing to clean up offline: a signal just ends it */
