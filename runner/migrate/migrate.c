@@ -85,21 +85,37 @@ static int set_keepalive(struct pg *db, double secs, struct err *e)
 }
 
 /* A tenant's session: its schema alone on the search path, before
- * versions_resolve() looks for the version table through it. */
+ * versions_resolve() looks for the version table through it; a schema
+ * that does not exist is said so (one round trip, as a plain SET). */
 static int set_tenant(struct pg *db, const char *schema, struct err *e)
 {
     struct strbuf sb = STRBUF_INIT;
-    char *sql;
-    int rc;
+    struct pg_rows r = PG_ROWS_INIT;
+    const char *params[2] = { NULL, schema };
+    char *path;
+    int ret = -1;
 
-    strbuf_adds(&sb, "SET search_path TO ");
     sql_quote_ident(&sb, schema);
-    sql = strbuf_detach(&sb);
-    if (!sql)
+    path = strbuf_detach(&sb);
+    if (!path)
         return err_set(e, ERR_FAIL, "out of memory");
-    rc = pg_exec(db, sql, e);
-    free(sql);
-    return rc < 0 ? err_prefix(e, "schema '%s'", schema) : 0;
+    params[0] = path;
+    if (pg_query(db,
+                 "SELECT pg_catalog.set_config('search_path', $1, false), EXISTS (SELECT 1 "
+                 "FROM pg_catalog.pg_namespace WHERE nspname = $2)",
+                 2, params, &r, NULL, e) < 0) {
+        err_prefix(e, "cannot set search_path to schema '%s'", schema);
+        goto out;
+    }
+    if (!pg_rows_get(&r, 0, 1) || strcmp(pg_rows_get(&r, 0, 1), "t") != 0) {
+        err_set(e, ERR_FAIL, "schema '%s' does not exist", schema);
+        goto out;
+    }
+    ret = 0;
+out:
+    pg_rows_release(&r);
+    free(path);
+    return ret;
 }
 
 /* --wait, connect, session settings; the watcher is already running. */
