@@ -92,6 +92,7 @@ static int set_tenant(struct pg *db, const char *schema, struct err *e)
     struct strbuf sb = STRBUF_INIT;
     struct pg_rows r = PG_ROWS_INIT;
     const char *params[2] = { NULL, schema };
+    char q[ERR_QUOTE_SIZE];
     char *path;
     int ret = -1;
 
@@ -104,11 +105,11 @@ static int set_tenant(struct pg *db, const char *schema, struct err *e)
                  "SELECT pg_catalog.set_config('search_path', $1, false), EXISTS (SELECT 1 "
                  "FROM pg_catalog.pg_namespace WHERE nspname = $2)",
                  2, params, &r, NULL, e) < 0) {
-        err_prefix(e, "cannot set search_path to schema '%s'", schema);
+        err_prefix(e, "cannot set search_path to schema '%s'", err_quote(q, sizeof(q), schema));
         goto out;
     }
     if (!pg_rows_get(&r, 0, 1) || strcmp(pg_rows_get(&r, 0, 1), "t") != 0) {
-        err_set(e, ERR_FAIL, "schema '%s' does not exist", schema);
+        err_set(e, ERR_FAIL, "schema '%s' does not exist", err_quote(q, sizeof(q), schema));
         goto out;
     }
     ret = 0;

@@ -85,10 +85,9 @@ static void test_shards_migrate_each_database_once(void)
     for (int i = 0; i < N_DB; i++) {
         it_versions(urls[i], got, sizeof(got));
         CU_ASSERT_STRING_EQUAL(got, "l5");
-        snprintf(name, sizeof(name), "%d", 5);
         it_query(urls[i], "SELECT count(*) FROM runner_history WHERE direction = 'upgrade'", got,
                  sizeof(got));
-        CU_ASSERT_STRING_EQUAL(got, name);  /* each revision ran once */
+        CU_ASSERT_STRING_EQUAL(got, "5");   /* each revision ran once */
     }
     /* the same split again: all up to date */
     {
@@ -100,7 +99,7 @@ static void test_shards_migrate_each_database_once(void)
                         count(run.out, "\"status\":\"up to date\""));
         CU_ASSERT_EQUAL(count(run.out, "\"applied\":0,"), count(run.out, "\"target\":"));
     }
-    (void)empty;
+    CU_ASSERT(empty <= N_SHARDS - 1);
 }
 
 static void test_shard_bad_is_one_usage_line(void)
@@ -212,8 +211,8 @@ static void test_hundred_tenants_one_failing(void)
     }
     CU_ASSERT_EQUAL(count(r->out, "\"target\":"), N_TENANTS);
     CU_ASSERT_EQUAL(count(r->out, "\"status\":\"ok\",\"applied\":5,"), N_TENANTS - 1);
-    snprintf(needle, sizeof(needle), "\"schema\":\"tenant_%03d\",\"status\":\"failed\",\"applied\":2,",
-             FAILING);
+    snprintf(needle, sizeof(needle),
+             "\"schema\":\"tenant_%03d\",\"status\":\"failed\",\"applied\":2,", FAILING);
     HAS(r->out, needle);
     HAS(r->err, "1 of 100 databases failed: [42/100]");
     snprintf(needle, sizeof(needle), "/fl_tenants schema=tenant_%03d (revision l3 (", FAILING);

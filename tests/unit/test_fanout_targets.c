@@ -138,7 +138,8 @@ static void test_shards_partition_the_list(void)
             CU_ASSERT_FATAL(fanout_targets_add(&ts, url, NULL, &e) == 0);
             CU_ASSERT_FATAL(fanout_targets_add(&more, url, NULL, &e) == 0);
         }
-        CU_ASSERT_FATAL(fanout_targets_add(&more, "postgresql://app@new.example/app", NULL, &e) == 0);
+        CU_ASSERT_FATAL(
+            fanout_targets_add(&more, "postgresql://app@new.example/app", NULL, &e) == 0);
         fanout_targets_shard(&ts, k, N_SHARDS);
         fanout_targets_shard(&more, k, N_SHARDS);
         CU_ASSERT(ts.n > N_TARGETS / N_SHARDS * 3 / 4 && ts.n < N_TARGETS / N_SHARDS * 5 / 4);
