@@ -5,6 +5,8 @@
 #   floor:   the same SQL (`runner upgrade head --sql`: the revisions'
 #            statements and the version-table updates) run by `psql -f`,
 #            $JOBS psql processes at a time (xargs -P), one per database
+#            (the psql binary of the newest /usr/lib/postgresql/*/bin, or
+#            $PG_BINDIR, not Debian's Perl wrapper /usr/bin/psql)
 #   floor1:  the same, but each database's whole script sent as one
 #            message (`psql -c "$(cat upgrade.sql)"`): one round trip per
 #            database, the tightest floor
@@ -38,6 +40,11 @@ export RUNNER_DEV_DB_DIR=$out/db
 scripts/dev-db start >/dev/null
 trap 'scripts/dev-db stop >/dev/null 2>&1 || true' EXIT
 base_url=$(scripts/dev-db url)
+# The floor runs the psql binary itself: Debian's /usr/bin/psql is a Perl
+# wrapper (pg_wrapper) whose start-up would be counted against the floor.
+pg_bindir=${PG_BINDIR:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -t/ -k5 -n -r | head -n1)}
+psql_bin=$pg_bindir/psql
+[ -x "$psql_bin" ] || psql_bin=$(command -v psql)
 psql_pg() { scripts/dev-db psql -- -X -q -v ON_ERROR_STOP=1 -d postgres; }
 url_of() { printf '%s\n' "${base_url/\/postgres\?//$1?}"; }
 
@@ -45,14 +52,15 @@ targets=$bench/targets
 : > "$targets"
 for i in $(seq "$n_db"); do url_of "fo$i" >> "$targets"; done
 
-for i in $(seq "$n_db"); do
-    echo "DROP DATABASE IF EXISTS fo$i; CREATE DATABASE fo$i;"
-done | psql_pg >/dev/null 2>&1
+# the databases fo1..foN, created once (the cluster in $out/db is kept)
+echo "SELECT format('CREATE DATABASE %I', 'fo' || g) FROM generate_series(1, $n_db) g
+      WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'fo' || g) \gexec" |
+    psql_pg >/dev/null
 
 # Empty every database again (all the tables are in public).  Dropping and
 # creating 200 databases takes minutes on a loaded machine; this is cheap.
 fresh() {
-    xargs -P "$jobs" -I{} psql -X -q -v ON_ERROR_STOP=1 -d {} \
+    xargs -P "$jobs" -I{} "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d {} \
         -c 'DROP SCHEMA public CASCADE' -c 'CREATE SCHEMA public' < "$targets" >/dev/null 2>&1
 }
 
@@ -60,7 +68,7 @@ head=$("$runner" --dir "$bench/plugins" heads | awk '{print $1; exit}')
 at_head() {
     local ok=0
     while read -r u; do
-        [ "$(psql -X -At -d "$u" -c 'SELECT version_num FROM alembic_version')" = "$head" ] &&
+        [ "$("$psql_bin" -X -At -d "$u" -c 'SELECT version_num FROM alembic_version')" = "$head" ] &&
             ok=$((ok + 1))
     done < "$targets"
     [ "$ok" -eq "$n_db" ] || { echo "fanout.sh: $1: only $ok of $n_db databases at head" >&2; exit 1; }
@@ -81,14 +89,15 @@ timed() {
 }
 
 floor() {
-    xargs -P "$jobs" -I{} psql -X -q -v ON_ERROR_STOP=1 -d {} -f "$bench/upgrade.sql" \
+    xargs -P "$jobs" -I{} "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d {} -f "$bench/upgrade.sql" \
         < "$targets" >/dev/null
 }
 floor1() {
     local sql
     sql=$(cat "$bench/upgrade.sql")
-    # shellcheck disable=SC2016  # $1 and $SQL expand in the child shell
-    SQL=$sql xargs -P "$jobs" -I{} sh -c 'psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c "$SQL"' sh {} \
+    # shellcheck disable=SC2016  # $1, $PSQL and $SQL expand in the child shell
+    SQL=$sql PSQL=$psql_bin xargs -P "$jobs" -I{} \
+        sh -c '"$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$1" -c "$SQL"' sh {} \
         < "$targets" >/dev/null
 }
 fanout() {

@@ -28,6 +28,37 @@ static int count(const char *hay, const char *needle)
     return n;
 }
 
+/* How many objects the JSON array `text` holds, as python3's strict
+ * parser reads it; -1 when it does not parse or is not an array of
+ * objects with the six keys. */
+static int json_objects(const char *text, const char *tag)
+{
+    char path[512], cmd[1400];
+    FILE *f, *p;
+    int n = -1;
+
+    snprintf(path, sizeof(path), "%s/%s.json", it_tmpdir(), tag);
+    f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd),
+             "python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); "
+             "keys = {\"target\", \"schema\", \"status\", \"applied\", \"duration_s\", \"error\"}; "
+             "assert isinstance(d, list) and all(set(o) == keys for o in d); print(len(d))' '%s' "
+             "2>/dev/null",
+             path);
+    p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    if (fscanf(p, "%d", &n) != 1)
+        n = -1;
+    if (pclose(p) != 0)
+        n = -1;
+    return n;
+}
+
 /* runner --dir <linear> <args...> (NULL-terminated), the url from the
  * environment's DATABASE_URL left unset. */
 static int fleet_run(const char *const *args)
@@ -77,6 +108,7 @@ static void test_shards_migrate_each_database_once(void)
         CU_ASSERT_EQUAL(count(run.out, "\"applied\":5,"), count(run.out, "\"status\":\"ok\""));
         CU_ASSERT_EQUAL(count(run.out, "\"schema\":null"), count(run.out, "\"target\":"));
         CU_ASSERT_EQUAL(count(run.out, "\"error\":null"), count(run.out, "\"target\":"));
+        CU_ASSERT_EQUAL(json_objects(run.out, "fleet_shard"), count(run.out, "\"target\":"));
         seen += count(run.out, "\"target\":");
         empty += strcmp(run.out, "[]\n") == 0;
     }
@@ -151,6 +183,7 @@ static void test_json_names_the_failed_database(void)
     HAS(run.out, "\"error\":\"revision l2 (");
     HAS(run.out, "relation \\\"exec_l2\\\" already exists (SQLSTATE 42P07)");
     CU_ASSERT_EQUAL(count(run.out, "\n"), 2);       /* one object per line */
+    CU_ASSERT_EQUAL(json_objects(run.out, "fleet_json"), 2);
     CU_ASSERT_PTR_NULL(strstr(run.out, "database "));   /* no table */
     HAS(run.err, "1 of 2 databases failed");
 }
@@ -210,6 +243,7 @@ static void test_hundred_tenants_one_failing(void)
         CU_ASSERT_EQUAL(fleet_run(args), 1);
     }
     CU_ASSERT_EQUAL(count(r->out, "\"target\":"), N_TENANTS);
+    CU_ASSERT_EQUAL(json_objects(r->out, "fleet_tenants"), N_TENANTS);
     CU_ASSERT_EQUAL(count(r->out, "\"status\":\"ok\",\"applied\":5,"), N_TENANTS - 1);
     snprintf(needle, sizeof(needle),
              "\"schema\":\"tenant_%03d\",\"status\":\"failed\",\"applied\":2,", FAILING);
