@@ -46,6 +46,9 @@ _runner() {
             COMPREPLY=($(compgen -d -- "$cur"))
             return
             ;;
+        --shard | --schemas-from)
+            return
+            ;;
         --url | --version-table | --version-schema | --history-table | -m | --message | \
             --rev-id | --branch-label | --jobs | -j | --wait | --connect-timeout | \
             --statement-timeout | --lock-timeout | --lock-timeout-retries | --lock-wait | --lock-lease)

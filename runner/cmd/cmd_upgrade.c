@@ -41,6 +41,9 @@ static const char *const upgrade_usage[] = {
     "                          its lock, after about S s (default 60, 0: off)",
     "  --url URL (repeated), --targets FILE, --jobs N",
     "                          migrate several databases, N at a time",
+    "  --schemas-from SQL      migrate each schema the query lists (tenants)",
+    "  --shard K/N             only the targets of shard K (0 <= K < N)",
+    "  --json                  the fan-out summary as JSON",
     NULL,
 };
 
@@ -72,6 +75,9 @@ static const char *const downgrade_usage[] = {
     "                          its lock, after about S s (default 60, 0: off)",
     "  --url URL (repeated), --targets FILE, --jobs N",
     "                          migrate several databases, N at a time",
+    "  --schemas-from SQL      migrate each schema the query lists (tenants)",
+    "  --shard K/N             only the targets of shard K (0 <= K < N)",
+    "  --json                  the fan-out summary as JSON",
     NULL,
 };
 
@@ -216,41 +222,102 @@ static int runtime_opt(struct ctx *ctx, const char *const *usage, int argc, char
     return 0;
 }
 
-/* --targets and repeated --url: every database, concurrently. */
-static int run_fanout(struct ctx *ctx, const struct migrate_opts *o, const char *targets,
-                      int jobs)
+/* What fan-out adds to a run; all unset: one database. */
+struct fanout_args {
+    const char *targets;        /* --targets FILE */
+    int jobs;                   /* --jobs; 0: the jobs setting */
+    const char *shard;          /* --shard K/N, checked when parsed */
+    unsigned shard_k, shard_n;
+    const char *schemas_from;   /* --schemas-from SQL */
+    int json;                   /* --json */
+};
+
+/* --shard, --schemas-from, --json; 1 consumed, 0 not one, -1 bad. */
+static int fanout_opt(struct ctx *ctx, const char *const *usage, int argc, char **argv, int *i,
+                      struct fanout_args *fa)
 {
-    char **urls = NULL;
-    size_t n = 0;
+    const char *v = NULL;
+    int r;
+
+    if (strcmp(argv[*i], "--json") == 0) {
+        fa->json = 1;
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "--shard", &v)) != 0) {
+        struct err e = ERR_INIT;
+
+        if (fanout_shard_parse(r < 0 ? NULL : v, &fa->shard_k, &fa->shard_n, &e) < 0) {
+            cli_usage_error(ctx, usage, "%s", e.msg);
+            return -1;
+        }
+        fa->shard = v;
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "--schemas-from", &v)) != 0) {
+        if (r < 0 || !*v) {
+            cli_usage_error(ctx, usage, "--schemas-from needs an SQL query");
+            return -1;
+        }
+        fa->schemas_from = v;
+        return 1;
+    }
+    return 0;
+}
+
+/* --targets, repeated --url, --schemas-from, --shard: every database (or
+ * tenant schema), concurrently. */
+static int run_fanout(struct ctx *ctx, const struct migrate_opts *o,
+                      const struct fanout_args *fa)
+{
+    struct fanout_targets ts = FANOUT_TARGETS_INIT;
+    size_t n_all;
+    int jobs = fa->jobs;
     int signum = 0;
     int status = 1;
 
-    for (size_t i = 0; i < ctx->cfg.n_urls; i++) {
-        char **grown = realloc(urls, (n + 1) * sizeof(*grown));
-
-        if (!grown || !(grown[n] = strdup(ctx->cfg.urls[i]))) {
-            if (grown)
-                urls = grown;
-            err_set(&ctx->err, ERR_FAIL, "out of memory");
+    for (size_t i = 0; i < ctx->cfg.n_urls; i++)
+        if (fanout_targets_add(&ts, ctx->cfg.urls[i], NULL, &ctx->err) < 0)
+            goto out;
+    if (fa->targets && fanout_read_targets(fa->targets, &ts, &ctx->err) < 0)
+        goto out;
+    /* no --url and no file: the one database of DATABASE_URL, url = or PG* */
+    if (ctx->cfg.n_urls == 0 && !fa->targets &&
+        fanout_targets_add(&ts, ctx->cfg.url, NULL, &ctx->err) < 0)
+        goto out;
+    if (fa->schemas_from && fanout_schemas_from(&ts, fa->schemas_from, &ctx->err) < 0)
+        goto out;
+    for (size_t i = 0; i < ts.n; i++) {
+        if (ts.items[i].schema && o->version_schema && *o->version_schema) {
+            err_set(&ctx->err, ERR_USAGE, "--version-schema cannot be combined with tenant "
+                    "schemas: each tenant keeps its tables in its own schema");
             goto out;
         }
-        urls = grown;
-        n++;
     }
-    if (targets && fanout_read_targets(targets, &urls, &n, &ctx->err) < 0)
+    n_all = ts.n;
+    if (fa->shard)
+        fanout_targets_shard(&ts, fa->shard_k, fa->shard_n);
+    if (ts.n == 0 && n_all > 0) {
+        /* more shards than targets: an empty share is a success */
+        if (!ctx->quiet)
+            fprintf(stderr, "shard %u/%u: none of the %zu targets\n", fa->shard_k, fa->shard_n,
+                    n_all);
+        if (fa->json)
+            fputs("[]\n", stdout);
+        status = 0;
         goto out;
+    }
     if (jobs <= 0)
         jobs = ctx->cfg.jobs > 0 ? ctx->cfg.jobs : 1;    /* config_finish: CPUs */
-    if (fanout_run(o, urls, n, jobs, stdout, &signum, &ctx->err) == 0)
+    if (fanout_run(o, ts.items, ts.n, jobs, fa->json, stdout, &signum, &ctx->err) == 0)
         status = 0;
     else if (signum)
         status = 128 + signum;
     else
         status = ctx->err.code == ERR_USAGE ? 2 : 1;
 out:
-    for (size_t i = 0; i < n; i++)
-        free(urls[i]);
-    free(urls);
+    if (status == 1 && ctx->err.code == ERR_USAGE)
+        status = 2;
+    fanout_targets_release(&ts);
     return status;
 }
 
@@ -261,8 +328,7 @@ static int run(int argc, char **argv, struct ctx *ctx, enum migrate_kind kind,
 {
     struct migrate_opts o;
     struct migrate_result res = { 0 };
-    const char *targets = NULL;
-    int jobs = 0;
+    struct fanout_args fa = { 0 };
     int dashdash = 0;
     int r;
 
@@ -281,7 +347,10 @@ static int run(int argc, char **argv, struct ctx *ctx, enum migrate_kind kind,
         } else if (!dashdash && kind == MIGRATE_UPGRADE && strcmp(a, "--ignore-checksums") == 0) {
             o.ignore_checksums = 1;
         } else if (!dashdash &&
-                   (r = runtime_opt(ctx, usage, argc, argv, &i, &o, &targets, &jobs)) != 0) {
+                   (r = runtime_opt(ctx, usage, argc, argv, &i, &o, &fa.targets, &fa.jobs)) != 0) {
+            if (r < 0)
+                return 2;
+        } else if (!dashdash && (r = fanout_opt(ctx, usage, argc, argv, &i, &fa)) != 0) {
             if (r < 0)
                 return 2;
         } else if (!dashdash && a[0] == '-' && !is_relative(a)) {
@@ -296,8 +365,11 @@ static int run(int argc, char **argv, struct ctx *ctx, enum migrate_kind kind,
         return cli_usage_error(ctx, usage, "%s needs a target", argv[0]);
     o.result = &res;
     o.progress = !ctx->quiet && isatty(STDERR_FILENO);
-    if (!o.sql && (targets || ctx->cfg.n_urls > 1))
-        return run_fanout(ctx, &o, targets, jobs);
+    if (o.sql && (fa.shard || fa.schemas_from || fa.json))
+        return cli_usage_error(ctx, usage, "--shard, --schemas-from and --json need an online run, "
+                               "not --sql");
+    if (!o.sql && (fa.targets || ctx->cfg.n_urls > 1 || fa.shard || fa.schemas_from || fa.json))
+        return run_fanout(ctx, &o, &fa);
     if (migrate(&o, &ctx->err) < 0) {
         if (res.signum)
             return 128 + res.signum;

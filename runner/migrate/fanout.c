@@ -1,12 +1,12 @@
 /* fanout.c -- many databases, one process; see fanout.h. */
 #include "fanout.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
+#include "json.h"
 #include "migrate.h"
 #include "url.h"
 
@@ -14,8 +14,10 @@
  * thread after pthread_join. */
 struct target {
     const char *url;            /* borrowed from the caller's list */
+    const char *schema;         /* borrowed likewise; NULL: no tenant */
     char prefix[48];            /* "[3/20] " */
-    char shown[256];            /* the url, password masked */
+    char masked[256];           /* the url, password masked */
+    char shown[384];            /* masked, and " schema=NAME" for a tenant */
     struct migrate_result res;
     struct err err;
     int started;
@@ -51,6 +53,7 @@ static void *worker(void *arg)
             return NULL;
         o = *pl->base;
         o.url = t->url;
+        o.schema = t->schema;
         o.prefix = t->prefix;
         o.progress = 0;             /* interleaved status lines: plain lines only */
         o.result = &t->res;
@@ -77,57 +80,11 @@ static void *worker(void *arg)
     }
 }
 
-static char *trim(char *s)
+static const char *status_of(const struct target *t)
 {
-    char *end;
-
-    while (isspace((unsigned char)*s))
-        s++;
-    end = s + strlen(s);
-    while (end > s && isspace((unsigned char)end[-1]))
-        *--end = '\0';
-    return s;
-}
-
-int fanout_read_targets(const char *path, char ***urls, size_t *n, struct err *e)
-{
-    FILE *f = fopen(path, "r");
-    char *line = NULL;
-    size_t cap = 0;
-    size_t lineno = 0;
-    int ret = -1;
-
-    if (!f)
-        return err_set(e, ERR_FAIL, "cannot read targets file '%s': %m", path);
-    while (getline(&line, &cap, f) >= 0) {
-        char *u = trim(line);
-        char **grown;
-
-        lineno++;
-        if (!*u || *u == '#')
-            continue;
-        grown = realloc(*urls, (*n + 1) * sizeof(*grown));
-        if (!grown) {
-            err_set(e, ERR_FAIL, "out of memory");
-            goto out;
-        }
-        *urls = grown;
-        grown[*n] = strdup(u);
-        if (!grown[*n]) {
-            err_set(e, ERR_FAIL, "out of memory");
-            goto out;
-        }
-        (*n)++;
-    }
-    if (ferror(f)) {
-        err_set(e, ERR_FAIL, "cannot read targets file '%s' after line %zu", path, lineno);
-        goto out;
-    }
-    ret = 0;
-out:
-    free(line);
-    fclose(f);
-    return ret;
+    return !t->started ? "not started"
+           : t->failed ? (t->res.signum ? "interrupted" : "failed")
+           : t->res.nothing_to_do ? "up to date" : "ok";
 }
 
 static void summary(FILE *out, const struct target *t, size_t n)
@@ -141,21 +98,36 @@ static void summary(FILE *out, const struct target *t, size_t n)
         w = 60;
     fprintf(out, "%-8s %-*s  %-11s %7s %9s  %s\n", "#", w, "database", "status", "applied",
             "duration", "error");
-    for (size_t i = 0; i < n; i++) {
-        const char *status = !t[i].started ? "not started"
-                             : t[i].failed ? (t[i].res.signum ? "interrupted" : "failed")
-                             : t[i].res.nothing_to_do ? "up to date" : "ok";
-
+    for (size_t i = 0; i < n; i++)
         fprintf(out, "%-8.*s %-*s  %-11s %7zu %8.1fs  %s\n",
                 (int)(strlen(t[i].prefix) ? strlen(t[i].prefix) - 1 : 0), t[i].prefix, w,
-                t[i].shown, status, t[i].res.applied, t[i].secs,
+                t[i].shown, status_of(&t[i]), t[i].res.applied, t[i].secs,
                 t[i].failed ? t[i].err.msg : "");
-    }
     fflush(out);
 }
 
-int fanout_run(const struct migrate_opts *base, char *const *urls, size_t n, int jobs,
-               FILE *out, int *signum, struct err *e)
+/* The summary as one JSON array, one object per line. */
+static void summary_json(FILE *out, const struct target *t, size_t n)
+{
+    fputc('[', out);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",\n {\"target\":" : "{\"target\":", out);
+        json_str(out, t[i].masked);
+        fputs(",\"schema\":", out);
+        json_str(out, t[i].schema);
+        fputs(",\"status\":", out);
+        json_str(out, status_of(&t[i]));
+        fprintf(out, ",\"applied\":%zu,\"duration_s\":%.3f,\"error\":", t[i].res.applied,
+                t[i].secs);
+        json_str(out, t[i].failed ? t[i].err.msg : NULL);
+        fputc('}', out);
+    }
+    fputs("]\n", out);
+    fflush(out);
+}
+
+int fanout_run(const struct migrate_opts *base, const struct fanout_target *targets, size_t n,
+               int jobs, int json, FILE *out, int *signum, struct err *e)
 {
     struct pool pl = { .n = n, .base = base };
     pthread_t *threads = NULL;
@@ -174,9 +146,14 @@ int fanout_run(const struct migrate_opts *base, char *const *urls, size_t n, int
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        pl.targets[i].url = urls[i];
-        snprintf(pl.targets[i].prefix, sizeof(pl.targets[i].prefix), "[%zu/%zu] ", i + 1, n);
-        url_mask(urls[i], pl.targets[i].shown, sizeof(pl.targets[i].shown));
+        struct target *t = &pl.targets[i];
+
+        t->url = targets[i].url;
+        t->schema = targets[i].schema;
+        snprintf(t->prefix, sizeof(t->prefix), "[%zu/%zu] ", i + 1, n);
+        url_mask(t->url, t->masked, sizeof(t->masked));
+        snprintf(t->shown, sizeof(t->shown), "%s%s%s", t->masked, t->schema ? " schema=" : "",
+                 t->schema ? t->schema : "");
     }
     if (pthread_mutex_init(&pl.mu, NULL) != 0) {
         err_set(e, ERR_FAIL, "cannot create a mutex");
@@ -193,12 +170,17 @@ int fanout_run(const struct migrate_opts *base, char *const *urls, size_t n, int
     for (size_t i = 0; i < n_threads; i++)
         pthread_join(threads[i], NULL);
     pthread_mutex_destroy(&pl.mu);
-    summary(out, pl.targets, n);
     for (size_t i = 0; i < n; i++) {
         if (!pl.targets[i].started) {
             pl.targets[i].failed = 1;
             err_set(&pl.targets[i].err, ERR_FAIL, "not started: interrupted");
         }
+    }
+    if (json)
+        summary_json(out, pl.targets, n);
+    else
+        summary(out, pl.targets, n);
+    for (size_t i = 0; i < n; i++) {
         if (!pl.targets[i].failed)
             continue;
         if (pl.targets[i].res.signum && !*signum)

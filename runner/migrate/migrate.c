@@ -17,7 +17,9 @@
 #include "mlock.h"
 #include "pg.h"
 #include "signals.h"
+#include "sql_quote.h"
 #include "standby.h"
+#include "strbuf.h"
 #include "url.h"
 #include "validate.h"
 #include "versions.h"
@@ -89,6 +91,41 @@ static int set_keepalive(struct pg *db, double secs, struct err *e)
     return 0;
 }
 
+/* A tenant's session: its schema alone on the search path, before
+ * versions_resolve() looks for the version table through it; a schema
+ * that does not exist is said so (one round trip, as a plain SET). */
+static int set_tenant(struct pg *db, const char *schema, struct err *e)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct pg_rows r = PG_ROWS_INIT;
+    const char *params[2] = { NULL, schema };
+    char q[ERR_QUOTE_SIZE];
+    char *path;
+    int ret = -1;
+
+    sql_quote_ident(&sb, schema);
+    path = strbuf_detach(&sb);
+    if (!path)
+        return err_set(e, ERR_FAIL, "out of memory");
+    params[0] = path;
+    if (pg_query(db,
+                 "SELECT pg_catalog.set_config('search_path', $1, false), EXISTS (SELECT 1 "
+                 "FROM pg_catalog.pg_namespace WHERE nspname = $2)",
+                 2, params, &r, NULL, e) < 0) {
+        err_prefix(e, "cannot set search_path to schema '%s'", err_quote(q, sizeof(q), schema));
+        goto out;
+    }
+    if (!pg_rows_get(&r, 0, 1) || strcmp(pg_rows_get(&r, 0, 1), "t") != 0) {
+        err_set(e, ERR_FAIL, "schema '%s' does not exist", err_quote(q, sizeof(q), schema));
+        goto out;
+    }
+    ret = 0;
+out:
+    pg_rows_release(&r);
+    free(path);
+    return ret;
+}
+
 /* --wait, connect, session settings; the watcher is already running. */
 static int session_open(const struct migrate_opts *o, struct pg *db, uv_loop_t *loop,
                         struct sigwatch *sig, struct err *e)
@@ -122,6 +159,8 @@ static int session_open(const struct migrate_opts *o, struct pg *db, uv_loop_t *
     if (standby_refuse(db, kind_name(o->kind), e) < 0)
         return -1;
     db->show_notices = o->verbose > 0;
+    if (o->schema && set_tenant(db, o->schema, e) < 0)
+        return -1;
     if (o->keepalive_s > 0 && set_keepalive(db, o->keepalive_s, e) < 0)
         return -1;
     if (o->statement_timeout_s > 0) {
@@ -329,7 +368,9 @@ int migrate(const struct migrate_opts *o, struct err *e)
 
     if (!o->graph)
         return err_set(e, ERR_FAIL, "no revision graph");
-    if (versions_init(&v, o->version_schema, o->version_table, o->history_table, e) < 0)
+    /* a tenant's tables are where its search_path resolves them */
+    if (versions_init(&v, o->schema ? NULL : o->version_schema, o->version_table,
+                      o->history_table, e) < 0)
         return -1;
     if (o->sql)
         sigwatch_release();     /* nothing to clean up offline: a signal just ends it */

@@ -51,6 +51,9 @@ struct migrate_opts {
     const struct graph *graph;  /* built and validated; borrowed, read only */
     const char *version_table;  /* NULL: alembic_version */
     const char *version_schema; /* NULL: the schema the session finds it in (versions_resolve) */
+    const char *schema;         /* a tenant: search_path is set to it alone right after
+                                 * connecting, so the version and history tables are
+                                 * resolved (and locked) there; overrides version_schema */
     const char *history_table;  /* NULL: runner_history */
     const char *target;         /* target grammar of graph.h; "a:b" with sql */
     const char *const *targets; /* stamp: n_targets > 1 targets (alembic's multi-head

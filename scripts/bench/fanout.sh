@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
-# fanout.sh [DATABASES] [REVISIONS]: fan-out benchmark (issue 4).  Apply
-# REVISIONS trivial revisions (one CREATE TABLE each, default 50) to
-# DATABASES fresh databases (default 50) on one local cluster, twice:
-#   sequential: `runner upgrade head` once per database, one after another
-#   fan-out:    one `runner upgrade head --targets FILE --jobs $JOBS` (8)
-# Every database is dropped and recreated before each variant; both
-# variants are checked to leave every database at head.  Prints both
-# wall-clock times and the ratio.
+# fanout.sh [DATABASES] [REVISIONS]: fan-out against its floor (issue 14).
+# Applies REVISIONS trivial revisions (one CREATE TABLE each, default 50)
+# to DATABASES fresh databases (default 50) on one local cluster, with
+#   floor:   the same SQL (`runner upgrade head --sql`: the revisions'
+#            statements and the version-table updates) run by `psql -f`,
+#            $JOBS psql processes at a time (xargs -P), one per database
+#            (the psql binary of the newest /usr/lib/postgresql/*/bin, or
+#            $PG_BINDIR, not Debian's Perl wrapper /usr/bin/psql)
+#   floor1:  the same, but each database's whole script sent as one
+#            message (`psql -c "$(cat upgrade.sql)"`): one round trip per
+#            database, the tightest floor
+#   fan-out: one `runner upgrade head --targets FILE --jobs $JOBS`
+#   (SEQUENTIAL=1 adds `runner upgrade head` once per database, in turn)
+# $ROUNDS rounds (default 3), the variants interleaved in each round so
+# that a shared machine's load hits both alike; every database is emptied
+# (schema public dropped and recreated) before each variant and checked to
+# be at head after it.
+# Prints each round, the medians and fan-out / floor.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 n_db=${1:-50}
 n_rev=${2:-50}
 jobs=${JOBS:-8}
+rounds=${ROUNDS:-3}
 out=${BENCH_DIR:-$root/build-bench-fanout}
 
 cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -23,11 +34,17 @@ mkdir -p "$bench/plugins"
 chmod go-w "$bench" "$bench/plugins"
 python3 scripts/bench/gen-linear.py "$n_rev" "$bench/revisions"
 "$runner" --sources "$bench/revisions" --dir "$bench/plugins" build -q --jobs "$(nproc)" >/dev/null
+"$runner" --dir "$bench/plugins" -q upgrade head --sql > "$bench/upgrade.sql"
 
 export RUNNER_DEV_DB_DIR=$out/db
 scripts/dev-db start >/dev/null
 trap 'scripts/dev-db stop >/dev/null 2>&1 || true' EXIT
 base_url=$(scripts/dev-db url)
+# The floor runs the psql binary itself: Debian's /usr/bin/psql is a Perl
+# wrapper (pg_wrapper) whose start-up would be counted against the floor.
+pg_bindir=${PG_BINDIR:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -t/ -k5 -n -r | head -n1)}
+psql_bin=$pg_bindir/psql
+[ -x "$psql_bin" ] || psql_bin=$(command -v psql)
 psql_pg() { scripts/dev-db psql -- -X -q -v ON_ERROR_STOP=1 -d postgres; }
 url_of() { printf '%s\n' "${base_url/\/postgres\?//$1?}"; }
 
@@ -35,40 +52,96 @@ targets=$bench/targets
 : > "$targets"
 for i in $(seq "$n_db"); do url_of "fo$i" >> "$targets"; done
 
+# the databases fo1..foN, created once (the cluster in $out/db is kept)
+echo "SELECT format('CREATE DATABASE %I', 'fo' || g) FROM generate_series(1, $n_db) g
+      WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'fo' || g) \gexec" |
+    psql_pg >/dev/null
+
+# Empty every database again (all the tables are in public).  Dropping and
+# creating 200 databases takes minutes on a loaded machine; this is cheap.
 fresh() {
-    for i in $(seq "$n_db"); do
-        echo "DROP DATABASE IF EXISTS fo$i; CREATE DATABASE fo$i;"
-    done | psql_pg >/dev/null
+    xargs -P "$jobs" -I{} "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d {} \
+        -c 'DROP SCHEMA public CASCADE' -c 'CREATE SCHEMA public' < "$targets" >/dev/null 2>&1
 }
 
+head=$("$runner" --dir "$bench/plugins" heads | awk '{print $1; exit}')
 at_head() {
-    local ok=0 head
-    head=$("$runner" --dir "$bench/plugins" heads | awk '{print $1; exit}')
+    local ok=0
     while read -r u; do
-        [ "$("$runner" --dir "$bench/plugins" --url "$u" current | awk '{print $1}')" = "$head" ] && ok=$((ok + 1))
+        [ "$("$psql_bin" -X -At -d "$u" -c 'SELECT version_num FROM alembic_version')" = "$head" ] &&
+            ok=$((ok + 1))
     done < "$targets"
-    [ "$ok" -eq "$n_db" ] || { echo "fanout.sh: only $ok of $n_db databases at head" >&2; exit 1; }
+    [ "$ok" -eq "$n_db" ] || { echo "fanout.sh: $1: only $ok of $n_db databases at head" >&2; exit 1; }
 }
 
 now() { date +%s.%N; }
 
-fresh
-t0=$(now)
-while read -r u; do
-    "$runner" --dir "$bench/plugins" --url "$u" -q upgrade head
-done < "$targets"
-t1=$(now)
-at_head
+# One variant: fresh databases, the timed command, the check; prints seconds.
+timed() {
+    local name=$1 t0 t1
+    shift
+    fresh
+    t0=$(now)
+    "$@"
+    t1=$(now)
+    at_head "$name"
+    echo "$t1 - $t0" | bc -l
+}
 
-fresh
-t2=$(now)
-"$runner" --dir "$bench/plugins" -q upgrade head --targets "$targets" --jobs "$jobs" >/dev/null
-t3=$(now)
-at_head
+floor() {
+    xargs -P "$jobs" -I{} "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d {} -f "$bench/upgrade.sql" \
+        < "$targets" >/dev/null
+}
+floor1() {
+    local sql
+    sql=$(cat "$bench/upgrade.sql")
+    # shellcheck disable=SC2016  # $1, $PSQL and $SQL expand in the child shell
+    SQL=$sql PSQL=$psql_bin xargs -P "$jobs" -I{} \
+        sh -c '"$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$1" -c "$SQL"' sh {} \
+        < "$targets" >/dev/null
+}
+fanout() {
+    "$runner" --dir "$bench/plugins" -q upgrade head --targets "$targets" --jobs "$jobs" >/dev/null
+}
+sequential() {
+    while read -r u; do
+        "$runner" --dir "$bench/plugins" --url "$u" -q upgrade head
+    done < "$targets"
+}
 
-seq_s=$(echo "$t1 - $t0" | bc -l)
-fan_s=$(echo "$t3 - $t2" | bc -l)
-printf '%d databases x %d revisions on %d cores\n' "$n_db" "$n_rev" "$(nproc)"
-printf 'sequential (one runner per database): %.2f s\n' "$seq_s"
-printf 'fan-out (--jobs %d, one process):      %.2f s\n' "$jobs" "$fan_s"
-printf 'ratio: %.1fx\n' "$(echo "$seq_s / $fan_s" | bc -l)"
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+printf '%d databases x %d revisions, --jobs %d, %d cores, load %s\n' "$n_db" "$n_rev" "$jobs" \
+    "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+: > "$bench/floor.times"
+: > "$bench/fanout.times"
+: > "$bench/floor1.times"
+: > "$bench/sequential.times"
+for r in $(seq "$rounds"); do
+    # alternate which goes first, so neither always runs on a warmer server
+    if [ $((r % 2)) -eq 1 ]; then
+        f=$(timed floor floor); f1=$(timed floor1 floor1); o=$(timed fan-out fanout)
+    else
+        o=$(timed fan-out fanout); f1=$(timed floor1 floor1); f=$(timed floor floor)
+    fi
+    echo "$f" >> "$bench/floor.times"
+    echo "$f1" >> "$bench/floor1.times"
+    echo "$o" >> "$bench/fanout.times"
+    line=$(printf 'round %d: floor (psql -f) %.2f s, floor1 (psql -c) %.2f s, fan-out %.2f s' \
+        "$r" "$f" "$f1" "$o")
+    if [ "${SEQUENTIAL:-0}" = 1 ]; then
+        s=$(timed sequential sequential)
+        echo "$s" >> "$bench/sequential.times"
+        line="$line, sequential $(printf '%.2f' "$s") s"
+    fi
+    echo "$line"
+done
+f=$(median < "$bench/floor.times")
+f1=$(median < "$bench/floor1.times")
+o=$(median < "$bench/fanout.times")
+printf 'median: floor %.2f s, floor1 %.2f s, fan-out %.2f s\n' "$f" "$f1" "$o"
+printf 'fan-out / floor %.2fx, fan-out / floor1 %.2fx\n' "$(echo "$o / $f" | bc -l)" \
+    "$(echo "$o / $f1" | bc -l)"
+if [ "${SEQUENTIAL:-0}" = 1 ]; then
+    printf 'median: sequential %.2f s\n' "$(median < "$bench/sequential.times")"
+fi

@@ -14,4 +14,5 @@
     SUITE(roundtrip) \
     SUITE(pooler) \
     SUITE(cli_consistency) \
-    SUITE(read_json)
+    SUITE(read_json) \
+    SUITE(fleet)

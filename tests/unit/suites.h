@@ -19,6 +19,7 @@
     SUITE(version_names) \
     SUITE(wait) \
     SUITE(mlock) \
+    SUITE(fanout_targets) \
     SUITE(backoff) \
     SUITE(loader) \
     SUITE(trust) \

@@ -1,12 +1,10 @@
-/* test_mlock.c -- the migration lock's key and backoff, and fan-out's
- * targets file, without a database. */
+/* test_mlock.c -- the migration lock's key and backoff, without a database. */
 #include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "fanout.h"
 #include "mlock.h"
 
 static void test_key_is_fnv1a_64(void)
@@ -35,38 +33,8 @@ static void test_backoff_doubles_to_the_ceiling(void)
     CU_ASSERT_EQUAL(mlock_backoff_ms(100, 0.0), 750);
 }
 
-static void test_targets_file(void)
-{
-    char path[] = "/tmp/runner-targets-XXXXXX";
-    int fd = mkstemp(path);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    char **urls = NULL;
-    size_t n = 0;
-    struct err e = ERR_INIT;
-
-    CU_ASSERT_FATAL(f != NULL);
-    fputs("# production\n\n  postgresql://a/db1  \n\t# indented comment\nhost=h dbname=db2\n"
-          "postgresql://b/db3", f);
-    fclose(f);
-    CU_ASSERT_EQUAL(fanout_read_targets(path, &urls, &n, &e), 0);
-    CU_ASSERT_EQUAL_FATAL(n, 3);
-    CU_ASSERT_STRING_EQUAL(urls[0], "postgresql://a/db1");
-    CU_ASSERT_STRING_EQUAL(urls[1], "host=h dbname=db2");
-    CU_ASSERT_STRING_EQUAL(urls[2], "postgresql://b/db3");
-    for (size_t i = 0; i < n; i++)
-        free(urls[i]);
-    free(urls);
-    unlink(path);
-    urls = NULL;
-    n = 0;
-    CU_ASSERT_EQUAL(fanout_read_targets(path, &urls, &n, &e), -1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "cannot read targets file"));
-    CU_ASSERT_EQUAL(n, 0);
-}
-
 CU_TestInfo mlock_tests[] = {
     { "the lock key is FNV-1a 64 of schema.table", test_key_is_fnv1a_64 },
     { "lock polling backoff: 25 ms doubling to 1 s, +-25 %", test_backoff_doubles_to_the_ceiling },
-    { "targets file: trimmed, comments and blank lines skipped", test_targets_file },
     CU_TEST_INFO_NULL,
 };
