@@ -61,10 +61,12 @@ int cmd_stamp(int argc, char **argv, struct ctx *ctx)
                 o.lock_mode = MIGRATE_LOCK_SESSION;
             else if (strcmp(v, "table") == 0)
                 o.lock_mode = MIGRATE_LOCK_TABLE;
-            else
+            else {
+                free(targets);
                 return cli_usage_error(ctx, stamp_usage,
                                        "--lock-mode must be session or table, got '%s'",
                                        err_quote(q, sizeof(q), v));
+            }
         } else if (!dashdash && a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
             char q[ERR_QUOTE_SIZE];
 
