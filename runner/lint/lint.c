@@ -217,6 +217,7 @@ struct lint_state {
     struct names created_ix;    /* indexes created in this revision */
     struct names not_null_ok;   /* "table.column" with a validated CHECK (col IS NOT NULL) */
     struct names pending_checks; /* "constraint=table.column" NOT VALID, not yet validated */
+    struct names not_valid_in_tx; /* constraints added NOT VALID in the open transaction */
     struct touch *touched;
     size_t n_touched, alloc_touched;
     unsigned line;              /* the current statement's */
@@ -524,9 +525,13 @@ static void add_constraint(struct lint_state *s, const char *table, json_t *con)
                 table_col(key, sizeof(key), table, col);
                 names_add(&s->not_null_ok, key);
             }
-        } else if (col && name) {
-            snprintf(key, sizeof(key), "%s=%s.%s", name, table, col);
-            names_add(&s->pending_checks, key);
+        } else {
+            if (col && name) {
+                snprintf(key, sizeof(key), "%s=%s.%s", name, table, col);
+                names_add(&s->pending_checks, key);
+            }
+            if (name && s->in_tx)
+                names_add(&s->not_valid_in_tx, name);
         }
     } else if (strcmp(t, "CONSTR_UNIQUE") == 0 || strcmp(t, "CONSTR_PRIMARY") == 0) {
         if (!json_object_get(con, "indexname"))
@@ -537,9 +542,16 @@ static void add_constraint(struct lint_state *s, const char *table, json_t *con)
     }
 }
 
-static void validate_constraint(struct lint_state *s, const char *name)
+static void validate_constraint(struct lint_state *s, const char *table, const char *name)
 {
     size_t n = name ? strlen(name) : 0;
+
+    /* the ADD took ACCESS EXCLUSIVE and holds it until COMMIT: validating
+     * before that checks every row under it, as if NOT VALID were not there */
+    if (s->in_tx && names_has(&s->not_valid_in_tx, name))
+        add_finding(s, "constraint-not-valid", s->line,
+                    "constraint \"%s\" of \"%s\" is validated in the transaction that added it "
+                    "NOT VALID, whose lock is still held", name, table);
 
     for (size_t i = 0; n && i < s->pending_checks.n; i++) {
         const char *k = s->pending_checks.v[i];
@@ -595,7 +607,7 @@ static void alter_table(struct lint_state *s, json_t *stmt)
         } else if (strcmp(sub, "AT_AddConstraint") == 0) {
             add_constraint(s, table, json_object_get(def, "Constraint"));
         } else if (strcmp(sub, "AT_ValidateConstraint") == 0) {
-            validate_constraint(s, col);
+            validate_constraint(s, table, col);
         } else if (strcmp(sub, "AT_DropColumn") == 0) {
             add_finding(s, "drop-column", s->line, "column \"%s\" is dropped from \"%s\"", col,
                         table);
@@ -744,14 +756,44 @@ static void transaction_stmt(struct lint_state *s, json_t *stmt)
         return;
     if (strcmp(kind, "TRANS_STMT_BEGIN") == 0 || strcmp(kind, "TRANS_STMT_START") == 0)
         s->in_tx = 1;
-    else if (strcmp(kind, "TRANS_STMT_COMMIT") == 0 || strcmp(kind, "TRANS_STMT_ROLLBACK") == 0)
+    else if (strcmp(kind, "TRANS_STMT_COMMIT") == 0 || strcmp(kind, "TRANS_STMT_ROLLBACK") == 0) {
         s->in_tx = 0;
+        names_release(&s->not_valid_in_tx);
+    }
+}
+
+/* A new table's foreign keys lock the tables they reference (SHARE ROW
+ * EXCLUSIVE): a CREATE TABLE can queue behind a busy one too. */
+static void create_stmt_references(struct lint_state *s, json_t *stmt)
+{
+    json_t *elt, *c;
+    size_t i, j;
+
+    json_array_foreach(json_object_get(stmt, "tableElts"), i, elt) {
+        json_t *list = json_object_get(json_object_get(elt, "ColumnDef"), "constraints");
+        json_t *own = json_object_get(elt, "Constraint");
+
+        if (own) {
+            const char *t = contype(own);
+
+            if (t && strcmp(t, "CONSTR_FOREIGN") == 0)
+                strong_lock(s, rel_name(json_object_get(own, "pktable")));
+        }
+        json_array_foreach(list, j, c) {
+            json_t *con = json_object_get(c, "Constraint");
+            const char *t = contype(con);
+
+            if (t && strcmp(t, "CONSTR_FOREIGN") == 0)
+                strong_lock(s, rel_name(json_object_get(con, "pktable")));
+        }
+    }
 }
 
 static void statement(struct lint_state *s, const char *type, json_t *stmt)
 {
     if (strcmp(type, "CreateStmt") == 0) {
         names_add(&s->created, rel_name(json_object_get(stmt, "relation")));
+        create_stmt_references(s, stmt);
     } else if (strcmp(type, "CreateTableAsStmt") == 0) {
         names_add(&s->created,
                   rel_name(json_object_get(json_object_get(stmt, "into"), "rel")));
@@ -896,7 +938,7 @@ int lint_sql(const struct lint_input *in, struct lint_result *r, struct err *e)
         }
     }
     if (s.failed || s.created.failed || s.created_ix.failed || s.not_null_ok.failed ||
-        s.pending_checks.failed || strbuf_failed(&allow)) {
+        s.pending_checks.failed || s.not_valid_in_tx.failed || strbuf_failed(&allow)) {
         err_set(e, ERR_FAIL, "out of memory");
         goto out;
     }
@@ -911,6 +953,7 @@ out:
     names_release(&s.created_ix);
     names_release(&s.not_null_ok);
     names_release(&s.pending_checks);
+    names_release(&s.not_valid_in_tx);
     strbuf_release(&allow);
     return ret;
 }

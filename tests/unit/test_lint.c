@@ -97,9 +97,15 @@ static const struct lint_case cases[] = {
       "ALTER TABLE posts ADD CONSTRAINT ck CHECK (length(title) > 0)" },
     { "constraint-not-valid", 1, 1, 0,
       "ALTER TABLE posts ADD COLUMN owner int REFERENCES users (id)" },
-    { "constraint-not-valid", 0, 1, 0,
+    { "constraint-not-valid", 1, 1, 0,
       "ALTER TABLE posts ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;"
       "ALTER TABLE posts VALIDATE CONSTRAINT fk" },
+    { "constraint-not-valid", 0, 0, 0,
+      "ALTER TABLE posts ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;"
+      "ALTER TABLE posts VALIDATE CONSTRAINT fk" },
+    { "constraint-not-valid", 0, 1, 0,
+      "ALTER TABLE posts ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;"
+      "COMMIT; BEGIN; ALTER TABLE posts VALIDATE CONSTRAINT fk" },
     { "constraint-not-valid", 0, 1, 0,
       "ALTER TABLE posts ADD CONSTRAINT ck CHECK (length(title) > 0) NOT VALID" },
 
@@ -148,6 +154,12 @@ static const struct lint_case cases[] = {
     { "lock-timeout-missing", 0, 1, 0,
       "SET LOCAL lock_timeout TO 500; ALTER TABLE users ADD COLUMN n int" },
     { "lock-timeout-missing", 0, 1, 0, "CREATE TABLE t (id int); CREATE INDEX ON t (id)" },
+    { "lock-timeout-missing", 1, 1, 0,
+      "CREATE TABLE posts (id int, user_id int REFERENCES users (id))" },
+    { "lock-timeout-missing", 1, 1, 0,
+      "CREATE TABLE posts (id int, uid int, FOREIGN KEY (uid) REFERENCES users (id))" },
+    { "lock-timeout-missing", 0, 1, 0,
+      "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (a_id int REFERENCES a (id))" },
     { "lock-timeout-missing", 0, 0, 0, "CREATE INDEX CONCURRENTLY ix ON users (email)" },
 
     { "mixed-data-and-ddl", 1, 1, 0,
