@@ -651,7 +651,10 @@ static void drop_stmt(struct lint_state *s, json_t *stmt)
 
         if (!name)
             continue;
-        if (strcmp(type, "OBJECT_TABLE") == 0 && !is_created(s, name)) {
+        if ((strcmp(type, "OBJECT_VIEW") == 0 || strcmp(type, "OBJECT_MATVIEW") == 0) &&
+            !is_created(s, name)) {
+            strong_lock(s, name);   /* ACCESS EXCLUSIVE: queries on the view queue behind it */
+        } else if (strcmp(type, "OBJECT_TABLE") == 0 && !is_created(s, name)) {
             strong_lock(s, name);
             add_finding(s, "drop-table", s->line, "table \"%s\" is dropped", name);
         } else if (strcmp(type, "OBJECT_INDEX") == 0) {
@@ -712,7 +715,14 @@ static void vacuum_stmt(struct lint_state *s, json_t *stmt)
 
         /* VACUUM (FULL false) is a plain VACUUM */
         if (opt && strcmp(opt, "full") == 0 && !is_false_option(arg)) {
-            add_finding(s, "vacuum-full", s->line, "VACUUM FULL rewrites every table it names");
+            json_t *rel = json_array_get(json_object_get(stmt, "rels"), 0);
+            const char *table =
+                rel_name(json_object_get(json_object_get(rel, "VacuumRelation"), "relation"));
+
+            strong_lock(s, table ? table : "every table");
+            add_finding(s, "vacuum-full", s->line, "VACUUM FULL rewrites %s%s%s",
+                        table ? "\"" : "", table ? table : "every table in the database",
+                        table ? "\"" : "");
             return;
         }
     }
@@ -797,6 +807,9 @@ static void statement(struct lint_state *s, const char *type, json_t *stmt)
     } else if (strcmp(type, "CreateTableAsStmt") == 0) {
         names_add(&s->created,
                   rel_name(json_object_get(json_object_get(stmt, "into"), "rel")));
+    } else if (strcmp(type, "ViewStmt") == 0) {
+        if (!flag_set(stmt, "replace"))
+            names_add(&s->created, rel_name(json_object_get(stmt, "view")));
     } else if (strcmp(type, "AlterTableStmt") == 0) {
         alter_table(s, stmt);
     } else if (strcmp(type, "IndexStmt") == 0) {
@@ -810,9 +823,11 @@ static void statement(struct lint_state *s, const char *type, json_t *stmt)
     } else if (strcmp(type, "ClusterStmt") == 0) {
         const char *table = rel_name(json_object_get(stmt, "relation"));
 
-        if (!table || !is_created(s, table))
-            add_finding(s, "cluster", s->line, "CLUSTER rewrites \"%s\"",
-                        table ? table : "every clustered table");
+        if (!table || !is_created(s, table)) {
+            strong_lock(s, table ? table : "every clustered table");
+            add_finding(s, "cluster", s->line, "CLUSTER rewrites %s%s%s", table ? "\"" : "",
+                        table ? table : "every clustered table", table ? "\"" : "");
+        }
     } else if (strcmp(type, "VariableSetStmt") == 0) {
         set_stmt(s, stmt);
     } else if (strcmp(type, "TransactionStmt") == 0) {

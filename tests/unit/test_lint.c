@@ -161,6 +161,11 @@ static const struct lint_case cases[] = {
     { "lock-timeout-missing", 0, 1, 0,
       "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (a_id int REFERENCES a (id))" },
     { "lock-timeout-missing", 0, 0, 0, "CREATE INDEX CONCURRENTLY ix ON users (email)" },
+    { "lock-timeout-missing", 1, 0, 0, "VACUUM FULL users" },
+    { "lock-timeout-missing", 1, 1, 0, "CLUSTER users USING ix" },
+    { "lock-timeout-missing", 1, 1, 0, "DROP VIEW active_users" },
+    { "lock-timeout-missing", 0, 1, 0, "CREATE VIEW v AS SELECT 1; DROP VIEW v" },
+    { "lock-timeout-missing", 0, 0, 0, "VACUUM users" },
 
     { "mixed-data-and-ddl", 1, 1, 0,
       "UPDATE users SET name = email; ALTER TABLE users ALTER COLUMN name SET DEFAULT ''" },
