@@ -30,6 +30,7 @@ static const struct cmd commands[] = {
     { "revision", cmd_revision, NEEDS_GRAPH | BUILDS_FIRST, "create a new revision source file" },
     { "check", cmd_check, NEEDS_GRAPH | BUILDS_FIRST, "check whether the models match the database" },
     { "test", cmd_test, NEEDS_GRAPH | BUILDS_FIRST, "prove every revision upgrades, downgrades and upgrades again" },
+    { "lint", cmd_lint, NEEDS_GRAPH | BUILDS_FIRST, "check revisions' SQL for locks, rewrites and breaking changes" },
     { "validate", cmd_validate, NEEDS_GRAPH, "compare applied revisions' checksums with their plugins" },
     { "repair", cmd_repair, NEEDS_GRAPH, "record the current checksums of applied revisions" },
     { "merge", cmd_merge, NEEDS_GRAPH | BUILDS_FIRST, "merge two or more revisions into one" },

@@ -99,6 +99,7 @@ int cmd_downgrade(int argc, char **argv, struct ctx *ctx);
 int cmd_current(int argc, char **argv, struct ctx *ctx);
 int cmd_stamp(int argc, char **argv, struct ctx *ctx);
 int cmd_wait(int argc, char **argv, struct ctx *ctx);
+int cmd_lint(int argc, char **argv, struct ctx *ctx);      /* cmd_lint.c (migration safety) */
 int cmd_check(int argc, char **argv, struct ctx *ctx);     /* cmd_check.c (autogenerate) */
 int cmd_validate(int argc, char **argv, struct ctx *ctx);  /* cmd_validate.c (checksums) */
 int cmd_repair(int argc, char **argv, struct ctx *ctx);

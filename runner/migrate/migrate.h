@@ -134,6 +134,12 @@ int migrate(const struct migrate_opts *o, struct err *e);
 int migrate_steps(struct pg *db, const struct versions *v, const struct plan *p,
                   const struct migrate_opts *o, struct err *e);
 
+/* Render what one revision's upgrade() (or downgrade()) emits, the way
+ * --sql renders it (each statement followed by ";\n\n"), and nothing
+ * else: no BEGIN/COMMIT, no version statements.  The plugin is opened
+ * with plugin_open_rev() and closed again.  `runner lint` reads this. */
+int migrate_render_rev(const struct rev *r, int upgrade, FILE *out, struct err *e);
+
 /* Render the steps of a plan that starts at `n_heads` current heads. */
 int migrate_render(const struct versions *v, const struct plan *p, size_t n_heads,
                    const struct migrate_opts *o, struct err *e);

@@ -11,6 +11,27 @@
 #include "ops.h"
 #include "versions.h"
 
+int migrate_render_rev(const struct rev *r, int upgrade, FILE *out, struct err *e)
+{
+    struct plugin pl = { 0 };
+    struct op_state st;
+    int rc;
+
+    if (plugin_open_rev(&pl, r, e) < 0)
+        return -1;
+    ops_sql_init(&st, out, r->id, migrate__rev_file(r));
+    rc = upgrade ? pl.upgrade(&st.head) : pl.downgrade(&st.head);
+    plugin_close(&pl);
+    if (st.err.code != ERR_OK) {
+        *e = st.err;
+        return -1;
+    }
+    if (rc != 0)
+        return err_set(e, ERR_FAIL, "revision %s (%s): %s returned %d", r->id,
+                       migrate__rev_file(r), upgrade ? "upgrade" : "downgrade", rc);
+    return 0;
+}
+
 int migrate_render(const struct versions *v, const struct plan *p, size_t n_heads,
                    const struct migrate_opts *o, struct err *e)
 {
@@ -31,24 +52,10 @@ int migrate_render(const struct versions *v, const struct plan *p, size_t n_head
         migrate__log_step(o, &w, -1);
         fprintf(out, "-- Running %s %s -> %s\n\n", w.name, w.from, w.to);
         if (!stamp) {
-            struct plugin pl = { 0 };
-            struct op_state st;
-            int rc;
-
             if (autocommit)
                 fputs("COMMIT;\n\n", out);
-            if (plugin_open_rev(&pl, s->rev, e) < 0)
+            if (migrate_render_rev(s->rev, s->upgrade, out, e) < 0)
                 return -1;
-            ops_sql_init(&st, out, s->rev->id, migrate__rev_file(s->rev));
-            rc = s->upgrade ? pl.upgrade(&st.head) : pl.downgrade(&st.head);
-            plugin_close(&pl);
-            if (st.err.code != ERR_OK) {
-                *e = st.err;
-                return -1;
-            }
-            if (rc != 0)
-                return err_set(e, ERR_FAIL, "revision %s (%s): %s returned %d", s->rev->id,
-                               migrate__rev_file(s->rev), w.name, rc);
             if (autocommit)
                 fputs("BEGIN;\n\n", out);
         }

@@ -261,6 +261,13 @@ static int check_meta(const char *path, const struct runner_revision *m, struct 
     if (sha_len != 0 && (sha_len != 64 || !is_lower_hex(m->source_sha256, sha_len)))
         return err_set(e, ERR_FAIL,
                        "plugin '%s': source checksum is not 64 lowercase hex digits", path);
+    if (!memchr(m->lint_allow, '\0', sizeof(m->lint_allow)))
+        return err_set(e, ERR_FAIL, "plugin '%s': unterminated lint_allow", path);
+    for (const char *p = m->lint_allow; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-_, ", *p)))
+            return err_set(e, ERR_FAIL,
+                           "plugin '%s': lint_allow may hold only rule names, spaces and commas",
+                           path);
     if (m->flags & ~(uint32_t)RUNNER_NO_TRANSACTION)
         return err_set(e, ERR_FAIL, "plugin '%s': unknown metadata flags 0x%x", path,
                        (unsigned)m->flags);
@@ -278,9 +285,12 @@ int elf_meta_check_head(const char *path, uint32_t magic, uint32_t abi, uint32_t
     if (abi != RUNNER_ABI_VERSION)
         return err_set(e, ERR_FAIL, "plugin '%s': ABI version %u, this runner supports %u",
                        path, (unsigned)abi, (unsigned)RUNNER_ABI_VERSION);
-    if (size != sizeof(struct runner_revision))
-        return err_set(e, ERR_FAIL, "plugin '%s': metadata size %u, expected %zu", path,
-                       (unsigned)size, sizeof(struct runner_revision));
+    /* the metadata grows at its end (plugin.h): a plugin built before
+     * lint_allow has ABI 1's first size, and lacks only that */
+    if (size != sizeof(struct runner_revision) && size != RUNNER_META_SIZE_V1)
+        return err_set(e, ERR_FAIL, "plugin '%s': metadata size %u, expected %zu or %zu", path,
+                       (unsigned)size, (size_t)RUNNER_META_SIZE_V1,
+                       sizeof(struct runner_revision));
     return 0;
 }
 
@@ -426,14 +436,18 @@ int elf_meta_read_fd(int fd, const char *path, uint64_t size, struct runner_revi
         uint64_t soff = meta_sh.sh_offset;
         uint32_t fixed[3];
 
-        /* The section is copied as is: the struct holds no pointers. */
+        /* The section is copied as is: the struct holds no pointers.  An
+         * older plugin's shorter struct leaves the members after it zero. */
+        size_t want = ssize >= sizeof(*out) ? sizeof(*out) : (size_t)ssize;
+
+        memset(out, 0, sizeof(*out));
         if (ssize < sizeof(fixed)) {
             err_set(e, ERR_FAIL, "plugin '%s': metadata section too small (%llu bytes, expected %zu)",
-                    path, (unsigned long long)ssize, sizeof(*out));
+                    path, (unsigned long long)ssize, (size_t)RUNNER_META_SIZE_V1);
             goto out;
         }
-        if (ssize >= sizeof(*out)) {
-            if (read_exact(fd, path, out, sizeof(*out), soff, size, e) < 0)
+        if (ssize >= RUNNER_META_SIZE_V1) {
+            if (read_exact(fd, path, out, want, soff, size, e) < 0)
                 goto out;
             memcpy(fixed, out, sizeof(fixed));
         } else if (read_exact(fd, path, fixed, sizeof(fixed), soff, size, e) < 0) {
@@ -441,11 +455,14 @@ int elf_meta_read_fd(int fd, const char *path, uint64_t size, struct runner_revi
         }
         if (elf_meta_check_head(path, fixed[0], fixed[1], fixed[2], e) < 0)
             goto out;
-        if (ssize < sizeof(*out)) {
+        if (ssize < fixed[2]) {
             err_set(e, ERR_FAIL, "plugin '%s': metadata section too small (%llu bytes, expected %zu)",
-                    path, (unsigned long long)ssize, sizeof(*out));
+                    path, (unsigned long long)ssize, (size_t)fixed[2]);
             goto out;
         }
+        /* bytes past the plugin's own struct (its section may be padded) are not its */
+        if (fixed[2] < sizeof(*out))
+            memset((char *)out + fixed[2], 0, sizeof(*out) - fixed[2]);
     }
     if (check_meta(path, out, e) < 0)
         goto out;

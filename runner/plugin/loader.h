@@ -46,7 +46,8 @@ struct plugin {
     void *handle;                           /* dlopen() handle, counted in plugin_open.c */
     int (*upgrade)(runner_op *op);
     int (*downgrade)(runner_op *op);
-    const struct runner_revision *meta;     /* inside the mapped object: copy before close */
+    const struct runner_revision *meta;     /* inside the mapped object: copy before close;
+                                             * members past meta->size are not there */
 };
 
 /* Open `path` once, trust-check the descriptor and every directory above

@@ -15,4 +15,5 @@
     SUITE(pooler) \
     SUITE(cli_consistency) \
     SUITE(read_json) \
-    SUITE(fleet)
+    SUITE(fleet) \
+    SUITE(lint)

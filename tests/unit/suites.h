@@ -31,4 +31,5 @@
     SUITE(hostile_input) \
     SUITE(plugin_abi) \
     SUITE(snapshot) \
-    SUITE(json)
+    SUITE(json) \
+    SUITE(lint)

@@ -18,8 +18,11 @@
  * Metadata is plain data: `struct runner_revision` holds no pointers, so it
  * needs no relocation and the runner reads it straight from the ELF section
  * RUNNER_SECTION of the file, without dlopen and without running any plugin
- * code.  The layout below is ABI: append only, and bump RUNNER_ABI_VERSION
- * on any change.
+ * code.  The layout below is ABI, and grows the way the function table
+ * does: new members go at the end only, `size` says which members a plugin
+ * has (a plugin built before a member was added simply lacks it, and the
+ * runner reads it as empty), and RUNNER_ABI_VERSION is bumped only for a
+ * change an old plugin cannot survive (a member moved or retyped).
  */
 #ifndef RUNNER_PLUGIN_H
 #define RUNNER_PLUGIN_H
@@ -41,6 +44,7 @@ extern "C" {
 #define RUNNER_MESSAGE_SIZE 512
 #define RUNNER_DATE_SIZE 32
 #define RUNNER_SHA256_SIZE 65   /* 64 hex digits + NUL */
+#define RUNNER_LINT_ALLOW_SIZE 256  /* rule names `runner lint` lets pass, with the NUL */
 
 /* Metadata flags. */
 #define RUNNER_NO_TRANSACTION 0x1u      /* run outside a transaction (CREATE INDEX CONCURRENTLY) */
@@ -57,7 +61,17 @@ struct runner_revision {
     char message[RUNNER_MESSAGE_SIZE];
     char create_date[RUNNER_DATE_SIZE];
     char source_sha256[RUNNER_SHA256_SIZE];  /* of the .c source, CRLF folded; set by the build */
+    char pad_v1_[2];                    /* ABI 1's tail padding, named so that what follows
+                                         * starts where ABI 1's first layout ended */
+    /* ABI 1's first layout ends here (RUNNER_META_SIZE_V1 bytes). */
+    char lint_allow[RUNNER_LINT_ALLOW_SIZE];  /* `runner lint` rules silenced for this
+                                               * revision: names separated by spaces
+                                               * or commas, "drop-column rename-table" */
 };
+
+/* The size of the metadata of a plugin built before lint_allow existed:
+ * the runner accepts it and that size, nothing else. */
+#define RUNNER_META_SIZE_V1 offsetof(struct runner_revision, lint_allow)
 
 /* The build (CMake helper, `runner build`) passes -DRUNNER_SOURCE_SHA256="..."
  * so that an applied revision whose source was edited can be detected. */
@@ -81,7 +95,7 @@ struct runner_revision {
 
 /* Defines the metadata object.  The arguments are designated initialisers
  * of struct runner_revision: .revision, .down_revision, .branch_labels,
- * .depends_on, .message, .create_date, .flags. */
+ * .depends_on, .message, .create_date, .flags, .lint_allow. */
 #define RUNNER_REVISION(...)                                         \
     RUNNER__META_ATTR const struct runner_revision runner_revision_meta = { \
         .magic = RUNNER_MAGIC,                                       \

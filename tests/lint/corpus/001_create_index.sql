@@ -1,0 +1,2 @@
+-- expect: dangerous
+CREATE INDEX ix_users_email ON users (email);

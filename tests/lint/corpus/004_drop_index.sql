@@ -1,0 +1,2 @@
+-- expect: dangerous
+DROP INDEX ix_users_email;

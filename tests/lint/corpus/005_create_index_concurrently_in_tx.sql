@@ -1,0 +1,2 @@
+-- expect: dangerous
+CREATE INDEX CONCURRENTLY ix_users_name ON users (name);

@@ -1,0 +1,2 @@
+-- expect: dangerous
+DROP INDEX CONCURRENTLY ix_users_name;

@@ -1,0 +1,2 @@
+-- expect: dangerous
+ALTER TABLE users ADD COLUMN tenant_id bigint NOT NULL;

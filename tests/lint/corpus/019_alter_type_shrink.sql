@@ -1,0 +1,2 @@
+-- expect: dangerous
+ALTER TABLE users ALTER COLUMN name TYPE varchar(50);

@@ -1,0 +1,2 @@
+-- expect: dangerous
+ALTER TABLE events ALTER COLUMN payload TYPE jsonb USING payload::jsonb;

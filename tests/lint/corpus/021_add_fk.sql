@@ -1,0 +1,2 @@
+-- expect: dangerous
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);

@@ -1,0 +1,2 @@
+-- expect: dangerous
+ALTER TABLE orders ADD CONSTRAINT orders_qty_pos CHECK (qty > 0);

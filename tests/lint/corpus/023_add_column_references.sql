@@ -1,0 +1,2 @@
+-- expect: dangerous
+ALTER TABLE orders ADD COLUMN coupon_id bigint REFERENCES coupons (id);

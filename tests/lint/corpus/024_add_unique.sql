@@ -1,0 +1,2 @@
+-- expect: dangerous
+ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);

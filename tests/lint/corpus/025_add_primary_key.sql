@@ -1,0 +1,2 @@
+-- expect: dangerous
+ALTER TABLE events ADD PRIMARY KEY (id);

@@ -1,0 +1,2 @@
+-- expect: dangerous
+ALTER TABLE users ADD COLUMN handle text UNIQUE;

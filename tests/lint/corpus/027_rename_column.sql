@@ -1,0 +1,2 @@
+-- expect: dangerous
+ALTER TABLE users RENAME COLUMN name TO full_name;

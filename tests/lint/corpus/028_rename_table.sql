@@ -1,0 +1,2 @@
+-- expect: dangerous
+ALTER TABLE users RENAME TO accounts;

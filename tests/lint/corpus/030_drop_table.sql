@@ -1,0 +1,2 @@
+-- expect: dangerous
+DROP TABLE legacy_sessions;

@@ -1,0 +1,3 @@
+-- expect: dangerous
+-- runner: no-transaction
+VACUUM FULL users;

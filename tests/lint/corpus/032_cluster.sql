@@ -1,0 +1,2 @@
+-- expect: dangerous
+CLUSTER users USING users_pkey;

@@ -1,0 +1,3 @@
+-- expect: dangerous
+ALTER TABLE flags ADD COLUMN note text;
+INSERT INTO flags (name, note) VALUES ('beta', 'seeded');

@@ -1,0 +1,3 @@
+-- expect: safe
+-- runner: no-transaction
+CREATE INDEX CONCURRENTLY ix_users_email ON users (email);

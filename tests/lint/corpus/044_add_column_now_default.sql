@@ -1,0 +1,2 @@
+-- expect: safe
+ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();

@@ -1,0 +1,2 @@
+-- expect: safe
+ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;

@@ -1,0 +1,2 @@
+-- expect: safe
+ALTER TABLE users ALTER COLUMN active SET DEFAULT false;

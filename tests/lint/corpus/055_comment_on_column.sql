@@ -1,0 +1,2 @@
+-- expect: safe
+COMMENT ON COLUMN users.email IS 'login address';

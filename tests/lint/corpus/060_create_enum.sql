@@ -1,0 +1,2 @@
+-- expect: safe
+CREATE TYPE mood AS ENUM ('happy', 'sad');

@@ -1,0 +1,2 @@
+-- expect: safe
+ALTER TYPE mood ADD VALUE 'meh';

@@ -1,0 +1,3 @@
+-- expect: safe
+-- runner: no-transaction
+VACUUM ANALYZE users;

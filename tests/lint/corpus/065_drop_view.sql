@@ -1,0 +1,2 @@
+-- expect: safe
+DROP VIEW IF EXISTS active_users;

@@ -1,0 +1,2 @@
+-- expect: safe
+GRANT SELECT ON users TO reporting;

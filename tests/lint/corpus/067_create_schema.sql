@@ -1,0 +1,2 @@
+-- expect: safe
+CREATE SCHEMA IF NOT EXISTS billing;

@@ -1,0 +1,2 @@
+-- expect: safe
+CREATE SEQUENCE tickets_seq;

@@ -1,0 +1,2 @@
+-- expect: safe
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
