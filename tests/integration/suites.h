@@ -11,4 +11,5 @@
     SUITE(versions) \
     SUITE(errors) \
     SUITE(roundtrip) \
-    SUITE(cli_consistency)
+    SUITE(cli_consistency) \
+    SUITE(locks)
