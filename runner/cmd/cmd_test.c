@@ -31,7 +31,8 @@
 
 static const char *const test_usage[] = {
     "usage: runner test [-r <from>:<to>] [--head <rev>]... [--temp-cluster] [--force]",
-    "                   [--json] [--junit <file>] [--locks [--rows <n>] [--lock-threshold <ms>]]",
+    "                   [--json] [--junit <file>]",
+    "                   [--locks [--rows <n>] [--lock-threshold <ms>]]",
     "",
     "on a disposable database, upgrade every revision one at a time, downgrade it",
     "and check that the schema is exactly what it was, then upgrade it again;",

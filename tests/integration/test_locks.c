@@ -11,6 +11,22 @@
 
 #include "itest.h"
 
+/* Does text parse as JSON?  python3's own parser says. */
+static int json_parses(const char *text, const char *tag)
+{
+    char path[512], cmd[1200];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s.json", it_tmpdir(), tag);
+    f = fopen(path, "w");
+    if (!f)
+        return 0;
+    fputs(text, f);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd), "python3 -m json.tool '%s' >/dev/null", path);
+    return system(cmd) == 0;
+}
+
 #define ROWS "3000"
 
 static struct it_run run;       /* big buffers: static, reused by each test in turn */
@@ -91,6 +107,8 @@ static void test_locks_tables_are_filled_foreign_keys_included(void)
     has(rw2, "      users: no lock (" ROWS " rows)\n", 1);
     /* orders.user_id is a NOT NULL foreign key: filled from users */
     has(rw2, "      orders: no lock (" ROWS " rows)\n", 1);
+    /* every generated type, an enum and a domain among them */
+    has(rw2, "      kinds: no lock (" ROWS " rows)\n", 1);
 }
 
 static void test_locks_unfillable_table_is_said_so(void)
@@ -180,6 +198,7 @@ static void test_locks_json_report(void)
     const char *args[] = { "--locks", "--rows", "100", "--json", NULL };
 
     CU_ASSERT_EQUAL(locks_run(&run, args), 0);
+    CU_ASSERT_TRUE(json_parses(run.out, "locks"));
     has(run.out, "\"locks\": {\"rows\": 100, \"threshold_ms\": 1000, \"flagged\": 0, "
         "\"revisions\": [", 1);
     has(run.out, "{\"table\": \"items\", \"rows\": 100, \"not_filled\": null, \"lock\": "

@@ -4,7 +4,9 @@
  * absent: a base) and LK_MODE (what upgrade() and downgrade() do). */
 #include <runner/plugin.h>
 
-#define MODE_TABLES 0       /* users, orders (NOT NULL FK to users), items, shapes */
+#define MODE_TABLES 0       /* users, orders (NOT NULL FK to users), items, shapes
+                             * (a NOT NULL point: cannot be filled), kinds (every
+                             * type a value is generated for) */
 #define MODE_REWRITE 1      /* items.qty integer -> bigint: a rewrite */
 #define MODE_INDEX 2        /* CREATE INDEX without CONCURRENTLY: SHARE on users */
 #define MODE_ADD_COLUMN 3   /* ADD COLUMN ... NOT NULL DEFAULT 'new': no rewrite since 11 */
@@ -31,7 +33,14 @@ int upgrade(runner_op *op)
             " amount numeric(12,2) NOT NULL, note varchar(20));"
             "CREATE TABLE items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
             " qty integer NOT NULL, tag uuid, data jsonb);"
-            "CREATE TABLE shapes (id integer, where_ point NOT NULL)");
+            "CREATE TABLE shapes (id integer, where_ point NOT NULL);"
+            "CREATE TYPE mood AS ENUM ('sad', 'ok');"
+            "CREATE DOMAIN positive AS integer CHECK (VALUE > 0);"
+            "CREATE TABLE kinds (a smallint NOT NULL, b bigint NOT NULL, c real NOT NULL,"
+            " d double precision NOT NULL, e char(3) NOT NULL, f mood NOT NULL,"
+            " g text[] NOT NULL, h bytea NOT NULL, i interval NOT NULL, j time NOT NULL,"
+            " k timestamp NOT NULL, l inet NOT NULL, m json NOT NULL, n positive NOT NULL,"
+            " o timetz NOT NULL, p point)");
     case MODE_REWRITE:
         return op_execute(op, "ALTER TABLE items ALTER COLUMN qty TYPE bigint");
     case MODE_INDEX:
@@ -55,7 +64,8 @@ int downgrade(runner_op *op)
 {
     switch (LK_MODE) {
     case MODE_TABLES:
-        return op_execute(op, "DROP TABLE shapes, items, orders, users");
+        return op_execute(op, "DROP TABLE kinds, shapes, items, orders, users;"
+                              "DROP DOMAIN positive; DROP TYPE mood");
     case MODE_REWRITE:
         return op_execute(op, "ALTER TABLE items ALTER COLUMN qty TYPE integer");
     case MODE_INDEX:
