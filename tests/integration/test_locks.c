@@ -2,8 +2,8 @@
  * the real runner binary: the scenario tests/plugins/locks "chain" (see
  * lk.c) creates four tables, then rewrites one, indexes one without
  * CONCURRENTLY, adds a column with a constant default, adds a CHECK NOT
- * VALID and validates it in the next revision, and runs a two-statement
- * script.  Each report line is checked as the user reads it. */
+ * VALID and validates it in the next revision, runs a two-statement
+ * script, and builds an index CONCURRENTLY outside a transaction.  Each report line is checked as the user reads it. */
 #include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +95,7 @@ static void test_locks_run_passes_under_a_high_threshold(void)
 {
     text_report();
     CU_ASSERT_EQUAL(text_run.status, 0);
-    has(text_run.out, "locks: 7 revisions watched, tables filled to " ROWS " rows; 0 locks of "
+    has(text_run.out, "locks: 8 revisions watched, tables filled to " ROWS " rows; 0 locks of "
         "SHARE or stronger held over 600000 ms\n", 1);
 }
 
@@ -184,6 +184,16 @@ static void test_locks_script_is_watched_statement_by_statement(void)
     has(sc7, "      items: AccessExclusiveLock (ALTER TABLE items ADD COLUMN note text), ", 1);
 }
 
+static void test_locks_outside_a_transaction_are_not_seen_and_said_so(void)
+{
+    char b[8192];
+    const char *cc8 = revision_block(text_report(), "cc8", b, sizeof(b));
+
+    has(cc8, "      orders: no lock (" ROWS " rows)\n", 1);
+    has(cc8, "      runs outside a transaction: each lock ends with its statement and is not "
+        "seen here\n", 1);
+}
+
 static void test_locks_over_the_threshold_fail_the_run(void)
 {
     const char *args[] = { "--locks", "--rows", "200", "--lock-threshold", "0", NULL };
@@ -236,6 +246,8 @@ CU_TestInfo locks_tests[] = {
       test_locks_not_valid_then_validate_takes_no_write_blocking_lock },
     { "a script is watched statement by statement",
       test_locks_script_is_watched_statement_by_statement },
+    { "locks outside a transaction are not seen, and said so",
+      test_locks_outside_a_transaction_are_not_seen_and_said_so },
     { "locks over the threshold fail the run", test_locks_over_the_threshold_fail_the_run },
     { "the JSON report", test_locks_json_report },
     { "--rows and --lock-threshold need --locks", test_locks_options_need_locks },

@@ -13,10 +13,17 @@
 #define MODE_NOT_VALID 4    /* a CHECK added NOT VALID */
 #define MODE_VALIDATE 5     /* ... validated in the next revision */
 #define MODE_SCRIPT 6       /* two statements in one op_execute() */
+#define MODE_CONCURRENTLY 7 /* CREATE INDEX CONCURRENTLY, outside a transaction */
+
+#if LK_MODE == MODE_CONCURRENTLY
+#define LK_FLAGS RUNNER_NO_TRANSACTION
+#else
+#define LK_FLAGS 0
+#endif
 
 #if defined(LK_DOWN)
 RUNNER_REVISION(.revision = LK_REV, .down_revision = RUNNER_REVS(LK_DOWN),
-                .message = "Revision " LK_REV);
+                .message = "Revision " LK_REV, .flags = LK_FLAGS);
 #else
 RUNNER_REVISION(.revision = LK_REV, .message = "Revision " LK_REV);
 #endif
@@ -55,6 +62,8 @@ int upgrade(runner_op *op)
     case MODE_SCRIPT:
         return op_execute(op, "UPDATE items SET data = '{}' WHERE id = 1;"
                               " ALTER TABLE items ADD COLUMN note text");
+    case MODE_CONCURRENTLY:
+        return op_execute(op, "CREATE INDEX CONCURRENTLY ix_orders_user ON orders (user_id)");
     default:
         return 0;
     }
@@ -81,6 +90,8 @@ int downgrade(runner_op *op)
                               " CHECK (amount >= 0) NOT VALID");
     case MODE_SCRIPT:
         return op_execute(op, "ALTER TABLE items DROP COLUMN note");
+    case MODE_CONCURRENTLY:
+        return op_execute(op, "DROP INDEX CONCURRENTLY ix_orders_user");
     default:
         return 0;
     }
