@@ -371,17 +371,6 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
         return cli_unexpected(ctx, test_usage, argv[optind]);
     if (temp_cluster && ctx->cfg.n_urls > 0)
         return cli_usage_error(ctx, test_usage, "--temp-cluster and --url exclude each other");
-    if (range) {
-        const char *colon = strchr(range, ':');
-
-        if (!colon)
-            return cli_usage_error(ctx, test_usage, "--range needs <from>:<to>, got '%s'",
-                                   err_quote(q, sizeof(q), range));
-        if (colon > range && strncmp(range, "base", (size_t)(colon - range)) != 0)
-            from = strndup(range, (size_t)(colon - range));
-        if (colon[1])
-            to = strdup(colon + 1);
-    }
     if ((rows_arg || threshold_arg) && !locks)
         return cli_usage_error(ctx, test_usage, "%s needs --locks",
                                rows_arg ? "--rows" : "--lock-threshold");
@@ -402,6 +391,17 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
             return cli_usage_error(ctx, test_usage, "--lock-threshold needs milliseconds, "
                                    "got '%s'", err_quote(q, sizeof(q), threshold_arg));
         lo.threshold_ms = ms;
+    }
+    if (range) {
+        const char *colon = strchr(range, ':');
+
+        if (!colon)
+            return cli_usage_error(ctx, test_usage, "--range needs <from>:<to>, got '%s'",
+                                   err_quote(q, sizeof(q), range));
+        if (colon > range && strncmp(range, "base", (size_t)(colon - range)) != 0)
+            from = strndup(range, (size_t)(colon - range));
+        if (colon[1])
+            to = strdup(colon + 1);
     }
     memset(&lw, 0, sizeof(lw));
     run.json = json;
