@@ -6,7 +6,8 @@
 
 #define MODE_TABLES 0       /* users, orders (NOT NULL FK to users), items, shapes
                              * (a NOT NULL point: cannot be filled), kinds (every
-                             * type a value is generated for) */
+                             * type a value is generated for), limits (a CHECK
+                             * the generated values break) */
 #define MODE_REWRITE 1      /* items.qty integer -> bigint: a rewrite */
 #define MODE_INDEX 2        /* CREATE INDEX without CONCURRENTLY: SHARE on users */
 #define MODE_ADD_COLUMN 3   /* ADD COLUMN ... NOT NULL DEFAULT 'new': no rewrite since 11 */
@@ -47,7 +48,8 @@ int upgrade(runner_op *op)
             " d double precision NOT NULL, e char(3) NOT NULL, f mood NOT NULL,"
             " g text[] NOT NULL, h bytea NOT NULL, i interval NOT NULL, j time NOT NULL,"
             " k timestamp NOT NULL, l inet NOT NULL, m json NOT NULL, n positive NOT NULL,"
-            " o timetz NOT NULL, p point)");
+            " o timetz NOT NULL, p point);"
+            "CREATE TABLE limits (v integer NOT NULL CHECK (v < 10))");
     case MODE_REWRITE:
         return op_execute(op, "ALTER TABLE items ALTER COLUMN qty TYPE bigint");
     case MODE_INDEX:
@@ -73,7 +75,7 @@ int downgrade(runner_op *op)
 {
     switch (LK_MODE) {
     case MODE_TABLES:
-        return op_execute(op, "DROP TABLE kinds, shapes, items, orders, users;"
+        return op_execute(op, "DROP TABLE limits, kinds, shapes, items, orders, users;"
                               "DROP DOMAIN positive; DROP TYPE mood");
     case MODE_REWRITE:
         return op_execute(op, "ALTER TABLE items ALTER COLUMN qty TYPE integer");
