@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "itest.h"
 
@@ -43,12 +44,13 @@ static void has(const char *hay, const char *needle, int want)
 }
 
 /* runner --dir <chain> test <args...> on a runner_test_* database of the
- * $DATABASE_URL server. */
+ * $DATABASE_URL server, from the scratch directory: a runner.ini where the
+ * suite was started (a models plugin) must not join in. */
 static int locks_run(struct it_run *r, const char *const *args)
 {
-    char dir[512];
+    char dir[512], cwd[4096];
     const char *argv[IT_RUN_MAX_ARGS + 1];
-    int argc = 0;
+    int argc = 0, rc;
 
     argv[argc++] = "--dir";
     argv[argc++] = it_scenario("locks_chain", dir, sizeof(dir));
@@ -56,7 +58,12 @@ static int locks_run(struct it_run *r, const char *const *args)
     for (size_t i = 0; args[i] && argc < IT_RUN_MAX_ARGS; i++)
         argv[argc++] = args[i];
     argv[argc] = NULL;
-    return it_run(r, argv, 0);
+    if (!getcwd(cwd, sizeof(cwd)) || chdir(it_tmpdir()) < 0)
+        return -1;
+    rc = it_run(r, argv, 0);
+    if (chdir(cwd) < 0)
+        return -1;
+    return rc;
 }
 
 /* The lines about one revision: from its case line to the next case line. */
