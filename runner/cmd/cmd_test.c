@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "json.h"
 #include "junit.h"
+#include "lockwatch.h"
 #include "pg.h"
 #include "roundtrip.h"
 #include "tempdb.h"
@@ -31,6 +32,7 @@
 static const char *const test_usage[] = {
     "usage: runner test [-r <from>:<to>] [--head <rev>]... [--temp-cluster] [--force]",
     "                   [--json] [--junit <file>]",
+    "                   [--locks [--rows <n>] [--lock-threshold <ms>]]",
     "",
     "on a disposable database, upgrade every revision one at a time, downgrade it",
     "and check that the schema is exactly what it was, then upgrade it again;",
@@ -43,6 +45,11 @@ static const char *const test_usage[] = {
     "  --force               with --url: test a database that has a version table",
     "  --json                print the results as JSON",
     "  --junit FILE          also write a JUnit XML report (one test case per check)",
+    "  --locks               fill every existing table before each upgrade and report the",
+    "                        locks and rewrites the upgrade takes on it (exit 1 when a",
+    "                        SHARE or stronger lock is held longer than the threshold)",
+    "  --rows N              rows per table for --locks (default 10000)",
+    "  --lock-threshold MS   flag SHARE or stronger locks held longer (default 1000)",
     NULL,
 };
 
@@ -112,6 +119,7 @@ struct test_run {
     const char *url;            /* of the database under test */
     int json;
     int quiet;
+    const struct lockwatch *locks;  /* --locks: the report so far; NULL: not watched */
 };
 
 static const char *status_word(enum roundtrip_status st)
@@ -131,6 +139,8 @@ static void print_case(void *arg, const struct roundtrip_case *c)
     if (c->message)
         printf(": %s", c->message);
     putchar('\n');
+    if (t->locks && c->rev)
+        lockwatch_print_revision(t->locks, c->rev->id, stdout);
     fflush(stdout);
 }
 
@@ -232,7 +242,8 @@ static double ms_per_snapshot(const struct roundtrip_report *r)
     return r->n_snapshots ? r->snapshot_seconds * 1000.0 / (double)r->n_snapshots : 0.0;
 }
 
-static void print_json(const struct roundtrip_report *r, int ok, const char *error)
+static void print_json(const struct roundtrip_report *r, const struct lockwatch *locks, int ok,
+                       const char *error)
 {
     printf("{\"ok\": %s, \"revisions\": %zu, \"checks\": %zu, \"failed\": %zu, "
            "\"skipped\": %zu, \"seconds\": %.3f, \"snapshots\": %zu, "
@@ -258,7 +269,12 @@ static void print_json(const struct roundtrip_report *r, int ok, const char *err
         }
         printf(", \"seconds\": %.3f}", c->seconds);
     }
-    printf("%s]}\n", r->n_cases ? "\n" : "");
+    printf("%s]", r->n_cases ? "\n" : "");
+    if (locks) {
+        printf(", \"locks\": ");
+        lockwatch_print_json(locks, stdout);
+    }
+    printf("}\n");
 }
 
 static void print_summary(const struct roundtrip_report *r)
@@ -283,6 +299,9 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
         { "force", no_argument, NULL, 'f' },
         { "json", no_argument, NULL, 'j' },
         { "junit", required_argument, NULL, 'J' },
+        { "locks", no_argument, NULL, 'L' },
+        { "rows", required_argument, NULL, 'R' },
+        { "lock-threshold", required_argument, NULL, 'M' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -290,13 +309,16 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
     size_t n_heads = 0;
     const char *range = NULL, *junit = NULL;
     char *from = NULL, *to = NULL;
-    int temp_cluster = 0, force = 0, json = 0;
+    int temp_cluster = 0, force = 0, json = 0, locks = 0;
+    const char *rows_arg = NULL, *threshold_arg = NULL;
+    struct lockwatch_opts lo = { LOCKWATCH_ROWS_DEFAULT, LOCKWATCH_THRESHOLD_MS_DEFAULT, NULL, 0 };
+    struct lockwatch lw;
     struct versions v = VERSIONS_INIT;
     struct tempdb tdb = TEMPDB_INIT;
     struct tempdb_cluster cl = TEMPDB_CLUSTER_INIT;
     struct test_signals sig;
     struct roundtrip_report rep = ROUNDTRIP_REPORT_INIT;
-    struct test_run run = { ctx, NULL, 0, ctx->quiet };
+    struct test_run run = { ctx, NULL, 0, ctx->quiet, NULL };
     struct pg db = PG_INIT;
     struct err ignored = ERR_INIT;
     uv_loop_t loop;
@@ -332,6 +354,15 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
         case 'J':
             junit = optarg;
             break;
+        case 'L':
+            locks = 1;
+            break;
+        case 'R':
+            rows_arg = optarg;
+            break;
+        case 'M':
+            threshold_arg = optarg;
+            break;
         default:
             return cli_bad_option(ctx, test_usage, argc, argv, before, "hr:");
         }
@@ -340,6 +371,27 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
         return cli_unexpected(ctx, test_usage, argv[optind]);
     if (temp_cluster && ctx->cfg.n_urls > 0)
         return cli_usage_error(ctx, test_usage, "--temp-cluster and --url exclude each other");
+    if ((rows_arg || threshold_arg) && !locks)
+        return cli_usage_error(ctx, test_usage, "%s needs --locks",
+                               rows_arg ? "--rows" : "--lock-threshold");
+    if (rows_arg) {
+        char *end;
+        long long n = strtoll(rows_arg, &end, 10);
+
+        if (end == rows_arg || *end || n < 1 || n > 100000000)
+            return cli_usage_error(ctx, test_usage, "--rows needs a number from 1 to "
+                                   "100000000, got '%s'", err_quote(q, sizeof(q), rows_arg));
+        lo.rows = (size_t)n;
+    }
+    if (threshold_arg) {
+        char *end;
+        double ms = strtod(threshold_arg, &end);
+
+        if (end == threshold_arg || *end || !(ms >= 0) || ms > 1e9)
+            return cli_usage_error(ctx, test_usage, "--lock-threshold needs milliseconds, "
+                                   "got '%s'", err_quote(q, sizeof(q), threshold_arg));
+        lo.threshold_ms = ms;
+    }
     if (range) {
         const char *colon = strchr(range, ':');
 
@@ -351,6 +403,7 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
         if (colon[1])
             to = strdup(colon + 1);
     }
+    memset(&lw, 0, sizeof(lw));
     run.json = json;
     if (versions_init(&v, ctx->cfg.version_schema, ctx->cfg.version_table,
                       ctx->cfg.history_table, &ctx->err) < 0)
@@ -398,6 +451,12 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
                                                           : "alembic_version",
                                    ctx->cfg.history_table ? ctx->cfg.history_table
                                                           : "runner_history" };
+        lo.exclude = exclude;
+        lo.n_exclude = 2;
+        if (locks) {
+            lockwatch_init(&lw, &db, &lo);
+            run.locks = &lw;
+        }
         struct roundtrip_opts o = {
             .graph = ctx->graph,
             .versions = &v,
@@ -410,6 +469,7 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
             .check_at_head = ctx->cfg.models ? check_models : NULL,
             .arg = &run,
             .on_case = print_case,
+            .watch = locks ? lockwatch_watch(&lw) : NULL,
         };
         struct err we = ERR_INIT;
         int rc = roundtrip_run(&db, &o, &rep, &we);
@@ -418,13 +478,16 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
         if (rc < 0 && !sig.signum)
             ctx->err = we;
         if (json)
-            print_json(&rep, rc == 0 && rep.n_failed == 0 && !sig.signum,
+            print_json(&rep, run.locks, rc == 0 && rep.n_failed == 0 && !sig.signum &&
+                                            !(locks && lockwatch_n_flagged(&lw)),
                        rc < 0 ? we.msg : NULL);
         else if (rc == 0)
             print_summary(&rep);
+        if (!json && rc == 0 && locks)
+            lockwatch_print_summary(&lw, stdout);
         if (junit && write_junit(junit, &rep, &ctx->err) < 0)
             goto out;
-        if (rc == 0 && rep.n_failed == 0)
+        if (rc == 0 && rep.n_failed == 0 && !(locks && lockwatch_n_flagged(&lw)))
             ret = 0;
     }
 out:
@@ -446,6 +509,7 @@ out:
         uv_loop_close(&loop);
     }
     roundtrip_report_release(&rep);
+    lockwatch_release(&lw);
     versions_release(&v);
     free(from);
     free(to);

@@ -36,6 +36,7 @@
 #include "err.h"
 #include "graph.h"
 
+struct ops_observer;
 struct pg;
 struct versions;
 struct mlock;
@@ -88,6 +89,8 @@ struct migrate_opts {
                                  * SET tcp_keepalives_idle/_interval/_count, tcp_user_timeout;
                                  * 0: the server's settings (about two hours) */
     struct migrate_result *result; /* optional out */
+    const struct ops_observer *observer; /* optional: watches every statement the plugins
+                                          * run (runner test --locks); borrowed */
 };
 
 enum migrate_lock_mode {

@@ -9,14 +9,60 @@
 #include "ops.h"
 
 #include <stdlib.h>
+#include <uv.h>
 
 #include "pg.h"
+#include "sql_split.h"
+
+/* Tell the watcher, if any, about one statement that began at t0. */
+static void observe(struct op_state *st, const char *sql, int rc, uint64_t t0)
+{
+    if (st->observer && st->observer->after)
+        st->observer->after(st->observer->arg, st->db, sql, rc == 0,
+                            (double)(uv_hrtime() - t0) / 1e9);
+}
+
+static int exec_params_observed(struct op_state *st, const char *sql, int n_params,
+                                const char *const *params, struct err *e)
+{
+    uint64_t t0 = uv_hrtime();
+    int rc = pg_exec_params(st->db, sql, n_params, params, e);
+
+    observe(st, sql, rc, t0);
+    return rc;
+}
 
 /* Rendered statements go one at a time through the extended protocol,
  * which refuses a second statement smuggled into a fragment. */
 static int online_emit(struct op_state *st, const char *sql, struct err *e)
 {
-    return pg_exec_params(st->db, sql, 0, NULL, e);
+    return exec_params_observed(st, sql, 0, NULL, e);
+}
+
+/* A script, watched: statement by statement, but only inside a
+ * transaction.  Outside one the server runs a script as one implicit
+ * transaction (CREATE INDEX CONCURRENTLY refuses it), so cutting it there
+ * would change what the revision does. */
+static int exec_observed(struct op_state *st, const char *sql, struct err *e)
+{
+    struct sql_split parts = SQL_SPLIT_INIT;
+    uint64_t t0 = uv_hrtime();
+    int rc = 0;
+
+    if (!st->observer || PQtransactionStatus(pg_conn(st->db)) != PQTRANS_INTRANS ||
+        sql_split(sql, &parts) < 0 || parts.n < 2) {
+        sql_split_release(&parts);
+        rc = pg_exec(st->db, sql, e);
+        observe(st, sql, rc, t0);
+        return rc;
+    }
+    for (size_t i = 0; i < parts.n && rc == 0; i++) {
+        t0 = uv_hrtime();
+        rc = pg_exec(st->db, parts.stmts[i], e);
+        observe(st, parts.stmts[i], rc, t0);
+    }
+    sql_split_release(&parts);
+    return rc;
 }
 
 static int online_execute(runner_op *op, const char *sql)
@@ -30,7 +76,7 @@ static int online_execute(runner_op *op, const char *sql)
         err_set(&e, ERR_FAIL, "missing sql");
         return ops_fail(st, "execute", &e);
     }
-    if (pg_exec(st->db, sql, &e) < 0)
+    if (exec_observed(st, sql, &e) < 0)
         return ops_fail(st, "execute", &e);
     return 0;
 }
@@ -49,7 +95,7 @@ static int online_execute_params(runner_op *op, const char *sql, int n_params,
         err_set(&e, ERR_FAIL, "invalid number of parameters %d", n_params);
     else if (n_params > 0 && !params)
         err_set(&e, ERR_FAIL, "missing parameters");
-    else if (pg_exec_params(st->db, sql, n_params, params, &e) == 0)
+    else if (exec_params_observed(st, sql, n_params, params, &e) == 0)
         return 0;
     return ops_fail(st, "execute_params", &e);
 }
@@ -96,8 +142,8 @@ static int online_bulk_insert(runner_op *op, const char *schema, const char *tab
 
         strbuf_reset(&sb);
         if (ops_render_insert_params(&sb, schema, table, columns, k, &e) < 0 ||
-            pg_exec_params(st->db, strbuf_str(&sb), (int)(k * n_cols), values + r * n_cols,
-                           &e) < 0) {
+            exec_params_observed(st, strbuf_str(&sb), (int)(k * n_cols), values + r * n_cols,
+                                 &e) < 0) {
             strbuf_release(&sb);
             return ops_fail(st, "bulk_insert", &e);
         }
@@ -138,5 +184,6 @@ void ops_init(struct op_state *st, struct pg *db, const char *revision, const ch
     st->out = NULL;
     st->log = stderr;
     st->n_prepared = 0;
+    st->observer = NULL;
     err_clear(&st->err);
 }

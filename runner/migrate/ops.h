@@ -36,6 +36,17 @@
 struct pg;      /* pg.h: the execution layer's connection */
 struct ops_stmts;
 
+/* An optional watcher of every statement the online ops run (runner test
+ * --locks, lockwatch.h).  after() is called once per statement, from plain
+ * code (never a loop callback), so it may query db itself; ok says whether
+ * the statement succeeded, seconds how long it took.  While a watcher is
+ * set and a transaction is open, op_execute() runs a script statement by
+ * statement (sql_split.h), which inside a transaction means the same. */
+struct ops_observer {
+    void (*after)(void *arg, struct pg *db, const char *sql, int ok, double seconds);
+    void *arg;              /* the watcher's; ops never read it */
+};
+
 /* PostgreSQL's identifier limit (NAMEDATALEN - 1 bytes).  Longer names are
  * refused instead of being truncated by the server with only a NOTICE, which
  * would make two long names silently address the same object. */
@@ -62,6 +73,7 @@ struct op_state {
     FILE *out;              /* offline: borrowed script stream; NULL online */
     FILE *log;              /* op_log() lines; stderr unless the caller sets it; borrowed */
     unsigned n_prepared;    /* offline: prepared statements named so far */
+    const struct ops_observer *observer;  /* online, optional; borrowed; NULL: none */
     struct err err;         /* the first failure; ERR_OK while all went well */
     /* Runs (online) or writes (offline) one rendered statement: the only
      * difference between the modes for most ops.  Set by the init. */

@@ -171,5 +171,6 @@ void ops_sql_init(struct op_state *st, FILE *out, const char *revision, const ch
     st->out = out;
     st->log = stderr;
     st->n_prepared = 0;
+    st->observer = NULL;
     err_clear(&st->err);
 }

@@ -51,12 +51,35 @@ static int plan_to(struct walk *w, int upgrade, const char *target, struct plan 
 }
 
 /* Run one step (its own transaction, version row and history row). */
-static int run_step(struct walk *w, const struct step *s, struct err *e)
+static int run_step_observed(struct walk *w, const struct step *s,
+                             const struct ops_observer *observer, struct err *e)
 {
     struct plan one = { (struct step *)s, 1, NULL };
-    struct migrate_opts mo = { .kind = s->upgrade ? MIGRATE_UPGRADE : MIGRATE_DOWNGRADE };
+    struct migrate_opts mo = { .kind = s->upgrade ? MIGRATE_UPGRADE : MIGRATE_DOWNGRADE,
+                               .observer = observer };
 
     return migrate_steps(w->db, w->o->versions, &one, &mo, e);
+}
+
+static int run_step(struct walk *w, const struct step *s, struct err *e)
+{
+    return run_step_observed(w, s, NULL, e);
+}
+
+/* The first upgrade of a revision, with the caller's watch around it. */
+static int run_first_upgrade(struct walk *w, const struct step *s, struct err *e)
+{
+    const struct roundtrip_watch *wa = w->o->watch;
+    int rc;
+
+    if (!wa)
+        return run_step(w, s, e);
+    if (wa->before && wa->before(wa->arg, s->rev, e) < 0)
+        return -1;
+    rc = run_step_observed(w, s, wa->observer, e);
+    if (wa->after)
+        wa->after(wa->arg, s->rev, rc == 0);
+    return rc;
 }
 
 static int run_plan(struct walk *w, const struct plan *p, struct err *e)
@@ -289,7 +312,7 @@ static int check_revision(struct walk *w, const struct step *s, struct snapshot 
         fail = *stop = 1;
         goto done;
     }
-    if (run_step(w, s, &se) < 0) {
+    if (run_first_upgrade(w, s, &se) < 0) {
         add_note(&msg, "upgrade failed: %s", se.msg);
         fail = *stop = 1;
         goto done;

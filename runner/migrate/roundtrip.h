@@ -28,8 +28,20 @@
 #include "graph.h"
 #include "strbuf.h"
 
+struct ops_observer;
 struct pg;
 struct versions;
+
+/* Optional hooks around the first upgrade of each revision (runner test
+ * --locks, lockwatch.h): before() runs before its BEGIN (a failure fails
+ * the revision's case), observer watches that upgrade's statements, and
+ * after() runs once it has committed (ok) or rolled back (!ok). */
+struct roundtrip_watch {
+    int (*before)(void *arg, const struct rev *rev, struct err *e);
+    void (*after)(void *arg, const struct rev *rev, int ok);
+    const struct ops_observer *observer;
+    void *arg;                          /* for before and after */
+};
 
 enum roundtrip_status {
     ROUNDTRIP_OK = 0,
@@ -75,6 +87,7 @@ struct roundtrip_opts {
     int (*check_at_head)(void *arg, struct strbuf *msg, struct err *e);
     void *arg;                          /* for check_at_head and on_case */
     void (*on_case)(void *arg, const struct roundtrip_case *c);  /* as each ends; may be NULL */
+    const struct roundtrip_watch *watch;    /* may be NULL */
 };
 
 /* Run the checks on db.  Returns 0 when every check ran (the report says

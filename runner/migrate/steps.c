@@ -139,6 +139,7 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
     if (plugin_open_rev(&pl, r, e) < 0)
         goto fail;
     ops_init(&st, db, r->id, migrate__rev_file(r));
+    st.observer = o->observer;
     rc = s->upgrade ? pl.upgrade(&st.head) : pl.downgrade(&st.head);
     plugin_close(&pl);
     /* a signal during plugin code is acted on here: no commit */

@@ -16,4 +16,5 @@
     SUITE(cli_consistency) \
     SUITE(read_json) \
     SUITE(fleet) \
-    SUITE(lint)
+    SUITE(lint) \
+    SUITE(locks)

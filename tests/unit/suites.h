@@ -32,4 +32,5 @@
     SUITE(plugin_abi) \
     SUITE(snapshot) \
     SUITE(json) \
-    SUITE(lint)
+    SUITE(lint) \
+    SUITE(sql_split)
