@@ -26,4 +26,5 @@
     SUITE(hostile_input) \
     SUITE(plugin_abi) \
     SUITE(snapshot) \
+    SUITE(signals) \
     SUITE(json)
