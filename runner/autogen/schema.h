@@ -24,6 +24,7 @@ struct schema_column {
     char identity;              /* introspected identity column: 'a' ALWAYS, 'd' BY DEFAULT, else 0 */
     char *server_default;       /* SQL as written or read; NULL: none */
     char *comment;              /* NULL: none */
+    unsigned int default_oid;   /* introspected: the default's pg_attrdef oid, else 0 */
 };
 
 struct schema_index {
@@ -34,6 +35,7 @@ struct schema_index {
     int unique;
     char *where;                /* partial index predicate, NULL: none */
     char *definition;           /* pg_get_indexdef() (introspected only), else NULL */
+    unsigned int oid;           /* introspected: the index's pg_class oid, else 0 */
 };
 
 enum schema_constraint_kind {
@@ -56,6 +58,7 @@ struct schema_constraint {
     char *on_update;
     char *check;                /* CHECK: the condition, without CHECK ( ) */
     char *definition;           /* pg_get_constraintdef() (introspected only), else NULL */
+    unsigned int oid;           /* introspected: pg_constraint oid, else 0 */
 };
 
 struct schema_table {
@@ -68,6 +71,7 @@ struct schema_table {
     struct schema_constraint *constraints;
     size_t n_constraints;
     char *comment;
+    unsigned int oid;           /* introspected: pg_class oid, else 0 */
 };
 
 /* An enum type the models declare with its labels (models.c), or any enum
@@ -77,6 +81,7 @@ struct schema_enum {
     char *name;                 /* as format_type() prints it in that schema */
     char **labels;              /* in sort order */
     size_t n_labels;
+    unsigned int oid;           /* introspected: pg_type oid, else 0 */
 };
 
 struct schema {

@@ -26,5 +26,6 @@
     SUITE(hostile_input) \
     SUITE(plugin_abi) \
     SUITE(snapshot) \
+    SUITE(snapshot_changes) \
     SUITE(signals) \
     SUITE(json)
