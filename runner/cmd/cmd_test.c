@@ -196,9 +196,9 @@ static void print_json(const struct roundtrip_report *r, int ok, const char *err
 {
     printf("{\"ok\": %s, \"revisions\": %zu, \"checks\": %zu, \"failed\": %zu, "
            "\"skipped\": %zu, \"seconds\": %.3f, \"snapshots\": %zu, "
-           "\"snapshot_ms\": %.3f, \"error\": ",
+           "\"snapshot_ms\": %.3f, \"full_snapshots\": %zu, \"error\": ",
            ok ? "true" : "false", r->n_revisions, r->n_cases, r->n_failed, r->n_skipped,
-           r->seconds, r->n_snapshots, ms_per_snapshot(r));
+           r->seconds, r->n_snapshots, ms_per_snapshot(r), r->n_full_snapshots);
     json_str(stdout, error);
     printf(", \"cases\": [");
     for (size_t i = 0; i < r->n_cases; i++) {

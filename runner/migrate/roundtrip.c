@@ -162,6 +162,7 @@ static int take(struct walk *w, struct snapshot *s, struct err *e)
     w->so.prepared |= rc == 0;
     w->r->snapshot_seconds += seconds_since(t0);
     w->r->n_snapshots++;
+    w->r->n_full_snapshots++;
     return rc;
 }
 
@@ -182,6 +183,7 @@ static int refresh(struct walk *w, const struct step *s, const struct snapshot *
     w->so.prepared |= rc == 0;
     w->r->snapshot_seconds += seconds_since(t0);
     w->r->n_snapshots++;
+    w->r->n_full_snapshots += ch->full;
     return rc;
 }
 

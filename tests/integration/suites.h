@@ -11,4 +11,5 @@
     SUITE(versions) \
     SUITE(errors) \
     SUITE(roundtrip) \
+    SUITE(roundtrip_incremental) \
     SUITE(cli_consistency)
