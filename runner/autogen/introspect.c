@@ -9,85 +9,107 @@
 #include "sql_quote.h"
 #include "strbuf.h"
 
-/* Four reads, each one row per table, column, index key or constraint
- * key, sorted so that the rows of one object are adjacent.  $1 is the
- * text[] of schemas. */
-#define REL_FILTER \
-    " t.relkind IN ('r', 'p') AND NOT t.relispartition AND n.nspname = ANY($1::text[]) "
+/* Five reads, each one row per table, column, index key, constraint key
+ * or enum label, sorted so that the rows of one object are adjacent.
+ * Each comes in three variants of its filter (SCOPE):
+ *
+ *   LISTED  the schemas in $1 (a text[]), for autogenerate;
+ *   USER    every schema but pg_* and information_schema (snapshot.c);
+ *   ONLY    USER, and only the tables (or enum types) whose oid is in
+ *           $1 (an oid[]): what changed since the last read. */
+#define LISTED " n.nspname = ANY($1::text[]) "
+#define USER " n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' "
+#define ONLY USER " AND t.oid = ANY($1::oid[]) "
+#define REL_FILTER(scope) " t.relkind IN ('r', 'p') AND NOT t.relispartition AND" scope
 
-static const char tables_sql[] =
-    "SELECT n.nspname, t.relname, (SELECT d.description FROM pg_catalog.pg_description d"
-    "  WHERE d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_class'::regclass"
-    "  AND d.objsubid = 0)"
-    " FROM pg_catalog.pg_class t"
-    " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
-    " WHERE" REL_FILTER
-    " ORDER BY 1, 2";
+#define TABLES_SQL(scope)                                                                   \
+    "SELECT n.nspname, t.relname, (SELECT d.description FROM pg_catalog.pg_description d"  \
+    "  WHERE d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_class'::regclass"             \
+    "  AND d.objsubid = 0), t.oid"                                                          \
+    " FROM pg_catalog.pg_class t"                                                           \
+    " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"                             \
+    " WHERE" REL_FILTER(scope)                                                              \
+    " ORDER BY 1, 2"
 
-static const char columns_sql[] =
-    "SELECT n.nspname, t.relname, a.attname,"
-    " pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-    " pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity,"
-    " (SELECT ds.description FROM pg_catalog.pg_description ds WHERE ds.objoid = t.oid"
-    "  AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = a.attnum)"
-    " FROM pg_catalog.pg_class t"
-    " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
-    " JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0"
-    "  AND NOT a.attisdropped"
-    " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = t.oid AND d.adnum = a.attnum"
-    " WHERE" REL_FILTER
-    " ORDER BY 1, 2, a.attnum";
+#define COLUMNS_SQL(scope)                                                                  \
+    "SELECT n.nspname, t.relname, a.attname,"                                               \
+    " pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"                       \
+    " pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity,"                           \
+    " (SELECT ds.description FROM pg_catalog.pg_description ds WHERE ds.objoid = t.oid"     \
+    "  AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = a.attnum),"      \
+    " d.oid"                                                                                \
+    " FROM pg_catalog.pg_class t"                                                           \
+    " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"                             \
+    " JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0"                \
+    "  AND NOT a.attisdropped"                                                              \
+    " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = t.oid AND d.adnum = a.attnum"        \
+    " WHERE" REL_FILTER(scope)                                                              \
+    " ORDER BY 1, 2, a.attnum"
 
 /* Indexes that back a primary key, unique or exclusion constraint are
  * read as that constraint.  Key columns only (not INCLUDE columns); an
  * expression key (attnum 0) comes as pg_get_indexdef() of that column. */
-static const char indexes_sql[] =
-    "SELECT n.nspname, t.relname, i.relname, ix.indisunique,"
-    " pg_catalog.pg_get_expr(ix.indpred, ix.indrelid, true),"
-    " a.attname, pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true),"
-    " pg_catalog.pg_get_indexdef(ix.indexrelid)"
-    " FROM pg_catalog.pg_index ix"
-    " JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid"
-    " JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid"
-    " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
-    " CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)"
-    " LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum"
-    "  AND k.attnum <> 0"
-    " WHERE" REL_FILTER " AND k.ord <= ix.indnkeyatts"
-    "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c"
-    "   WHERE c.conindid = ix.indexrelid AND c.conrelid = t.oid AND c.contype IN ('p', 'u', 'x'))"
-    " ORDER BY 1, 2, 3, k.ord";
+#define INDEXES_SQL(scope)                                                                  \
+    "SELECT n.nspname, t.relname, i.relname, ix.indisunique,"                               \
+    " pg_catalog.pg_get_expr(ix.indpred, ix.indrelid, true),"                               \
+    " a.attname, pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true),"              \
+    " pg_catalog.pg_get_indexdef(ix.indexrelid), i.oid"                                     \
+    " FROM pg_catalog.pg_index ix"                                                          \
+    " JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid"                                  \
+    " JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid"                                    \
+    " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"                             \
+    " CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)"       \
+    " LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum"    \
+    "  AND k.attnum <> 0"                                                                   \
+    " WHERE" REL_FILTER(scope) " AND k.ord <= ix.indnkeyatts"                               \
+    "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c"                            \
+    "   WHERE c.conindid = ix.indexrelid AND c.conrelid = t.oid"                            \
+    "   AND c.contype IN ('p', 'u', 'x'))"                                                  \
+    " ORDER BY 1, 2, 3, k.ord"
 
-static const char constraints_sql[] =
-    "SELECT n.nspname, t.relname, c.conname, c.contype, c.confdeltype, c.confupdtype,"
-    " rn.nspname, rt.relname, pg_catalog.pg_get_constraintdef(c.oid, true),"
-    /* column names by lookup, not by join: a join hashes all of pg_attribute */
-    " (SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.conrelid"
-    "  AND a.attnum = k.attnum),"
-    " (SELECT fa.attname FROM pg_catalog.pg_attribute fa WHERE fa.attrelid = c.confrelid"
-    "  AND fa.attnum = c.confkey[k.ord::int])"
-    " FROM pg_catalog.pg_constraint c"
-    " JOIN pg_catalog.pg_class t ON t.oid = c.conrelid"
-    " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
-    " LEFT JOIN pg_catalog.pg_class rt ON rt.oid = c.confrelid"
-    " LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rt.relnamespace"
-    " LEFT JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) ON true"
-    " WHERE c.contype IN ('p', 'u', 'f', 'c') AND" REL_FILTER
-    " ORDER BY 1, 2, 3, k.ord";
+/* Column names by lookup, not by join: a join hashes all of pg_attribute. */
+#define CONSTRAINTS_SQL(scope)                                                              \
+    "SELECT n.nspname, t.relname, c.conname, c.contype, c.confdeltype, c.confupdtype,"      \
+    " rn.nspname, rt.relname, pg_catalog.pg_get_constraintdef(c.oid, true),"                \
+    " (SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.conrelid"       \
+    "  AND a.attnum = k.attnum),"                                                           \
+    " (SELECT fa.attname FROM pg_catalog.pg_attribute fa WHERE fa.attrelid = c.confrelid"   \
+    "  AND fa.attnum = c.confkey[k.ord::int]), c.oid"                                       \
+    " FROM pg_catalog.pg_constraint c"                                                      \
+    " JOIN pg_catalog.pg_class t ON t.oid = c.conrelid"                                     \
+    " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"                             \
+    " LEFT JOIN pg_catalog.pg_class rt ON rt.oid = c.confrelid"                             \
+    " LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rt.relnamespace"                     \
+    " LEFT JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) ON true"         \
+    " WHERE c.contype IN ('p', 'u', 'f', 'c') AND" REL_FILTER(scope)                        \
+    " ORDER BY 1, 2, 3, k.ord"
 
 /* Enum types, one row per label in sort order; the name as format_type()
  * prints it (quoted when it must be). */
-static const char enums_sql[] =
-    "SELECT n.nspname, pg_catalog.quote_ident(t.typname), e.enumlabel"
-    " FROM pg_catalog.pg_type t"
-    " JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
-    " JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid"
-    " WHERE t.typtype = 'e' AND n.nspname = ANY($1::text[])"
-    " ORDER BY 1, 2, e.enumsortorder";
+#define ENUMS_SQL(scope)                                                                    \
+    "SELECT n.nspname, pg_catalog.quote_ident(t.typname), e.enumlabel, t.oid"               \
+    " FROM pg_catalog.pg_type t"                                                            \
+    " JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"                             \
+    " JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid"                                     \
+    " WHERE t.typtype = 'e' AND" scope                                                      \
+    " ORDER BY 1, 2, e.enumsortorder"
+
+#define READS(scope) \
+    { TABLES_SQL(scope), COLUMNS_SQL(scope), INDEXES_SQL(scope), CONSTRAINTS_SQL(scope), \
+      ENUMS_SQL(scope) }
+
+enum { N_READS = 5 };
+
+static const char *const reads[][N_READS] = { READS(LISTED), READS(USER), READS(ONLY) };
 
 static int oom(struct err *e)
 {
     return err_set(e, ERR_FAIL, "out of memory");
+}
+
+static unsigned int oid_of(const char *text)
+{
+    return text ? (unsigned int)strtoul(text, NULL, 10) : 0;
 }
 
 static int copy(char **dst, const char *src, struct err *e)
@@ -99,29 +121,32 @@ static int copy(char **dst, const char *src, struct err *e)
     return *dst ? 0 : oom(e);
 }
 
-/* {"a","b"} with " and \ escaped: a text[] literal. */
-static char *array_literal(const struct introspect_opts *o)
+char *introspect_text_array(const char *const *names, size_t n)
 {
     struct strbuf sb = STRBUF_INIT;
 
     strbuf_addch(&sb, '{');
-    if (!o || o->n_schemas == 0) {
-        strbuf_adds(&sb, "\"" SCHEMA_DEFAULT "\"");
-    } else {
-        for (size_t i = 0; i < o->n_schemas; i++) {
-            if (i)
-                strbuf_addch(&sb, ',');
-            strbuf_addch(&sb, '"');
-            for (const char *p = o->schemas[i]; *p; p++) {
-                if (*p == '"' || *p == '\\')
-                    strbuf_addch(&sb, '\\');
-                strbuf_addch(&sb, *p);
-            }
-            strbuf_addch(&sb, '"');
+    for (size_t i = 0; i < n; i++) {
+        strbuf_adds(&sb, i ? ",\"" : "\"");
+        for (const char *p = names[i]; p && *p; p++) {
+            if (*p == '"' || *p == '\\')
+                strbuf_addch(&sb, '\\');
+            strbuf_addch(&sb, *p);
         }
+        strbuf_addch(&sb, '"');
     }
     strbuf_addch(&sb, '}');
     return strbuf_detach(&sb);
+}
+
+/* The schemas to read as a text[] literal: { "public" } when none given. */
+static char *array_literal(const struct introspect_opts *o)
+{
+    static const char *const public_only[] = { SCHEMA_DEFAULT };
+
+    if (!o || o->n_schemas == 0)
+        return introspect_text_array(public_only, 1);
+    return introspect_text_array(o->schemas, o->n_schemas);
 }
 
 static int excluded(const struct introspect_opts *o, const char *name)
@@ -176,6 +201,7 @@ static int read_tables(const struct pg_rows *r, const struct introspect_opts *o,
             copy(&t->name, pg_rows_get(r, i, 1), e) < 0 ||
             copy(&t->comment, pg_rows_get(r, i, 2), e) < 0)
             return t ? -1 : oom(e);
+        t->oid = oid_of(pg_rows_get(r, i, 3));
     }
     return 0;
 }
@@ -198,6 +224,7 @@ static int read_columns(const struct pg_rows *r, struct schema *s, struct err *e
             copy(&c->server_default, pg_rows_get(r, i, 5), e) < 0 ||
             copy(&c->comment, pg_rows_get(r, i, 7), e) < 0)
             return -1;
+        c->default_oid = oid_of(pg_rows_get(r, i, 8));
         c->type = schema_type_normalise(pg_rows_get(r, i, 3), &serial);
         if (!c->type)
             return oom(e);
@@ -237,6 +264,7 @@ static int read_indexes(const struct pg_rows *r, struct schema *s, struct err *e
                 copy(&ix->definition, pg_rows_get(r, i, 7), e) < 0)
                 return -1;
             ix->unique = same(pg_rows_get(r, i, 3), "t");
+            ix->oid = oid_of(pg_rows_get(r, i, 8));
         }
         if (is_expr)
             col = pg_rows_get(r, i, 6);
@@ -304,6 +332,7 @@ static int read_constraints(const struct pg_rows *r, struct schema *s, struct er
             if (copy(&c->name, name, e) < 0 ||
                 copy(&c->definition, pg_rows_get(r, i, 8), e) < 0)
                 return -1;
+            c->oid = oid_of(pg_rows_get(r, i, 11));
             switch (*type) {
             case 'p': c->kind = SCHEMA_PRIMARY_KEY; break;
             case 'u': c->kind = SCHEMA_UNIQUE; break;
@@ -349,6 +378,7 @@ static int read_enums(const struct pg_rows *r, struct schema *s, struct err *e)
                 return oom(e);
             if (copy(&en->schema, nsp, e) < 0 || copy(&en->name, name, e) < 0)
                 return -1;
+            en->oid = oid_of(pg_rows_get(r, i, 3));
         }
         if (schema_list_add(&en->labels, &en->n_labels, label) < 0)
             return oom(e);
@@ -356,17 +386,17 @@ static int read_enums(const struct pg_rows *r, struct schema *s, struct err *e)
     return 0;
 }
 
-/* sql with every "$1" replaced by the quoted literal of value (caller
- * frees; NULL on allocation failure). */
-static char *inline_param(const char *sql, const char *value)
+char *introspect_inline(const char *sql, const char *token, const char *value)
 {
     struct strbuf sb = STRBUF_INIT, lit = STRBUF_INIT;
+    size_t len = strlen(token);
 
     sql_quote_literal(&lit, value);
     for (const char *p = sql; *p; p++) {
-        if (p[0] == '$' && p[1] == '1' && !(p[2] >= '0' && p[2] <= '9')) {
+        /* "$1" but not "$10" */
+        if (strncmp(p, token, len) == 0 && !(p[len] >= '0' && p[len] <= '9')) {
             strbuf_adds(&sb, strbuf_str(&lit));
-            p++;
+            p += len - 1;
         } else {
             strbuf_addch(&sb, *p);
         }
@@ -375,16 +405,23 @@ static char *inline_param(const char *sql, const char *value)
     return strbuf_detach(&sb);
 }
 
+/* LISTED reads take the schema list as $1 (inlined when prepared: the
+ * list is the same on every call); USER reads take nothing, ONLY reads
+ * the oid list, as a parameter of the prepared statement. */
 static int run_query(struct pg *db, const struct introspect_opts *o, const char *sql,
                      const char *schemas, struct pg_rows *rows, struct err *e)
 {
-    const char *params[1] = { schemas };
+    const char *params[1] = { o && o->user_schemas ? o->only_oids : schemas };
+    int n_params = !o || !o->user_schemas || o->only_oids ? 1 : 0;
     char *inlined;
     int rc;
 
     if (!o || !o->prepared)
-        return pg_query(db, sql, 1, params, rows, NULL, e);
-    inlined = inline_param(sql, schemas);
+        return pg_query(db, sql, n_params, params, rows, NULL, e);
+    if (o->user_schemas)
+        return pg_query_prepared_params(db, "runner_introspect", sql, o->prepared == 2,
+                                        n_params, params, rows, e);
+    inlined = introspect_inline(sql, "$1", schemas);
     if (!inlined)
         return oom(e);
     rc = pg_query_prepared(db, "runner_introspect", inlined, o->prepared == 2, rows, e);
@@ -395,15 +432,14 @@ static int run_query(struct pg *db, const struct introspect_opts *o, const char 
 int introspect_schema(struct pg *db, const struct introspect_opts *o, struct schema *out,
                       struct err *e)
 {
-    static const char *const queries[] = { tables_sql, columns_sql, indexes_sql,
-                                           constraints_sql, enums_sql };
+    const char *const *queries = reads[o && o->user_schemas ? (o->only_oids ? 2 : 1) : 0];
     struct schema s = SCHEMA_INIT;
     char *schemas = array_literal(o);
     int ret = -1;
 
     if (!schemas)
         return oom(e);
-    for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+    for (size_t q = 0; q < N_READS; q++) {
         struct pg_rows rows = PG_ROWS_INIT;
         int rc;
 

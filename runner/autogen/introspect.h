@@ -5,7 +5,8 @@
  * and pg_constraint for the given schemas and fills the same normalised
  * struct schema that models.c builds (schema.h).  Indexes that back a
  * primary key or unique constraint appear only as the constraint.  It runs
- * plain SELECTs over pg.c and changes nothing. */
+ * plain SELECTs over pg.c and changes nothing.  snapshot.c reads through
+ * it too, every user schema at once or only the tables that changed. */
 #ifndef RUNNER_INTROSPECT_H
 #define RUNNER_INTROSPECT_H
 
@@ -24,6 +25,10 @@ struct introspect_opts {
     int prepared;                   /* plan each read once per session (pg_prepared.h):
                                      * for callers that read the schema again and again;
                                      * 2: an earlier call on this session prepared them */
+    int user_schemas;               /* every schema but pg_* and information_schema
+                                     * (`schemas` is then ignored) */
+    const char *only_oids;          /* with user_schemas: an oid[] literal ("{16384,16390}"):
+                                     * only the tables and enum types with these oids */
 };
 
 /* Read the schema into *out (SCHEMA_INIT first; the caller releases it
@@ -41,5 +46,15 @@ int introspect_schema(struct pg *db, const struct introspect_opts *o, struct sch
  * -1 only when out of memory. */
 int introspect_render_defaults(struct pg *db, struct schema *model, const struct schema *have,
                                struct err *e);
+
+/* {"a","b"} with " and \ escaped: a text[] literal of names (NULL
+ * entries are ""); caller frees, NULL on allocation failure. */
+char *introspect_text_array(const char *const *names, size_t n);
+
+/* sql with every `token` ("$1", ":excluded"; not when a digit follows)
+ * replaced by the quoted literal of value, so that a read whose
+ * parameter never changes is prepared once per session (caller frees;
+ * NULL on allocation failure). */
+char *introspect_inline(const char *sql, const char *token, const char *value);
 
 #endif

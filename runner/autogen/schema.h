@@ -27,6 +27,7 @@ struct schema_column {
                                     * (pg_get_expr of a probe column of this type), set by
                                     * introspect_render_defaults(); NULL: not rendered */
     char *comment;              /* NULL: none */
+    unsigned int default_oid;   /* introspected: the default's pg_attrdef oid, else 0 */
 };
 
 struct schema_index {
@@ -37,6 +38,7 @@ struct schema_index {
     int unique;
     char *where;                /* partial index predicate, NULL: none */
     char *definition;           /* pg_get_indexdef() (introspected only), else NULL */
+    unsigned int oid;           /* introspected: the index's pg_class oid, else 0 */
 };
 
 enum schema_constraint_kind {
@@ -59,6 +61,7 @@ struct schema_constraint {
     char *on_update;
     char *check;                /* CHECK: the condition, without CHECK ( ) */
     char *definition;           /* pg_get_constraintdef() (introspected only), else NULL */
+    unsigned int oid;           /* introspected: pg_constraint oid, else 0 */
 };
 
 struct schema_table {
@@ -71,6 +74,7 @@ struct schema_table {
     struct schema_constraint *constraints;
     size_t n_constraints;
     char *comment;
+    unsigned int oid;           /* introspected: pg_class oid, else 0 */
 };
 
 /* An enum type the models declare with its labels (models.c), or any enum
@@ -80,6 +84,7 @@ struct schema_enum {
     char *name;                 /* as format_type() prints it in that schema */
     char **labels;              /* in sort order */
     size_t n_labels;
+    unsigned int oid;           /* introspected: pg_type oid, else 0 */
 };
 
 struct schema {

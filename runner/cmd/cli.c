@@ -29,7 +29,7 @@ static const struct cmd commands[] = {
     { "show", cmd_show, NEEDS_GRAPH | BUILDS_FIRST, "show the revision(s) denoted by the given symbol" },
     { "revision", cmd_revision, NEEDS_GRAPH | BUILDS_FIRST, "create a new revision source file" },
     { "check", cmd_check, NEEDS_GRAPH | BUILDS_FIRST, "check whether the models match the database" },
-    { "test", cmd_test, NEEDS_GRAPH | BUILDS_FIRST, "prove every revision upgrades, downgrades and upgrades again" },
+    { "test", cmd_test, NEEDS_GRAPH | BUILDS_FIRST | HOLDS_SIGNALS, "prove every revision upgrades, downgrades and upgrades again" },
     { "lint", cmd_lint, NEEDS_GRAPH | BUILDS_FIRST, "check revisions' SQL for locks, rewrites and breaking changes" },
     { "validate", cmd_validate, NEEDS_GRAPH, "compare applied revisions' checksums with their plugins" },
     { "repair", cmd_repair, NEEDS_GRAPH, "record the current checksums of applied revisions" },

@@ -6,9 +6,9 @@
  * table, unless --force); else --temp-cluster, a private cluster; else a
  * new database runner_test_<random> on the configured server
  * ($DATABASE_URL, the config, libpq's PG*).  What this command made is
- * removed on every path: success, failure, SIGINT and SIGTERM (watched on
- * the connection's loop from before the first statement to after the
- * last).  Output: one line per check, a summary, exit 1 when any failed;
+ * removed on every path: success, failure, SIGINT and SIGTERM (the run's
+ * signal watcher, signals.h, from before the first statement to after
+ * the last; a second signal removes it too, then exits).  Output: one line per check, a summary, exit 1 when any failed;
  * --json instead of the lines; --junit FILE besides them. */
 #include <getopt.h>
 #include <signal.h>
@@ -24,6 +24,7 @@
 #include "lockwatch.h"
 #include "pg.h"
 #include "roundtrip.h"
+#include "signals.h"
 #include "tempdb.h"
 #include "versions.h"
 
@@ -53,65 +54,24 @@ static const char *const test_usage[] = {
     NULL,
 };
 
-/* SIGINT/SIGTERM, delivered on the loop every statement runs on. */
-struct test_signals {
-    uv_signal_t sigint;
-    uv_signal_t sigterm;
-    struct pg *db;              /* the connection to interrupt; NULL between connections */
-    int signum;                 /* the first signal, else 0 */
-    int started;
+/* What this command made, for the signal watcher's exit hook: a second
+ * signal removes it from the watcher thread before the process exits.
+ * `mu` keeps the hook and the main thread from creating and removing it
+ * at the same time. */
+struct test_leftovers {
+    uv_mutex_t mu;
+    struct tempdb *tdb;
+    struct tempdb_cluster *cl;
 };
 
-static void on_signal(uv_signal_t *h, int signum)
+static void remove_leftovers(void *arg)
 {
-    struct test_signals *s = h->data;
+    struct test_leftovers *l = arg;
 
-    if (!s->signum) {
-        s->signum = signum;
-        fprintf(stderr, "runner: %s: stopping; the test database is removed\n",
-                signum == SIGINT ? "SIGINT" : "SIGTERM");
-    }
-    if (s->db && pg_conn(s->db)) {
-        PGcancel *c = PQgetCancel(pg_conn(s->db));
-        char buf[256];
-
-        s->db->interrupted = signum;
-        if (c) {
-            PQcancel(c, buf, sizeof(buf));
-            PQfreeCancel(c);
-        }
-    }
-}
-
-static int signals_start(struct test_signals *s, uv_loop_t *loop, struct err *e)
-{
-    int rc;
-
-    uv_signal_init(loop, &s->sigint);
-    uv_signal_init(loop, &s->sigterm);
-    s->sigint.data = s->sigterm.data = s;
-    s->started = 1;
-    if ((rc = uv_signal_start(&s->sigint, on_signal, SIGINT)) < 0 ||
-        (rc = uv_signal_start(&s->sigterm, on_signal, SIGTERM)) < 0)
-        return err_set(e, ERR_FAIL, "cannot watch signals: %s", uv_strerror(rc));
-    return 0;
-}
-
-static void signals_stop(struct test_signals *s, uv_loop_t *loop)
-{
-    if (!s->started)
-        return;
-    uv_close((uv_handle_t *)&s->sigint, NULL);
-    uv_close((uv_handle_t *)&s->sigterm, NULL);
-    uv_run(loop, UV_RUN_DEFAULT);
-    s->started = 0;
-}
-
-/* Deliver a pending signal; 1 when one arrived. */
-static int interrupted(struct test_signals *s, uv_loop_t *loop)
-{
-    uv_run(loop, UV_RUN_NOWAIT);
-    return s->signum != 0;
+    uv_mutex_lock(&l->mu);
+    tempdb_drop_now(l->tdb);
+    tempdb_cluster_stop(l->cl);
+    uv_mutex_unlock(&l->mu);
 }
 
 struct test_run {
@@ -247,9 +207,9 @@ static void print_json(const struct roundtrip_report *r, const struct lockwatch 
 {
     printf("{\"ok\": %s, \"revisions\": %zu, \"checks\": %zu, \"failed\": %zu, "
            "\"skipped\": %zu, \"seconds\": %.3f, \"snapshots\": %zu, "
-           "\"snapshot_ms\": %.3f, \"error\": ",
+           "\"snapshot_ms\": %.3f, \"full_snapshots\": %zu, \"error\": ",
            ok ? "true" : "false", r->n_revisions, r->n_cases, r->n_failed, r->n_skipped,
-           r->seconds, r->n_snapshots, ms_per_snapshot(r));
+           r->seconds, r->n_snapshots, ms_per_snapshot(r), r->n_full_snapshots);
     json_str(stdout, error);
     printf(", \"cases\": [");
     for (size_t i = 0; i < r->n_cases; i++) {
@@ -316,13 +276,15 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
     struct versions v = VERSIONS_INIT;
     struct tempdb tdb = TEMPDB_INIT;
     struct tempdb_cluster cl = TEMPDB_CLUSTER_INIT;
-    struct test_signals sig;
+    struct sigwatch sig;
+    struct test_leftovers left = { .tdb = &tdb, .cl = &cl };
     struct roundtrip_report rep = ROUNDTRIP_REPORT_INIT;
     struct test_run run = { ctx, NULL, 0, ctx->quiet, NULL };
     struct pg db = PG_INIT;
     struct err ignored = ERR_INIT;
     uv_loop_t loop;
-    int loop_open = 0, walked = 0;
+    int loop_open = 0, mu_open = 0, walked = 0;
+    char *url = NULL;           /* ours: the hook may free what tdb and cl hold */
     int ret = 1, c, before;
     char q[ERR_QUOTE_SIZE];
 
@@ -413,25 +375,38 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
         goto out;
     }
     loop_open = 1;
-    if (signals_start(&sig, &loop, &ctx->err) < 0)
+    if (uv_mutex_init(&left.mu) < 0) {
+        err_set(&ctx->err, ERR_FAIL, "cannot start the signal watcher");
         goto out;
+    }
+    mu_open = 1;
+    sigwatch_say(&sig, "stopping; the test database is removed");
+    if (sigwatch_start(&sig, &loop, &db, "", &ctx->err) < 0)
+        goto out;
+    sigwatch_on_exit(&sig, remove_leftovers, &left);
+    uv_mutex_lock(&left.mu);
     if (ctx->cfg.n_urls > 0) {
         run.url = ctx->cfg.url;
     } else if (temp_cluster) {
-        if (tempdb_cluster_start(&cl, &ctx->err) < 0)
-            goto out;
-        run.url = cl.url;
+        if (tempdb_cluster_start(&cl, &ctx->err) == 0)
+            run.url = url = strdup(cl.url);
     } else {
-        if (tempdb_create(&tdb, &loop, ctx->cfg.url, &ctx->err) < 0)
-            goto out;
-        run.url = tdb.url;
+        if (tempdb_create(&tdb, &loop, ctx->cfg.url, &ctx->err) == 0)
+            run.url = url = strdup(tdb.url);
     }
-    if (interrupted(&sig, &loop))
+    uv_mutex_unlock(&left.mu);
+    if (!run.url) {
+        if (ctx->err.code == ERR_OK)
+            err_set(&ctx->err, ERR_FAIL, "out of memory");
+        goto out;
+    }
+    if (sigwatch_signum(&sig))
         goto out;
     if (pg_open(&db, &loop, run.url, &ctx->err) < 0)
         goto out;
     db.show_notices = ctx->verbose > 0;
-    sig.db = &db;
+    sigwatch_attach(&sig);
+    sigwatch_phase(&sig, SIGWATCH_STEPS);
     if (versions_resolve(&v, &db, &ctx->err) < 0)
         goto out;
     if (ctx->cfg.n_urls > 0 && !force) {
@@ -475,10 +450,10 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
         int rc = roundtrip_run(&db, &o, &rep, &we);
 
         walked = 1;
-        if (rc < 0 && !sig.signum)
+        if (rc < 0 && !sigwatch_signum(&sig))
             ctx->err = we;
         if (json)
-            print_json(&rep, run.locks, rc == 0 && rep.n_failed == 0 && !sig.signum &&
+            print_json(&rep, run.locks, rc == 0 && rep.n_failed == 0 && !sigwatch_signum(&sig) &&
                                             !(locks && lockwatch_n_flagged(&lw)),
                        rc < 0 ? we.msg : NULL);
         else if (rc == 0)
@@ -491,23 +466,28 @@ int cmd_test(int argc, char **argv, struct ctx *ctx)
             ret = 0;
     }
 out:
-    sig.db = NULL;
     pg_close(&db);
-    if (loop_open) {
-        interrupted(&sig, &loop);
+    sigwatch_attach(&sig);      /* no connection: no statement left to cancel */
+    if (mu_open) {
+        uv_mutex_lock(&left.mu);
         if (tempdb_drop(&tdb, &loop, &ignored) < 0)
             fprintf(stderr, "runner: warning: %s\n", ignored.msg);
+        tempdb_cluster_stop(&cl);
+        sigwatch_on_exit(&sig, NULL, NULL);
+        uv_mutex_unlock(&left.mu);
     }
-    tempdb_cluster_stop(&cl);
-    if (sig.signum) {
+    if (sigwatch_signum(&sig)) {
         err_set(&ctx->err, ERR_FAIL, "interrupted%s", walked ? ": the test database is removed"
                                                             : "");
-        ret = 128 + sig.signum;
+        ret = 128 + sigwatch_signum(&sig);
     }
     if (loop_open) {
-        signals_stop(&sig, &loop);
+        sigwatch_stop(&sig, &loop);
         uv_loop_close(&loop);
     }
+    if (mu_open)
+        uv_mutex_destroy(&left.mu);
+    free(url);
     roundtrip_report_release(&rep);
     lockwatch_release(&lw);
     versions_release(&v);

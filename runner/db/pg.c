@@ -639,6 +639,18 @@ int pg_query(struct pg *db, const char *sql, int n_params, const char *const *pa
     return stmt_end(db, collect(db, sql, out, n_affected, e), e);
 }
 
+int pg_query_named(struct pg *db, const char *name, const char *sql, int n_params,
+                   const char *const *params, struct pg_rows *out, struct err *e)
+{
+    if (stmt_begin(db, e) < 0)
+        return -1;
+    if (!PQsendQueryPrepared(db->conn, name, n_params, params, NULL, NULL, 0))
+        return stmt_end(db, send_failed(db, e), e);
+    if (flush(db, e) < 0)
+        return stmt_end(db, -1, e);
+    return stmt_end(db, collect(db, sql, out, NULL, e), e);
+}
+
 int pg_exec_params(struct pg *db, const char *sql, int n_params, const char *const *params,
                    struct err *e)
 {

@@ -93,6 +93,11 @@ int pg_exec_params(struct pg *db, const char *sql, int n_params,
 int pg_query(struct pg *db, const char *sql, int n_params, const char *const *params,
              struct pg_rows *out, long *n_affected, struct err *e);
 
+/* Like pg_query, for the statement this session prepared as `name`
+ * (pg_prepared.h); `sql` is its text, for error messages only. */
+int pg_query_named(struct pg *db, const char *name, const char *sql, int n_params,
+                   const char *const *params, struct pg_rows *out, struct err *e);
+
 /* Cell (row, col), NULL for SQL NULL; borrowed from *r. */
 const char *pg_rows_get(const struct pg_rows *r, size_t row, size_t col);
 void pg_rows_release(struct pg_rows *r);

@@ -154,6 +154,35 @@ int tempdb_drop(struct tempdb *t, uv_loop_t *loop, struct err *e)
     return ret;
 }
 
+void tempdb_drop_now(struct tempdb *t)
+{
+    struct strbuf sql = STRBUF_INIT;
+    struct err ignored = ERR_INIT;
+    char *conninfo;
+    PGconn *conn;
+
+    if (!t->name[0])
+        return;
+    /* as pg_open() reads it (postgresql+psycopg2://, ...) */
+    conninfo = url_normalize(t->server_url, &ignored);
+    if (!conninfo)
+        return;
+    strbuf_adds(&sql, "DROP DATABASE IF EXISTS ");
+    sql_quote_ident(&sql, t->name);
+    strbuf_adds(&sql, " WITH (FORCE)");
+    conn = PQconnectdb(conninfo);
+    free(conninfo);
+    if (!strbuf_failed(&sql) && PQstatus(conn) == CONNECTION_OK) {
+        PGresult *res = PQexec(conn, strbuf_str(&sql));
+
+        if (PQresultStatus(res) == PGRES_COMMAND_OK)
+            t->name[0] = '\0';
+        PQclear(res);
+    }
+    PQfinish(conn);
+    strbuf_release(&sql);
+}
+
 /* ---- a private cluster ---- */
 
 static int find_bindir(char *out, size_t size)

@@ -37,6 +37,11 @@ int tempdb_create(struct tempdb *t, uv_loop_t *loop, const char *server_url, str
 /* Drop the database when it was created; frees the strings. */
 int tempdb_drop(struct tempdb *t, uv_loop_t *loop, struct err *e);
 
+/* The same drop, blocking (plain libpq, no loop), for a signal watcher's
+ * exit hook (signals.h); keeps the strings, which tempdb_drop() frees.
+ * Failures are ignored: the process is about to exit. */
+void tempdb_drop_now(struct tempdb *t);
+
 struct tempdb_cluster {
     char dir[256];              /* the temporary directory, "" until made */
     char bindir[256];           /* initdb and pg_ctl live here */

@@ -174,6 +174,7 @@ static void add_note(struct strbuf *msg, const char *fmt, const char *text)
     strbuf_addf(msg, fmt, text);
 }
 
+/* A full snapshot into *s. */
 static int take(struct walk *w, struct snapshot *s, struct err *e)
 {
     uint64_t t0 = uv_hrtime();
@@ -184,7 +185,41 @@ static int take(struct walk *w, struct snapshot *s, struct err *e)
     w->so.prepared |= rc == 0;
     w->r->snapshot_seconds += seconds_since(t0);
     w->r->n_snapshots++;
+    w->r->n_full_snapshots++;
     return rc;
+}
+
+/* What changed since *base (incremental when the session is tracked and
+ * the step ran in a transaction: a step outside one may have failed half
+ * way, leaving what no DDL command reported as done, an invalid index). */
+static int refresh(struct walk *w, const struct step *s, const struct snapshot *base,
+                   struct snapshot_changes *ch, struct err *e)
+{
+    uint64_t t0 = uv_hrtime();
+    int full = (s->rev->meta.flags & RUNNER_NO_TRANSACTION) != 0;
+    int rc;
+
+    snapshot_changes_release(ch);
+    rc = snapshot_refresh(w->db, &w->so, base, full, ch, e);
+    if (ch->lost)
+        w->so.tracked = 0;
+    w->so.prepared |= rc == 0;
+    w->r->snapshot_seconds += seconds_since(t0);
+    w->r->n_snapshots++;
+    w->r->n_full_snapshots += ch->full;
+    return rc;
+}
+
+/* *cur brought up to date after step s. */
+static int update(struct walk *w, const struct step *s, struct snapshot *cur, struct err *e)
+{
+    struct snapshot_changes ch = SNAPSHOT_CHANGES_INIT;
+
+    if (refresh(w, s, cur, &ch, e) < 0) {
+        snapshot_changes_release(&ch);
+        return -1;
+    }
+    return snapshot_apply(cur, &ch, e);
 }
 
 /* ---- data hooks: optional exported test_data() / test_verify() ---- */
@@ -295,7 +330,7 @@ static int check_revision(struct walk *w, const struct step *s, struct snapshot 
                           int *stop, struct err *e)
 {
     struct roundtrip_case *c = add_case(w, "revision", s->rev->id, s->rev);
-    struct snapshot after = SNAPSHOT_INIT;
+    struct snapshot_changes after = SNAPSHOT_CHANGES_INIT;
     struct strbuf msg = STRBUF_INIT;
     struct step back;
     struct err se = ERR_INIT;
@@ -330,14 +365,17 @@ static int check_revision(struct walk *w, const struct step *s, struct snapshot 
         fail = 1;
         if (pg_poll_interrupt(w->db))
             goto interrupted;
-        if (take(w, cur, e) < 0)
+        if (update(w, s, cur, e) < 0)
             goto out;
         goto done;
     }
-    if (take(w, &after, e) < 0)
+    if (refresh(w, s, cur, &after, e) < 0)
         goto out;
-    if (snapshot_diff(cur, &after, what, MAX_DIFFS, &msg) > 0)
+    if (snapshot_diff_changes(cur, &after, what, MAX_DIFFS, &msg) > 0)
         fail = 1;
+    /* the next comparison starts from what is there now */
+    if (snapshot_apply(cur, &after, e) < 0)
+        goto out;
     if (run_step(w, s, &se) < 0) {
         add_note(&msg, "upgrade after its downgrade failed: %s", se.msg);
         fail = *stop = 1;
@@ -347,7 +385,7 @@ static int check_revision(struct walk *w, const struct step *s, struct snapshot 
         add_note(&msg, "test_verify after downgrade and upgrade failed: %s", se.msg);
         fail = 1;
     }
-    if (take(w, cur, e) < 0)
+    if (update(w, s, cur, e) < 0)
         goto out;
 done:
     if (pg_poll_interrupt(w->db))
@@ -362,7 +400,7 @@ interrupted:
     end_case(w, c, ROUNDTRIP_FAIL, &msg, t0);
 out:
     strbuf_release(&msg);
-    snapshot_release(&after);
+    snapshot_changes_release(&after);
     return ret;
 }
 
@@ -447,11 +485,11 @@ out:
 int roundtrip_run(struct pg *db, const struct roundtrip_opts *o, struct roundtrip_report *r,
                   struct err *e)
 {
-    struct walk w = { db, o, r, { o->exclude, o->n_exclude, 0 } };
+    struct walk w = { db, o, r, { o->exclude, o->n_exclude, 0, 0 } };
     struct snapshot start = SNAPSHOT_INIT, cur = SNAPSHOT_INIT;
     struct plan p = { 0 }, pre = { 0 };
     uint64_t t0 = uv_hrtime();
-    int stop = 0, ret = -1;
+    int stop = 0, ret = -1, rc;
 
     if (check_graph(&w, e) < 0)
         goto out;
@@ -462,6 +500,11 @@ int roundtrip_run(struct pg *db, const struct roundtrip_opts *o, struct roundtri
         err_prefix(e, "cannot upgrade to the start of the range '%s'", o->from);
         goto out;
     }
+    /* log schema changes, so that each step reads only what it touched */
+    rc = snapshot_track(db, e);
+    if (rc < 0)
+        goto out;
+    w.so.tracked = rc;
     if (take(&w, &start, e) < 0 || take(&w, &cur, e) < 0)
         goto out;
     if (plan_to(&w, 1, o->to ? o->to : "heads", &p, e) < 0)

@@ -7,7 +7,9 @@
  *   graph      one head (or exactly the declared heads), every plugin loads;
  *   <rev>      for each revision from base (or o->from) to the heads, one at
  *              a time in the order `upgrade` would run them: snapshot the
- *              schema (snapshot.h), run the revision's test_data() hook,
+ *              schema (snapshot.h; after the first, incremental: only what
+ *              the steps touched is read again), run the revision's
+ *              test_data() hook,
  *              upgrade, test_verify(), downgrade that one revision, compare
  *              with the snapshot, upgrade again, test_verify();
  *   models     at head, o->check_at_head (the models plugin), when given;
@@ -66,11 +68,12 @@ struct roundtrip_report {
     size_t n_skipped;
     size_t n_revisions;         /* revision cases */
     size_t n_snapshots;
+    size_t n_full_snapshots;    /* of those, how many read everything */
     double snapshot_seconds;    /* time spent taking snapshots */
     double seconds;             /* the whole run */
 };
 
-#define ROUNDTRIP_REPORT_INIT { NULL, 0, 0, 0, 0, 0, 0, 0 }
+#define ROUNDTRIP_REPORT_INIT { NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 struct roundtrip_opts {
     const struct graph *graph;          /* built and validated */

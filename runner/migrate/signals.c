@@ -32,6 +32,21 @@ void sigwatch_release(void)
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
+/* A second signal: the hook, then out. */
+static void exit_now(struct sigwatch *s, int status)
+{
+    void (*fn)(void *) = NULL;
+    void *arg = NULL;
+
+    uv_mutex_lock(&s->mu);
+    fn = s->exit_hook;
+    arg = s->exit_arg;
+    uv_mutex_unlock(&s->mu);
+    if (fn)
+        fn(arg);
+    _exit(status);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     struct sigwatch *s = h->data;
@@ -44,7 +59,7 @@ static void on_signal(uv_signal_t *h, int signum)
         if (!atomic_compare_exchange_strong(&s->signum_done, &none, signum)) {
             fprintf(stderr, "%srunner: second %s: exiting at once; the run had finished, "
                     "its record in the history table may stay open\n", s->prefix, name);
-            _exit(0);
+            exit_now(s, 0);
         }
         fprintf(stderr, "%srunner: %s: the run has finished; closing its record and the "
                 "lock first (send it again to exit at once)\n", s->prefix, name);
@@ -52,9 +67,11 @@ static void on_signal(uv_signal_t *h, int signum)
     }
     if (!atomic_compare_exchange_strong(&s->signum, &none, signum)) {
         fprintf(stderr, "%srunner: second %s: exiting at once\n", s->prefix, name);
-        _exit(128 + signum);
+        exit_now(s, 128 + signum);
     }
-    if (phase == SIGWATCH_STEPS)
+    if (s->stopping)
+        fprintf(stderr, "%srunner: %s: %s\n", s->prefix, name, s->stopping);
+    else if (phase == SIGWATCH_STEPS)
         fprintf(stderr, "%srunner: %s: cancelling and rolling back the current revision "
                 "(send it again to exit at once)\n", s->prefix, name);
     else
@@ -101,6 +118,8 @@ int sigwatch_start(struct sigwatch *s, uv_loop_t *loop, struct pg *db, const cha
     s->db = db;
     s->prefix = prefix ? prefix : "";
     s->cancel = NULL;
+    s->exit_hook = NULL;
+    s->exit_arg = NULL;
     atomic_init(&s->signum, 0);
     atomic_init(&s->signum_done, 0);
     atomic_init(&s->phase, SIGWATCH_SETUP);
@@ -155,6 +174,21 @@ void sigwatch_attach(struct sigwatch *s)
 void sigwatch_phase(struct sigwatch *s, enum sigwatch_phase phase)
 {
     atomic_store(&s->phase, (int)phase);
+}
+
+void sigwatch_on_exit(struct sigwatch *s, void (*fn)(void *arg), void *arg)
+{
+    if (!s->mu_open)
+        return;
+    uv_mutex_lock(&s->mu);
+    s->exit_hook = fn;
+    s->exit_arg = arg;
+    uv_mutex_unlock(&s->mu);
+}
+
+void sigwatch_say(struct sigwatch *s, const char *stopping)
+{
+    s->stopping = stopping;
 }
 
 int sigwatch_signum(struct sigwatch *s)

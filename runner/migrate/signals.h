@@ -21,7 +21,9 @@
  * whose callback sets db->interrupted on the main thread; pg.c then ends
  * its waits and refuses new statements.  A second signal exits the
  * process at once: 128 + signum, or 0 in SIGWATCH_DONE (the run had
- * finished; its record may stay open, which the next run reports).
+ * finished; its record may stay open, which the next run reports),
+ * after the exit hook, when one is set (sigwatch_on_exit(): what must not
+ * outlive the process, like `runner test`'s temporary database).
  * Statements and rollback are the caller's (migrate.c, steps.c). */
 #ifndef RUNNER_SIGNALS_H
 #define RUNNER_SIGNALS_H
@@ -62,6 +64,9 @@ struct sigwatch {
     int mu_open;                /* `mu` initialised */
     sigset_t saved;             /* the calling thread's mask before sigwatch_start() */
     int saved_set;              /* `saved` holds it */
+    void (*exit_hook)(void *arg);       /* guarded by mu; see sigwatch_on_exit() */
+    void *exit_arg;
+    const char *stopping;       /* the first signal's line instead of the phase's; borrowed */
 };
 
 /* Block SIGINT and SIGTERM in the calling thread (threads it creates
@@ -89,6 +94,18 @@ int sigwatch_start(struct sigwatch *s, uv_loop_t *loop, struct pg *db, const cha
 void sigwatch_attach(struct sigwatch *s);
 
 void sigwatch_phase(struct sigwatch *s, enum sigwatch_phase phase);
+
+/* After sigwatch_start(): on a second signal, call fn(arg) on the
+ * watcher thread before the process exits (NULL: none).  fn runs while
+ * the main thread goes on wherever it is, so it must guard what it
+ * shares with it; it should block no longer than a cleanup statement. */
+void sigwatch_on_exit(struct sigwatch *s, void (*fn)(void *arg), void *arg);
+
+/* Before sigwatch_start() (on the zeroed struct): what the first
+ * signal's line says the run does ("stopping; the test database is
+ * removed"), instead of the phase's words.  Borrowed: must outlive the
+ * watcher. */
+void sigwatch_say(struct sigwatch *s, const char *stopping);
 
 /* The first signal (SIGINT, SIGTERM) that arrived before SIGWATCH_DONE,
  * else 0. */

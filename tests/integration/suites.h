@@ -12,6 +12,7 @@
     SUITE(versions) \
     SUITE(errors) \
     SUITE(roundtrip) \
+    SUITE(roundtrip_incremental) \
     SUITE(pooler) \
     SUITE(cli_consistency) \
     SUITE(read_json) \

@@ -31,6 +31,8 @@
     SUITE(hostile_input) \
     SUITE(plugin_abi) \
     SUITE(snapshot) \
+    SUITE(snapshot_changes) \
+    SUITE(signals) \
     SUITE(json) \
     SUITE(lint) \
     SUITE(sql_split)

@@ -19,6 +19,10 @@
 #define MODE_SLOW 9             /* pg_sleep, then RT_TABLE */
 #define MODE_EMPTY 10           /* nothing (heads, merges) */
 #define MODE_DATA_LOST 11       /* users.age; downgrade drops it and, wrongly, every row */
+#define MODE_VIEW 12            /* view names on users.display_name; downgrade drops it */
+#define MODE_RENAME_FORGOT 13   /* renames users.display_name; downgrade forgets it (the
+                                 * view's text changes with it: only pg_depend says so) */
+#define MODE_CASCADE_LOST 14    /* users.age; downgrade recreates users, losing the view */
 
 #if defined(RT_DOWN2)
 RUNNER_REVISION(.revision = RT_REV, .down_revision = RUNNER_REVS(RT_DOWN, RT_DOWN2),
@@ -71,7 +75,12 @@ int upgrade(runner_op *op)
     case MODE_SLOW:
         return op_execute(op, "SELECT pg_sleep(0.3); CREATE TABLE " RT_TABLE " (id integer)");
     case MODE_DATA_LOST:
+    case MODE_CASCADE_LOST:
         return op_execute(op, "ALTER TABLE users ADD COLUMN age integer");
+    case MODE_VIEW:
+        return op_execute(op, "CREATE VIEW names AS SELECT display_name FROM users");
+    case MODE_RENAME_FORGOT:
+        return op_execute(op, "ALTER TABLE users RENAME COLUMN display_name TO shown_name");
     default:
         return 0;
     }
@@ -101,6 +110,15 @@ int downgrade(runner_op *op)
         return op_execute(op, "DROP TABLE " RT_TABLE);
     case MODE_DATA_LOST:
         return op_execute(op, "ALTER TABLE users DROP COLUMN age; DELETE FROM users");
+    case MODE_VIEW:
+        return op_execute(op, "DROP VIEW names");
+    case MODE_CASCADE_LOST:
+        /* the same table again (a new oid), but the view went with the old one */
+        return op_execute(op, "DROP TABLE users CASCADE;"
+                              "CREATE TABLE users (id serial PRIMARY KEY,"
+                              " email varchar(50) NOT NULL UNIQUE,"
+                              " display_name varchar(50) DEFAULT 'anonymous');"
+                              "COMMENT ON TABLE users IS 'people who sign in'");
     default:
         return 0;        /* the forgetful ones */
     }
