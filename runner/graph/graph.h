@@ -127,6 +127,13 @@ int graph_branchpoints(const struct graph *g, const struct rev ***out, size_t *n
 int graph_resolve(const struct graph *g, const char *target, const char *const *current,
                   size_t n_current, const struct rev ***out, size_t *n, struct err *e);
 
+/* The ids a range's start denotes ("a" of "a:b", as `--sql` and `lint`
+ * take it): none for NULL, "" or base, else graph_resolve() with no
+ * current versions.  *ids points into the graph's revisions; the caller
+ * frees the array (not the strings). */
+int graph_resolve_ids(const struct graph *g, const char *start, const char ***ids, size_t *n,
+                      struct err *e);
+
 /* Revisions for `history`, newest first, in alembic's order.  `range` is
  * NULL for all, or "a:b", "a:", ":b" with the target grammar above
  * (current, used for "current" and relative forms, may be empty). */

@@ -1491,3 +1491,29 @@ out:
     free(buf);
     return ret;
 }
+
+int graph_resolve_ids(const struct graph *g, const char *start, const char ***ids, size_t *n,
+                      struct err *e)
+{
+    const struct rev **revs = NULL;
+    size_t n_revs = 0;
+
+    *ids = NULL;
+    *n = 0;
+    if (!start || !*start || strcmp(start, "base") == 0)
+        return 0;
+    if (graph_resolve(g, start, NULL, 0, &revs, &n_revs, e) < 0)
+        return -1;
+    if (n_revs > 0) {
+        *ids = calloc(n_revs, sizeof(**ids));
+        if (!*ids) {
+            free(revs);
+            return err_set(e, ERR_FAIL, "out of memory");
+        }
+        for (size_t i = 0; i < n_revs; i++)
+            (*ids)[i] = revs[i]->id;
+    }
+    *n = n_revs;
+    free(revs);
+    return 0;
+}

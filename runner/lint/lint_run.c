@@ -105,33 +105,6 @@ unsigned lint_source_line(const char *src, const char *sql_stmt)
     return 1;
 }
 
-/* Start heads of the range's start ("a" of "a:b"; none for base). */
-static int range_start(const struct graph *g, const char *start, const char ***ids, size_t *n,
-                       struct err *e)
-{
-    const struct rev **revs = NULL;
-    size_t n_revs = 0;
-
-    *ids = NULL;
-    *n = 0;
-    if (!start || !*start || strcmp(start, "base") == 0)
-        return 0;
-    if (graph_resolve(g, start, NULL, 0, &revs, &n_revs, e) < 0)
-        return -1;
-    if (n_revs) {
-        *ids = calloc(n_revs, sizeof(**ids));
-        if (!*ids) {
-            free(revs);
-            return err_set(e, ERR_FAIL, "out of memory");
-        }
-        for (size_t i = 0; i < n_revs; i++)
-            (*ids)[i] = revs[i]->id;
-    }
-    *n = n_revs;
-    free(revs);
-    return 0;
-}
-
 /* Render, lint and place one revision into *lr. */
 static int lint_one(const struct lint_run_opts *o, const struct rev *r, struct lint_rev *lr,
                     struct lint_report *rep, struct err *e)
@@ -231,7 +204,7 @@ int lint_run(const struct lint_run_opts *o, struct lint_report *r, struct err *e
         if (colon[1])
             target = colon + 1;
     }
-    if (range_start(o->graph, start, &heads, &n_heads, e) < 0)
+    if (graph_resolve_ids(o->graph, start, &heads, &n_heads, e) < 0)
         goto out;
     if (graph_plan_upgrade(o->graph, heads, n_heads, target, &p, e) < 0)
         goto out;

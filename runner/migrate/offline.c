@@ -86,33 +86,6 @@ int migrate_render(const struct versions *v, const struct plan *p, size_t n_head
     return 0;
 }
 
-/* Start heads of an offline range "a:b" (or none): ids owned by the graph. */
-static int offline_start(const struct graph *g, const char *start, const char ***ids,
-                         size_t *n, struct err *e)
-{
-    const struct rev **revs = NULL;
-    size_t n_revs = 0;
-
-    *ids = NULL;
-    *n = 0;
-    if (!start || !*start || strcmp(start, "base") == 0)
-        return 0;
-    if (graph_resolve(g, start, NULL, 0, &revs, &n_revs, e) < 0)
-        return -1;
-    if (n_revs > 0) {
-        *ids = calloc(n_revs, sizeof(**ids));
-        if (!*ids) {
-            free(revs);
-            return err_set(e, ERR_FAIL, "out of memory");
-        }
-        for (size_t i = 0; i < n_revs; i++)
-            (*ids)[i] = revs[i]->id;
-    }
-    *n = n_revs;
-    free(revs);
-    return 0;
-}
-
 /* alembic's command.stamp with --sql: every "start:rev" of a multi-head
  * stamp must name the same start; the revs alone go to the plan, in
  * *so->targets (an array the caller frees).  *start: strdup'ed or NULL. */
@@ -166,7 +139,7 @@ int migrate__offline(const struct versions *v, const struct migrate_opts *o, str
 
         if (stamp_targets(o, &so, &start, e) < 0)
             return -1;
-        if (offline_start(o->graph, start, &heads, &n, e) == 0 &&
+        if (graph_resolve_ids(o->graph, start, &heads, &n, e) == 0 &&
             migrate__plan(o->graph, &so, heads, n, NULL, &p, e) == 0)
             ret = migrate_render(v, &p, n, &so, e);
         free((void *)so.targets);
@@ -180,7 +153,7 @@ int migrate__offline(const struct versions *v, const struct migrate_opts *o, str
     } else if (o->kind == MIGRATE_DOWNGRADE) {
         return err_set(e, ERR_USAGE, "downgrade with --sql requires <fromrev>:<torev>");
     }
-    if (offline_start(o->graph, start, &heads, &n, e) < 0)
+    if (graph_resolve_ids(o->graph, start, &heads, &n, e) < 0)
         goto out;
     if (migrate__plan(o->graph, o, heads, n, target, &p, e) < 0)
         goto out;
