@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strbuf.h"
+
 const char *it_tmpdir(void)
 {
     const char *t = getenv("RUNNER_TEST_TMP");
@@ -362,4 +364,41 @@ void it_conn_close(struct it_conn *c)
 {
     pg_close(&c->db);
     CU_ASSERT_EQUAL(uv_loop_close(&c->loop), 0);
+}
+
+int it_vsh_in(const char *dir, char **out, const char *fmt, va_list ap)
+{
+    struct strbuf cmd = STRBUF_INIT, text = STRBUF_INIT;
+    char buf[8192];
+    FILE *f;
+    size_t n;
+    int status;
+
+    strbuf_addf(&cmd, "cd '%s' && (", dir);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    strbuf_adds(&cmd, buf);
+    strbuf_adds(&cmd, ") 2>&1");
+    f = popen(strbuf_str(&cmd), "r");
+    strbuf_release(&cmd);
+    if (!f)
+        return -1;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        strbuf_add(&text, buf, n);
+    status = pclose(f);
+    if (out)
+        *out = strbuf_detach(&text);
+    else
+        strbuf_release(&text);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int it_sh_in(const char *dir, char **out, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = it_vsh_in(dir, out, fmt, ap);
+    va_end(ap);
+    return rc;
 }

@@ -4,6 +4,7 @@
 #ifndef RUNNER_ITEST_H
 #define RUNNER_ITEST_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <uv.h>
@@ -57,6 +58,12 @@ void it_check_versions(const char *url, const char *want);
 int it_tables(const char *url, const char *pattern);
 
 /* A scratch directory for this run (RUNNER_TEST_TMP or /tmp). */
+/* A shell command run in `dir` (`cd dir && (cmd) 2>&1`), its output into
+ * *out (caller frees; may be NULL); the exit status, or -1. */
+int it_sh_in(const char *dir, char **out, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int it_vsh_in(const char *dir, char **out, const char *fmt, va_list ap);
+
 const char *it_tmpdir(void);
 
 /* The first size - 1 bytes of the file at path into buf ("" when unreadable). */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "itest.h"
 #include "pg.h"
 #include "strbuf.h"
 
@@ -73,31 +74,13 @@ static int run(const struct project *p, char **out, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int run(const struct project *p, char **out, const char *fmt, ...)
 {
-    struct strbuf cmd = STRBUF_INIT, text = STRBUF_INIT;
-    char buf[4096];
     va_list ap;
-    FILE *f;
-    size_t n;
-    int status;
+    int rc;
 
-    strbuf_addf(&cmd, "cd '%s' && (", p->dir);
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    rc = it_vsh_in(p->dir, out, fmt, ap);
     va_end(ap);
-    strbuf_adds(&cmd, buf);
-    strbuf_adds(&cmd, ") 2>&1");
-    f = popen(strbuf_str(&cmd), "r");
-    strbuf_release(&cmd);
-    if (!f)
-        return -1;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_add(&text, buf, n);
-    status = pclose(f);
-    if (out)
-        *out = strbuf_detach(&text);
-    else
-        strbuf_release(&text);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return rc;
 }
 
 /* runner with the project's options; URL through the environment so that
