@@ -119,6 +119,14 @@ int mlock_fence(struct mlock *l, struct err *e);
  * releases it too) and stop the heartbeat. */
 void mlock_release(struct mlock *l);
 
+/* Whether db's connection is pooled per transaction (PgBouncer's
+ * pool_mode = transaction), probed with a second connection to url (see
+ * mlock_advisory.c): *pooled = 1 then, and detail says what was seen.
+ * Session mode refuses such a connection; a run whose session settings
+ * must hold (a tenant's search_path) asks too. */
+int mlock_probe_pooling(struct pg *db, const char *url, int *pooled, char *detail,
+                        size_t size, struct err *e);
+
 /* Delay in ms before poll attempt + 1 (attempt >= 1) given uniform u in
  * [0, 1), from backoff.c with this file's constants: MLOCK_FIRST_MS * 2^(attempt-1) capped at MLOCK_MAX_MS, scaled by
  * 1 + MLOCK_JITTER * (2u - 1). */

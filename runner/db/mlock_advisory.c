@@ -43,38 +43,51 @@ static int backend_pid(struct pg *db, char *buf, size_t size, struct err *e)
  * and if not, the run's next transaction has to go elsewhere.  Neither can
  * happen on a session of its own, so the probe never refuses a direct
  * connection or a session-pooled one. */
-static int refuse_transaction_pooling(struct mlock *l, const char *url, struct err *e)
+int mlock_probe_pooling(struct pg *db, const char *url, int *pooled, char *detail,
+                        size_t size, struct err *e)
 {
     struct pg other = PG_INIT;
     struct err ignored = ERR_INIT;
     char before[32], after[32], second[32];
     int ret = -1;
 
-    if (backend_pid(l->db, before, sizeof(before), e) < 0)
-        return err_prefix(e, "migration lock on %s: probing for a pooler", l->name);
-    if (pg_open(&other, l->db->loop, url, e) < 0) {
-        err_prefix(e, "migration lock on %s: probing for a pooler", l->name);
+    *pooled = 0;
+    if (detail && size)
+        detail[0] = '\0';
+    if (backend_pid(db, before, sizeof(before), e) < 0)
+        return -1;
+    if (pg_open(&other, db->loop, url, e) < 0)
         goto out;
-    }
     if (pg_exec(&other, "BEGIN", e) < 0 || backend_pid(&other, second, sizeof(second), e) < 0 ||
-        backend_pid(l->db, after, sizeof(after), e) < 0) {
-        err_prefix(e, "migration lock on %s: probing for a pooler", l->name);
+        backend_pid(db, after, sizeof(after), e) < 0)
         goto out;
-    }
     pg_exec(&other, "ROLLBACK", &ignored);
     if (strcmp(before, after) != 0 || strcmp(before, second) == 0) {
-        err_set(e, ERR_FAIL,
-                "migration lock on %s: the connection is pooled per transaction (server "
-                "process %s, then %s; another client got %s), as with PgBouncer's "
-                "pool_mode = transaction, where a session advisory lock holds nothing; "
-                "use --lock-mode table",
-                l->name, before, after, second);
-        goto out;
+        *pooled = 1;
+        if (detail && size)
+            snprintf(detail, size, "server process %s, then %s; another client got %s", before,
+                     after, second);
     }
     ret = 0;
 out:
     pg_close(&other);
     return ret;
+}
+
+static int refuse_transaction_pooling(struct mlock *l, const char *url, struct err *e)
+{
+    char detail[128];
+    int pooled;
+
+    if (mlock_probe_pooling(l->db, url, &pooled, detail, sizeof(detail), e) < 0)
+        return err_prefix(e, "migration lock on %s: probing for a pooler", l->name);
+    if (pooled)
+        return err_set(e, ERR_FAIL,
+                       "migration lock on %s: the connection is pooled per transaction (%s), "
+                       "as with PgBouncer's pool_mode = transaction, where a session advisory "
+                       "lock holds nothing; use --lock-mode table",
+                       l->name, detail);
+    return 0;
 }
 
 static int advisory_prepare(struct mlock *l, const struct versions *v,

@@ -161,6 +161,24 @@ static int session_open(const struct migrate_opts *o, struct pg *db, uv_loop_t *
     db->show_notices = o->verbose > 0;
     if (o->schema && set_tenant(db, o->schema, e) < 0)
         return -1;
+    /* a tenant's search_path is a session setting: behind a pooler that
+     * hands each transaction to another server session it would not hold,
+     * and the revisions would run in whatever schema that session has.
+     * Session mode's lock refuses such a pooler anyway; the others ask. */
+    if (o->schema && o->lock_mode != MIGRATE_LOCK_SESSION) {
+        char detail[128], q[ERR_QUOTE_SIZE];
+        int pooled;
+
+        if (mlock_probe_pooling(db, url, &pooled, detail, sizeof(detail), e) < 0)
+            return err_prefix(e, "schema '%s': probing for a pooler",
+                              err_quote(q, sizeof(q), o->schema));
+        if (pooled)
+            return err_set(e, ERR_FAIL,
+                           "schema '%s': the connection is pooled per transaction (%s), where "
+                           "the tenant's search_path does not hold; connect directly or "
+                           "through a session pool",
+                           err_quote(q, sizeof(q), o->schema), detail);
+    }
     if (o->keepalive_s > 0 && set_keepalive(db, o->keepalive_s, e) < 0)
         return -1;
     if (o->statement_timeout_s > 0) {

@@ -422,6 +422,34 @@ static void test_lock_mode_usage(void)
     HAS(run.out, "--lock-mode session|table");
 }
 
+/* A tenant's search_path is a session setting, which a pooler in
+ * transaction mode does not keep: table mode (which works through such a
+ * pooler) refuses a tenant there before anything runs, instead of running
+ * its revisions in whatever schema the next server session has. */
+static void test_tenant_refused_behind_transaction_pooling(void)
+{
+    struct bouncer b;
+    char url[IT_URL_SIZE], via[IT_URL_SIZE], out[64];
+
+    CU_ASSERT_FATAL(count_db("pl_tenant", url, sizeof(url)) == 0);
+    CU_ASSERT_FATAL(it_exec(url, "CREATE SCHEMA t1") == 0);
+    CU_ASSERT_FATAL(bouncer_start(&b, "transaction") == 0);
+    bouncer_url(&b, "pl_tenant", via, sizeof(via));
+    CU_ASSERT_EQUAL(it_runner(&run, "pl_count10", via,
+                              "upgrade head --lock-mode table --schemas-from SELECT't1'"),
+                    1);
+    HAS(run.err, "schema 't1': the connection is pooled per transaction");
+    HAS(run.err, "connect directly or through a session pool");
+    /* nothing ran, in the tenant's schema or elsewhere */
+    CU_ASSERT_EQUAL(it_query(url, "SELECT coalesce(to_regclass('t1.alembic_version')::text, '-') "
+                                  "|| coalesce(to_regclass('public.alembic_version')::text, '-')",
+                             out, sizeof(out)), 0);
+    CU_ASSERT_STRING_EQUAL(out, "--");
+    CU_ASSERT_EQUAL(query_int(url, "SELECT CASE WHEN is_called THEN 1 ELSE 0 END FROM pl_calls"),
+                    0);
+    bouncer_stop(&b);
+}
+
 CU_TestInfo pooler_tests[] = {
     { "session lock refused behind transaction pooling", test_transaction_pooling_refuses_session_lock },
     { "table mode: ten runners through transaction pooling", test_table_mode_ten_runners_transaction_pooling },
@@ -430,5 +458,6 @@ CU_TestInfo pooler_tests[] = {
     { "table mode: the lease is released on SIGTERM", test_table_mode_released_on_sigterm },
     { "session pooling keeps the advisory lock", test_session_pooling_keeps_advisory_lock },
     { "--lock-mode and --lock-lease usage", test_lock_mode_usage },
+    { "a tenant is refused behind transaction pooling", test_tenant_refused_behind_transaction_pooling },
     CU_TEST_INFO_NULL,
 };
