@@ -34,6 +34,11 @@ mkdir -p "$bench/plugins"
 chmod go-w "$bench" "$bench/plugins"
 python3 scripts/bench/gen-linear.py "$n" "$bench/revisions"
 "$runner" --sources "$bench/revisions" --dir "$bench/plugins" build -q --jobs "$(nproc)" >/dev/null
+# BASE reads plugins built against its own headers (the metadata grows at
+# the end, and an older runner refuses a larger one)
+mkdir -p "$bench/plugins-base"
+chmod go-w "$bench/plugins-base"
+"$runner_base" --sources "$bench/revisions" --dir "$bench/plugins-base" build -q --jobs "$(nproc)" >/dev/null
 
 export RUNNER_DEV_DB_DIR=$root/build-bench/db
 scripts/dev-db start >/dev/null
@@ -46,10 +51,12 @@ echo "at $("$runner" --dir "$bench/plugins" --url "$url" current)"
 cd "$bench"                     # no runner.ini here
 only="--dir $bench/plugins --url '$url' upgrade head -q"
 src="--sources $bench/revisions --dir $bench/plugins --url '$url' upgrade head -q"
+only_base="--dir $bench/plugins-base --url '$url' upgrade head -q"
+src_base="--sources $bench/revisions --dir $bench/plugins-base --url '$url' upgrade head -q"
 hyperfine -N --warmup 5 --min-runs 40 --export-markdown "$bench/noop-result.md" \
-  -n "before ($base), plugins only" "$runner_base $only" \
+  -n "before ($base), plugins only" "$runner_base $only_base" \
   -n "after, plugins only" "$runner $only" \
-  -n "before ($base), with sources" "$runner_base $src" \
+  -n "before ($base), with sources" "$runner_base $src_base" \
   -n "after, with sources" "$runner $src" \
   -n "floor: psql -c 'SELECT 1'" "psql -X -q -d '$url' -c 'SELECT 1'"
 cat "$bench/noop-result.md"
