@@ -545,6 +545,38 @@ static int read_probes(struct pg *db, struct schema_column **cols, size_t n, str
     return 0;
 }
 
+enum { PROBE_MADE, PROBE_REFUSED, PROBE_BROKEN };
+
+/* CREATE TEMP TABLE runner_default_probe_<tag><number> with columns
+ * [first, end) of cols, in a savepoint: PROBE_MADE, PROBE_REFUSED (a
+ * default the server does not take; rolled back to the savepoint),
+ * PROBE_BROKEN (the transaction cannot go on: give up rendering), or -1
+ * when out of memory. */
+static int probe_table(struct pg *db, struct strbuf *sql, const char *tag, size_t number,
+                       struct schema_column **cols, size_t first, size_t end, struct err *e)
+{
+    struct err ignored = ERR_INIT;
+
+    strbuf_reset(sql);
+    strbuf_addf(sql, "CREATE TEMP TABLE runner_default_probe_%s%zu (", tag, number);
+    for (size_t i = first; i < end; i++) {
+        if (i > first)
+            strbuf_adds(sql, ", ");
+        probe_column(sql, i, cols[i]);
+    }
+    strbuf_addch(sql, ')');
+    if (strbuf_failed(sql))
+        return oom(e);
+    if (pg_exec(db, "SAVEPOINT runner_probe", &ignored) < 0)
+        return PROBE_BROKEN;
+    /* extended protocol: one statement, whatever a default holds */
+    if (pg_exec_params(db, strbuf_str(sql), 0, NULL, &ignored) == 0)
+        return PROBE_MADE;
+    if (pg_exec(db, "ROLLBACK TO SAVEPOINT runner_probe", &ignored) < 0)
+        return PROBE_BROKEN;
+    return PROBE_REFUSED;
+}
+
 int introspect_render_defaults(struct pg *db, struct schema *model, const struct schema *have,
                                struct err *e)
 {
@@ -567,39 +599,19 @@ int introspect_render_defaults(struct pg *db, struct schema *model, const struct
      * not there yet) */
     for (size_t first = 0; first < n; first += PROBE_COLUMNS) {
         size_t end = first + PROBE_COLUMNS < n ? first + PROBE_COLUMNS : n;
+        int rc = probe_table(db, &sql, "", first, cols, first, end, e);
 
-        strbuf_reset(&sql);
-        strbuf_addf(&sql, "CREATE TEMP TABLE runner_default_probe_%zu (", first);
-        for (size_t i = first; i < end; i++) {
-            if (i > first)
-                strbuf_adds(&sql, ", ");
-            probe_column(&sql, i, cols[i]);
-        }
-        strbuf_addch(&sql, ')');
-        if (strbuf_failed(&sql)) {
-            oom(e);
+        if (rc < 0)
             goto rollback;
-        }
-        if (pg_exec(db, "SAVEPOINT runner_probe", &ignored) < 0)
+        if (rc == PROBE_BROKEN)
             goto rollback_ok;
-        /* extended protocol: one statement, whatever a default holds */
-        if (pg_exec_params(db, strbuf_str(&sql), 0, NULL, &ignored) == 0)
+        if (rc == PROBE_MADE)
             continue;
-        if (pg_exec(db, "ROLLBACK TO SAVEPOINT runner_probe", &ignored) < 0)
-            goto rollback_ok;
         for (size_t i = first; i < end; i++) {
-            strbuf_reset(&sql);
-            strbuf_addf(&sql, "CREATE TEMP TABLE runner_default_probe_c%zu (", i);
-            probe_column(&sql, i, cols[i]);
-            strbuf_addch(&sql, ')');
-            if (strbuf_failed(&sql)) {
-                oom(e);
+            rc = probe_table(db, &sql, "c", i, cols, i, i + 1, e);
+            if (rc < 0)
                 goto rollback;
-            }
-            if (pg_exec(db, "SAVEPOINT runner_probe", &ignored) < 0)
-                goto rollback_ok;
-            if (pg_exec_params(db, strbuf_str(&sql), 0, NULL, &ignored) < 0 &&
-                pg_exec(db, "ROLLBACK TO SAVEPOINT runner_probe", &ignored) < 0)
+            if (rc == PROBE_BROKEN)
                 goto rollback_ok;
         }
     }

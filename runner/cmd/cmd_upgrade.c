@@ -10,6 +10,31 @@
 #include "fanout.h"
 #include "migrate.h"
 
+/* The options upgrade and downgrade share: one text for both. */
+#define RUNTIME_USAGE \
+    "runtime (online):", \
+    "  --wait S                wait up to S seconds for the server first", \
+    "  --connect-timeout S     give up connecting after S seconds", \
+    "  --statement-timeout S   SET statement_timeout (and cancel after S + 2 s)", \
+    "  --lock-timeout S        SET lock_timeout: DDL does not queue behind others", \
+    "  --lock-timeout-retries N  retry a revision failing with 55P03 N times", \
+    "  --lock-wait S           wait at most S seconds for the migration lock (600)", \
+    "  --lock-mode session|table|none", \
+    "                          session: a session advisory lock (default; refused", \
+    "                          behind a pooler in transaction mode); table: a", \
+    "                          lease row in runner_lock beside the version table,", \
+    "                          for PgBouncer's pool_mode = transaction; none: no", \
+    "                          lock (a warning is printed)", \
+    "  --lock-lease S          table mode: the lease lasts S s, renewed every S/3;", \
+    "                          a killed holder's is taken over after it (30)", \
+    "  --keepalive S           the server drops a vanished runner's session, and", \
+    "                          its lock, after about S s (default 60, 0: off)", \
+    "  --url URL (repeated), --targets FILE, --jobs N", \
+    "                          migrate several databases, N at a time", \
+    "  --schemas-from SQL      migrate each schema the query lists (tenants)", \
+    "  --shard K/N             only the targets of shard K (0 <= K < N)", \
+    "  --json                  the fan-out summary as JSON",
+
 static const char *const upgrade_usage[] = {
     "usage: runner upgrade [--sql] [--single-transaction] [--ignore-checksums] <target>",
     "",
@@ -22,28 +47,7 @@ static const char *const upgrade_usage[] = {
     "  --ignore-checksums      upgrade even when an applied revision was edited",
     "                          (see `runner validate`)",
     "",
-    "runtime (online):",
-    "  --wait S                wait up to S seconds for the server first",
-    "  --connect-timeout S     give up connecting after S seconds",
-    "  --statement-timeout S   SET statement_timeout (and cancel after S + 2 s)",
-    "  --lock-timeout S        SET lock_timeout: DDL does not queue behind others",
-    "  --lock-timeout-retries N  retry a revision failing with 55P03 N times",
-    "  --lock-wait S           wait at most S seconds for the migration lock (600)",
-    "  --lock-mode session|table|none",
-    "                          session: a session advisory lock (default; refused",
-    "                          behind a pooler in transaction mode); table: a",
-    "                          lease row in runner_lock beside the version table,",
-    "                          for PgBouncer's pool_mode = transaction; none: no",
-    "                          lock (a warning is printed)",
-    "  --lock-lease S          table mode: the lease lasts S s, renewed every S/3;",
-    "                          a killed holder's is taken over after it (30)",
-    "  --keepalive S           the server drops a vanished runner's session, and",
-    "                          its lock, after about S s (default 60, 0: off)",
-    "  --url URL (repeated), --targets FILE, --jobs N",
-    "                          migrate several databases, N at a time",
-    "  --schemas-from SQL      migrate each schema the query lists (tenants)",
-    "  --shard K/N             only the targets of shard K (0 <= K < N)",
-    "  --json                  the fan-out summary as JSON",
+    RUNTIME_USAGE
     NULL,
 };
 
@@ -56,28 +60,7 @@ static const char *const downgrade_usage[] = {
     "                          <target> must be <from>:<to>",
     "  --single-transaction    run every revision in one transaction",
     "",
-    "runtime (online):",
-    "  --wait S                wait up to S seconds for the server first",
-    "  --connect-timeout S     give up connecting after S seconds",
-    "  --statement-timeout S   SET statement_timeout (and cancel after S + 2 s)",
-    "  --lock-timeout S        SET lock_timeout: DDL does not queue behind others",
-    "  --lock-timeout-retries N  retry a revision failing with 55P03 N times",
-    "  --lock-wait S           wait at most S seconds for the migration lock (600)",
-    "  --lock-mode session|table|none",
-    "                          session: a session advisory lock (default; refused",
-    "                          behind a pooler in transaction mode); table: a",
-    "                          lease row in runner_lock beside the version table,",
-    "                          for PgBouncer's pool_mode = transaction; none: no",
-    "                          lock (a warning is printed)",
-    "  --lock-lease S          table mode: the lease lasts S s, renewed every S/3;",
-    "                          a killed holder's is taken over after it (30)",
-    "  --keepalive S           the server drops a vanished runner's session, and",
-    "                          its lock, after about S s (default 60, 0: off)",
-    "  --url URL (repeated), --targets FILE, --jobs N",
-    "                          migrate several databases, N at a time",
-    "  --schemas-from SQL      migrate each schema the query lists (tenants)",
-    "  --shard K/N             only the targets of shard K (0 <= K < N)",
-    "  --json                  the fan-out summary as JSON",
+    RUNTIME_USAGE
     NULL,
 };
 

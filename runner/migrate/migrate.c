@@ -126,6 +126,21 @@ out:
     return ret;
 }
 
+/* An empty plan on a database that has revisions (a purging stamp always
+ * has work): say "nothing to do" and let the run end with 0. */
+static int nothing_left(const struct migrate_opts *o, const struct plan *p, size_t n_heads)
+{
+    if (p->n_steps != 0 || n_heads == 0 || (o->kind == MIGRATE_STAMP && o->purge))
+        return 0;
+    if (o->result)
+        o->result->nothing_to_do = 1;
+    if (o->log && !o->quiet) {
+        fprintf(o->log, "%snothing to do\n", prefix_of(o));
+        fflush(o->log);
+    }
+    return 1;
+}
+
 /* --wait, connect, session settings; the watcher is already running. */
 static int session_open(const struct migrate_opts *o, struct pg *db, uv_loop_t *loop,
                         struct sigwatch *sig, struct err *e)
@@ -291,13 +306,7 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
     if (migrate__plan(o->graph, o, (const char *const *)heads, n, o->target, &p, e) < 0)
         goto out;
     /* checked without the lock: idle replicas never queue behind a long run */
-    if (p.n_steps == 0 && n > 0 && !(o->kind == MIGRATE_STAMP && o->purge)) {
-        if (o->result)
-            o->result->nothing_to_do = 1;
-        if (o->log && !o->quiet) {
-            fprintf(o->log, "%snothing to do\n", prefix_of(o));
-            fflush(o->log);
-        }
+    if (nothing_left(o, &p, n)) {
         ret = 0;
         goto out;
     }
@@ -305,13 +314,7 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
         goto out;
     so.lock = lock.held ? &lock : NULL;
     /* another runner applied everything while this one waited for the lock */
-    if (p.n_steps == 0 && n > 0 && !(o->kind == MIGRATE_STAMP && o->purge)) {
-        if (o->result)
-            o->result->nothing_to_do = 1;
-        if (o->log && !o->quiet) {
-            fprintf(o->log, "%snothing to do\n", prefix_of(o));
-            fflush(o->log);
-        }
+    if (nothing_left(o, &p, n)) {
         ret = 0;
         goto out;
     }
