@@ -197,6 +197,41 @@ static void names_release(struct names *s)
     memset(s, 0, sizeof(*s));
 }
 
+/* The checks are the only state that outlives a revision: the tables a
+ * revision created are no longer new in the next one. */
+struct lint_carry {
+    struct names not_null_ok;
+    struct names pending_checks;
+};
+
+struct lint_carry *lint_carry_new(void)
+{
+    return calloc(1, sizeof(struct lint_carry));
+}
+
+void lint_carry_free(struct lint_carry *c)
+{
+    if (!c)
+        return;
+    names_release(&c->not_null_ok);
+    names_release(&c->pending_checks);
+    free(c);
+}
+
+static void names_copy(struct names *to, const struct names *from)
+{
+    for (size_t i = 0; i < from->n; i++)
+        names_add(to, from->v[i]);
+}
+
+/* to = from, from emptied. */
+static void names_move(struct names *to, struct names *from)
+{
+    names_release(to);
+    *to = *from;
+    memset(from, 0, sizeof(*from));
+}
+
 /* ------------------------------------------------------------------ */
 /* The pass over one revision's statements. */
 
@@ -897,6 +932,10 @@ int lint_sql(const struct lint_input *in, struct lint_result *r, struct err *e)
     s.r = r;
     s.in_tx = in->in_transaction;
     s.lock_timeout = in->run_lock_timeout;
+    if (in->carry) {
+        names_copy(&s.not_null_ok, &in->carry->not_null_ok);
+        names_copy(&s.pending_checks, &in->carry->pending_checks);
+    }
     if (in->allow_comment)
         strbuf_adds(&allow, in->allow_comment);
     lint_allow_from_text(in->sql, &allow);
@@ -956,6 +995,10 @@ int lint_sql(const struct lint_input *in, struct lint_result *r, struct err *e)
         s.pending_checks.failed || s.not_valid_in_tx.failed || strbuf_failed(&allow)) {
         err_set(e, ERR_FAIL, "out of memory");
         goto out;
+    }
+    if (in->carry) {
+        names_move(&in->carry->not_null_ok, &s.not_null_ok);
+        names_move(&in->carry->pending_checks, &s.pending_checks);
     }
     ret = 0;
 out:

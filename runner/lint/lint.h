@@ -55,6 +55,16 @@ struct lint_result {
 
 #define LINT_RESULT_INIT { NULL, 0, 0 }
 
+/* What the revisions linted so far leave for the next one, in upgrade
+ * order: the CHECK (col IS NOT NULL) constraints added NOT VALID and those
+ * validated.  Making a column NOT NULL safely takes three revisions (add
+ * the check NOT VALID, validate it, SET NOT NULL), so the third is judged
+ * by what the first two did.  Opaque; lint_carry_new(), lint_carry_free(). */
+struct lint_carry;
+
+struct lint_carry *lint_carry_new(void);
+void lint_carry_free(struct lint_carry *c);
+
 struct lint_input {
     const char *sql;            /* the revision's statements */
     int in_transaction;         /* they run inside a transaction block */
@@ -62,6 +72,7 @@ struct lint_input {
     int run_lock_timeout;       /* the run sets lock_timeout itself (--lock-timeout) */
     const char *allow_meta;     /* the metadata's lint_allow; NULL: none */
     const char *allow_comment;  /* rule names from "runner-lint: allow" comments; NULL: none */
+    struct lint_carry *carry;   /* borrowed, optional: read, then updated on success */
 };
 
 /* Lint in->sql and append the findings to *r (LINT_RESULT_INIT first;

@@ -106,8 +106,8 @@ unsigned lint_source_line(const char *src, const char *sql_stmt)
 }
 
 /* Render, lint and place one revision into *lr. */
-static int lint_one(const struct lint_run_opts *o, const struct rev *r, struct lint_rev *lr,
-                    struct lint_report *rep, struct err *e)
+static int lint_one(const struct lint_run_opts *o, const struct rev *r, struct lint_carry *carry,
+                    struct lint_rev *lr, struct lint_report *rep, struct err *e)
 {
     char *sql = NULL, *src = NULL, *src_path = NULL;
     size_t sql_len = 0;
@@ -152,6 +152,7 @@ static int lint_one(const struct lint_run_opts *o, const struct rev *r, struct l
     in.run_lock_timeout = o->run_lock_timeout;
     in.allow_meta = r->meta.lint_allow;
     in.allow_comment = strbuf_str(&allow);
+    in.carry = carry;
     if (lint_sql(&in, &lr->result, e) < 0) {
         err_prefix(e, "revision %s (%s): ", r->id, lr->file);
         goto out;
@@ -193,6 +194,7 @@ int lint_run(const struct lint_run_opts *o, struct lint_report *r, struct err *e
     const char **heads = NULL;
     size_t n_heads = 0;
     struct plan p = { 0 };
+    struct lint_carry *carry = NULL;
     int ret = -1;
 
     if (o->range && !colon)
@@ -208,6 +210,12 @@ int lint_run(const struct lint_run_opts *o, struct lint_report *r, struct err *e
         goto out;
     if (graph_plan_upgrade(o->graph, heads, n_heads, target, &p, e) < 0)
         goto out;
+    /* in upgrade order, each revision sees what the ones before it left */
+    carry = lint_carry_new();
+    if (!carry) {
+        err_set(e, ERR_FAIL, "out of memory");
+        goto out;
+    }
     if (p.n_steps) {
         r->revs = calloc(p.n_steps, sizeof(*r->revs));
         if (!r->revs) {
@@ -218,11 +226,12 @@ int lint_run(const struct lint_run_opts *o, struct lint_report *r, struct err *e
     for (size_t i = 0; i < p.n_steps; i++) {
         if (!p.steps[i].rev || !p.steps[i].upgrade)
             continue;
-        if (lint_one(o, p.steps[i].rev, &r->revs[r->n++], r, e) < 0)
+        if (lint_one(o, p.steps[i].rev, carry, &r->revs[r->n++], r, e) < 0)
             goto out;
     }
     ret = 0;
 out:
+    lint_carry_free(carry);
     plan_free(&p);
     free(heads);
     free(start);

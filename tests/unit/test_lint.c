@@ -378,6 +378,55 @@ static const struct lint_finding *finding(const struct lint_rev *lr, const char 
 }
 
 /* The project of tests/plugins/lint/project linted as `runner lint` does. */
+/* The safe way to make a column NOT NULL spans revisions: the check is
+ * added NOT VALID in one, validated in the next, and only then does a
+ * third SET NOT NULL.  What a revision leaves (lint_carry) is seen by the
+ * later ones; without it the third is judged alone. */
+static void test_lint_carry_sees_a_check_validated_in_an_earlier_revision(void)
+{
+    static const char *const revs[] = {
+        "ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID",
+        "ALTER TABLE users VALIDATE CONSTRAINT users_email_nn",
+        "ALTER TABLE users ALTER COLUMN email SET NOT NULL",
+    };
+    struct lint_carry *carry = lint_carry_new();
+    struct lint_result r = LINT_RESULT_INIT;
+    struct lint_input in = {
+        .in_transaction = 1, .pg_version = LINT_DEFAULT_PG_VERSION, .run_lock_timeout = 1,
+    };
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(carry);
+    /* alone, the last one is flagged */
+    in.sql = revs[2];
+    CU_ASSERT_EQUAL_FATAL(run_lint(&in, &r), 0);
+    CU_ASSERT(has_rule(&r, "set-not-null"));
+    lint_result_release(&r);
+    /* after the two before it, it is not; another column still is */
+    in.carry = carry;
+    for (size_t i = 0; i < 3; i++) {
+        in.sql = revs[i];
+        CU_ASSERT_EQUAL_FATAL(run_lint(&in, &r), 0);
+        CU_ASSERT(!has_rule(&r, "set-not-null"));
+        lint_result_release(&r);
+    }
+    in.sql = "ALTER TABLE users ALTER COLUMN name SET NOT NULL";
+    CU_ASSERT_EQUAL_FATAL(run_lint(&in, &r), 0);
+    CU_ASSERT(has_rule(&r, "set-not-null"));
+    lint_result_release(&r);
+    /* NOT VALID and never validated: still flagged */
+    lint_carry_free(carry);
+    carry = lint_carry_new();
+    in.carry = carry;
+    in.sql = revs[0];
+    CU_ASSERT_EQUAL_FATAL(run_lint(&in, &r), 0);
+    lint_result_release(&r);
+    in.sql = revs[2];
+    CU_ASSERT_EQUAL_FATAL(run_lint(&in, &r), 0);
+    CU_ASSERT(has_rule(&r, "set-not-null"));
+    lint_result_release(&r);
+    lint_carry_free(carry);
+}
+
 static void test_lint_run_places_findings_in_the_sources(void)
 {
     struct graph *g = graph_new();
@@ -448,6 +497,8 @@ CU_TestInfo lint_tests[] = {
       test_lint_meta_v1_plugin_loads_with_empty_allow },
     { "test_lint_meta_allow_is_read_from_the_section", test_lint_meta_allow_is_read_from_the_section },
     { "test_lint_meta_bad_allow_is_refused", test_lint_meta_bad_allow_is_refused },
+    { "test_lint_carry_sees_a_check_validated_in_an_earlier_revision",
+      test_lint_carry_sees_a_check_validated_in_an_earlier_revision },
     { "test_lint_run_places_findings_in_the_sources", test_lint_run_places_findings_in_the_sources },
     CU_TEST_INFO_NULL,
 };
