@@ -18,26 +18,27 @@
 #include "url.h"
 
 static const struct cmd commands[] = {
-    { "init", cmd_init, 0, "create a new project: runner.ini, revisions/, plugins/, models/" },
-    { "upgrade", cmd_upgrade, NEEDS_GRAPH | HOLDS_SIGNALS | WARNS_STALE, "upgrade to a later revision" },
-    { "downgrade", cmd_downgrade, NEEDS_GRAPH | HOLDS_SIGNALS | WARNS_STALE, "revert to a previous revision" },
-    { "current", cmd_current, NEEDS_GRAPH, "display the current revision(s) of the database" },
-    { "stamp", cmd_stamp, NEEDS_GRAPH | HOLDS_SIGNALS, "set the version table to a revision without migrating" },
-    { "history", cmd_history, NEEDS_GRAPH | BUILDS_FIRST, "list revisions, newest first" },
-    { "heads", cmd_heads, NEEDS_GRAPH | BUILDS_FIRST, "show current available heads" },
-    { "branches", cmd_branches, NEEDS_GRAPH | BUILDS_FIRST, "show current branch points" },
-    { "show", cmd_show, NEEDS_GRAPH | BUILDS_FIRST, "show the revision(s) denoted by the given symbol" },
-    { "revision", cmd_revision, NEEDS_GRAPH | BUILDS_FIRST, "create a new revision source file" },
-    { "check", cmd_check, NEEDS_GRAPH | BUILDS_FIRST, "check whether the models match the database" },
-    { "test", cmd_test, NEEDS_GRAPH | BUILDS_FIRST | HOLDS_SIGNALS, "prove every revision upgrades, downgrades and upgrades again" },
-    { "lint", cmd_lint, NEEDS_GRAPH | BUILDS_FIRST, "check revisions' SQL for locks, rewrites and breaking changes" },
-    { "validate", cmd_validate, NEEDS_GRAPH, "compare applied revisions' checksums with their plugins" },
-    { "repair", cmd_repair, NEEDS_GRAPH, "record the current checksums of applied revisions" },
-    { "merge", cmd_merge, NEEDS_GRAPH | BUILDS_FIRST, "merge two or more revisions into one" },
-    { "build", cmd_build, 0, "compile revision sources that changed into plugins" },
-    { "cflags", cmd_cflags, 0, "print the compiler flags for one revision source (checksum included)" },
-    { "wait", cmd_wait, 0, "wait until the database accepts connections" },
-    { "__complete", cmd_complete, HIDDEN, "words for shell completion" },
+    { "init", cmd_init, 0, "create a new project: runner.ini, revisions/, plugins/, models/", NULL },
+    { "upgrade", cmd_upgrade, NEEDS_GRAPH | HOLDS_SIGNALS | WARNS_STALE, "upgrade to a later revision", NULL },
+    { "downgrade", cmd_downgrade, NEEDS_GRAPH | HOLDS_SIGNALS | WARNS_STALE, "revert to a previous revision", NULL },
+    { "current", cmd_current, NEEDS_GRAPH, "display the current revision(s) of the database", NULL },
+    { "stamp", cmd_stamp, NEEDS_GRAPH | HOLDS_SIGNALS, "set the version table to a revision without migrating", NULL },
+    { "history", cmd_history, NEEDS_GRAPH | BUILDS_FIRST, "list revisions, newest first", NULL },
+    { "heads", cmd_heads, NEEDS_GRAPH | BUILDS_FIRST, "show current available heads", NULL },
+    { "branches", cmd_branches, NEEDS_GRAPH | BUILDS_FIRST, "show current branch points", NULL },
+    { "show", cmd_show, NEEDS_GRAPH | BUILDS_FIRST, "show the revision(s) denoted by the given symbol", NULL },
+    { "revision", cmd_revision, NEEDS_GRAPH | BUILDS_FIRST, "create a new revision source file", NULL },
+    { "check", cmd_check, NEEDS_GRAPH | BUILDS_FIRST, "check whether the models match the database", NULL },
+    { "test", cmd_test, NEEDS_GRAPH | BUILDS_FIRST | HOLDS_SIGNALS, "prove every revision upgrades, downgrades and upgrades again", NULL },
+    { "lint", cmd_lint, NEEDS_GRAPH | BUILDS_FIRST, "check revisions' SQL for locks, rewrites and breaking changes",
+      "--rules" },
+    { "validate", cmd_validate, NEEDS_GRAPH, "compare applied revisions' checksums with their plugins", NULL },
+    { "repair", cmd_repair, NEEDS_GRAPH, "record the current checksums of applied revisions", NULL },
+    { "merge", cmd_merge, NEEDS_GRAPH | BUILDS_FIRST, "merge two or more revisions into one", NULL },
+    { "build", cmd_build, 0, "compile revision sources that changed into plugins", NULL },
+    { "cflags", cmd_cflags, 0, "print the compiler flags for one revision source (checksum included)", NULL },
+    { "wait", cmd_wait, 0, "wait until the database accepts connections", NULL },
+    { "__complete", cmd_complete, HIDDEN, "words for shell completion", NULL },
 };
 
 static const char *const main_usage[] = {
@@ -367,13 +368,15 @@ static int load_config(struct ctx *ctx)
     return config_finish(c, &ctx->err);
 }
 
-/* Is this a request for the command's help?  Then no setup is needed. */
-static int wants_help(int argc, char **argv)
+/* Is this a request for the command's help, or for what its info option
+ * prints?  Then no setup is needed. */
+static int wants_help(const struct cmd *cmd, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
             return 0;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
+            (cmd->info_option && strcmp(argv[i], cmd->info_option) == 0))
             return 1;
     }
     return 0;
@@ -558,7 +561,7 @@ int cli_main(int argc, char **argv)
     /* before the config and the plugins: a signal from here on reaches the run */
     if (cmd->flags & HOLDS_SIGNALS)
         sigwatch_hold();
-    if (!wants_help(cmd_argc, cmd_argv)) {
+    if (!wants_help(cmd, cmd_argc, cmd_argv)) {
         if (load_config(&ctx) < 0 || setup(&ctx, cmd) < 0)
             goto out;
     } else if (config_finish(&ctx.cfg, &ctx.err) < 0) {

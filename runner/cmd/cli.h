@@ -39,6 +39,8 @@ struct cmd {
     int (*fn)(int argc, char **argv, struct ctx *ctx);  /* argv[0] is the command name */
     unsigned flags;             /* NEEDS_* */
     const char *summary;        /* one line for `runner --help` */
+    const char *info_option;    /* NULL, or an option that only prints (lint --rules):
+                                 * like --help, it needs no config, plugins or graph */
 };
 
 /* Run the CLI; returns the exit status. */

@@ -61,7 +61,27 @@ static void test_lint_offline_uses_pg_version_else_the_default(void)
     HAS(run.err, "--pg-version wants a PostgreSQL version such as 12 or 15.4, not 'eleven'");
 }
 
+/* --rules lists every rule, one line each, without a project or a database */
+static void test_lint_rules_lists_each_rule_once(void)
+{
+    size_t lines = 0;
+
+    CU_ASSERT_EQUAL(it_run(&run, (const char *const[]){ "--dir", "/nonexistent", "lint",
+                                                        "--rules", NULL },
+                           IT_RUN_NO_DATABASE_URL), 0);
+    for (const char *p = run.out; *p; p++)
+        lines += *p == '\n';
+    CU_ASSERT_EQUAL(lines, 18);
+    HAS(run.out, "set-not-null (error): SET NOT NULL scans the whole table under an ACCESS "
+                 "EXCLUSIVE lock; instead: ADD CONSTRAINT ... CHECK (col IS NOT NULL) NOT VALID");
+    HAS(run.out, "\ndrop-column (warning): ");
+    CU_ASSERT_STRING_EQUAL(run.err, "");
+    if (lines != 18)
+        show();
+}
+
 CU_TestInfo lint_tests[] = {
+    { "test_lint_rules_lists_each_rule_once", test_lint_rules_lists_each_rule_once },
     { "test_lint_takes_the_server_version_from_the_database",
       test_lint_takes_the_server_version_from_the_database },
     { "test_lint_offline_uses_pg_version_else_the_default",
