@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# scan.sh [N] [BASE]: the plugin directory scan, `runner --dir plugins
+# heads` and `history` on N linear revisions (default 1000), for this tree
+# and for git revision BASE (default: where this branch left main), in one
+# hyperfine run, with `runner --version` as the floor (process start, no
+# scan).  Both runners read the same plugin files when BASE can (same
+# metadata ABI); otherwise BASE reads plugins it built itself.
+#
+#   scripts/bench/scan.sh 1000 main
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+n=${1:-1000}
+base=${2:-$(git merge-base HEAD main)}
+command -v hyperfine >/dev/null || RUNNER_WITH_ALEMBIC=1 scripts/install-deps
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-bench -j"$(nproc)" --target runner >/dev/null
+runner=$root/build-bench/runner/runner
+
+# BASE, built the same way from its own tree
+base_src=$root/build-bench/scan-base/src
+rm -rf "$base_src"
+mkdir -p "$base_src"
+git archive "$base" | tar -x -C "$base_src"
+cmake -S "$base_src" -B "$root/build-bench/scan-base/build" -DCMAKE_BUILD_TYPE=Release \
+  -DRUNNER_BUILD_TESTS=OFF >/dev/null
+cmake --build "$root/build-bench/scan-base/build" -j"$(nproc)" --target runner >/dev/null
+runner_base=$root/build-bench/scan-base/build/runner/runner
+
+bench=${BENCH_DIR:-$root/build-bench/graph}/$n
+mkdir -p "$bench/plugins"
+chmod go-w "$bench" "$bench/plugins"
+python3 scripts/bench/gen-linear.py "$n" "$bench/revisions"
+"$runner" --sources "$bench/revisions" --dir "$bench/plugins" build -q --jobs "$(nproc)" >/dev/null
+plugins_base=$bench/plugins
+if ! "$runner_base" --dir "$plugins_base" heads >/dev/null 2>&1; then
+  plugins_base=$bench/plugins-base
+  mkdir -p "$plugins_base"
+  chmod go-w "$plugins_base"
+  "$runner_base" --sources "$bench/revisions" --dir "$plugins_base" build -q --jobs "$(nproc)" >/dev/null
+fi
+[ "$("$runner" --dir "$bench/plugins" heads)" = "$("$runner_base" --dir "$plugins_base" heads)" ]
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+cd "$bench"                     # no runner.ini here
+hyperfine -N --warmup 5 --min-runs 40 --export-json "$bench/scan-result.json" \
+  -n "floor: runner --version" "$runner --version" \
+  -n "before ($base): heads" "$runner_base --dir $plugins_base heads" \
+  -n "after: heads" "$runner --dir $bench/plugins heads" \
+  -n "before ($base): history" "$runner_base --dir $plugins_base history" \
+  -n "after: history" "$runner --dir $bench/plugins history"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+# medians: the mean of a noisy shared machine is its outliers
+python3 - "$bench/scan-result.json" <<'PY'
+import json, sys
+rs = json.load(open(sys.argv[1]))["results"]
+floor = rs[0]["median"]
+print("| command | median ms | median - floor ms | user ms | system ms |")
+print("|:---|---:|---:|---:|---:|")
+for r in rs:
+    print("| %s | %.2f | %.2f | %.2f | %.2f |" % (r["command"], r["median"] * 1e3,
+          (r["median"] - floor) * 1e3, r["user"] * 1e3, r["system"] * 1e3))
+for i in (1, 3):
+    print("%s: after/before median %.2f" % (rs[i + 1]["command"], rs[i + 1]["median"] / rs[i]["median"]))
+PY
