@@ -493,6 +493,13 @@ out:
     return ret;
 }
 
+int elf_meta_check(const char *path, const struct runner_revision *m, struct err *e)
+{
+    if (elf_meta_check_head(path, m->magic, m->abi_version, m->size, e) < 0)
+        return -1;
+    return check_meta(path, m, e);
+}
+
 int loader_read_meta(const char *path, struct runner_revision *out, struct err *e)
 {
     struct stat st;
