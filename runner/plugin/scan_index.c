@@ -180,7 +180,9 @@ int scan_index_lookup(struct scan_index *ix, const char *name, const struct stat
         (st->st_mtim.tv_sec == ix->mtime.tv_sec && st->st_mtim.tv_nsec >= ix->mtime.tv_nsec))
         return 0;
     memset(out, 0, sizeof(*out));
-    return unpack(en->packed, en->packed_len, en->meta_size, (unsigned char *)out) == 0;
+    /* the bytes stored are the plugin's own struct, as its size says */
+    return unpack(en->packed, en->packed_len, en->meta_size, (unsigned char *)out) == 0 &&
+           out->size == en->meta_size;
 }
 
 /* ---- writing ------------------------------------------------------------ */

@@ -3,8 +3,11 @@
 # heads` and `history` on N linear revisions (default 1000), for this tree
 # and for git revision BASE (default: where this branch left main), in one
 # hyperfine run, with `runner --version` as the floor (process start, no
-# scan).  Both runners read the same plugin files when BASE can (same
-# metadata ABI); otherwise BASE reads plugins it built itself.
+# scan).  This tree is timed twice: with the scan index `runner build`
+# writes (.runner-index) and on a copy of the plugins without it (every
+# plugin read, as after a build by cc or CMake).  BASE reads the same
+# plugin files when it can (same metadata ABI); otherwise plugins it built
+# itself.
 #
 #   scripts/bench/scan.sh 1000 main
 set -euo pipefail
@@ -39,16 +42,25 @@ if ! "$runner_base" --dir "$plugins_base" heads >/dev/null 2>&1; then
   chmod go-w "$plugins_base"
   "$runner_base" --sources "$bench/revisions" --dir "$plugins_base" build -q --jobs "$(nproc)" >/dev/null
 fi
+# the same plugins without the index (cp -p keeps the mtimes, as COPY does)
+rm -rf "$bench/plugins-noindex"
+mkdir -p "$bench/plugins-noindex"
+chmod go-w "$bench/plugins-noindex"
+cp -p "$bench"/plugins/*.so "$bench/plugins-noindex/"
+[ -f "$bench/plugins/.runner-index" ]
 [ "$("$runner" --dir "$bench/plugins" heads)" = "$("$runner_base" --dir "$plugins_base" heads)" ]
+[ "$("$runner" --dir "$bench/plugins-noindex" heads)" = "$("$runner_base" --dir "$plugins_base" heads)" ]
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 cd "$bench"                     # no runner.ini here
 hyperfine -N --warmup 5 --min-runs 40 --export-json "$bench/scan-result.json" \
   -n "floor: runner --version" "$runner --version" \
   -n "before ($base): heads" "$runner_base --dir $plugins_base heads" \
-  -n "after: heads" "$runner --dir $bench/plugins heads" \
+  -n "after, no index: heads" "$runner --dir $bench/plugins-noindex heads" \
+  -n "after, index: heads" "$runner --dir $bench/plugins heads" \
   -n "before ($base): history" "$runner_base --dir $plugins_base history" \
-  -n "after: history" "$runner --dir $bench/plugins history"
+  -n "after, no index: history" "$runner --dir $bench/plugins-noindex history" \
+  -n "after, index: history" "$runner --dir $bench/plugins history"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 # medians: the mean of a noisy shared machine is its outliers
 python3 - "$bench/scan-result.json" <<'PY'
@@ -60,6 +72,10 @@ print("|:---|---:|---:|---:|---:|")
 for r in rs:
     print("| %s | %.2f | %.2f | %.2f | %.2f |" % (r["command"], r["median"] * 1e3,
           (r["median"] - floor) * 1e3, r["user"] * 1e3, r["system"] * 1e3))
-for i in (1, 3):
-    print("%s: after/before median %.2f" % (rs[i + 1]["command"], rs[i + 1]["median"] / rs[i]["median"]))
+for before in (1, 4):
+    for after in (before + 1, before + 2):
+        print("%s / %s: %.2f" % (rs[after]["command"], rs[before]["command"],
+                                 rs[after]["median"] / rs[before]["median"]))
+    print("%s, scan only (median - floor): %.2f" % (rs[before + 2]["command"],
+          (rs[before + 2]["median"] - floor) / (rs[before]["median"] - floor)))
 PY
