@@ -2,8 +2,8 @@
 # scan.sh [N] [BASE]: the plugin directory scan, `runner --dir plugins
 # heads` and `history` on N linear revisions (default 1000), for this tree
 # and for git revision BASE (default: where this branch left main), in one
-# hyperfine run, with `runner --version` as the floor (process start, no
-# scan).  This tree is timed twice: with the scan index `runner build`
+# hyperfine run and then interleaved (interleave.py), with `runner
+# --version` as the floor (process start, no scan).  This tree is timed twice: with the scan index `runner build`
 # writes (.runner-index) and on a copy of the plugins without it (every
 # plugin read, as after a build by cc or CMake).  BASE reads the same
 # plugin files when it can (same metadata ABI); otherwise plugins it built
@@ -53,7 +53,7 @@ cp -p "$bench"/plugins/*.so "$bench/plugins-noindex/"
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 cd "$bench"                     # no runner.ini here
-hyperfine -N --warmup 5 --min-runs 40 --export-json "$bench/scan-result.json" \
+hyperfine -N --warmup 5 --min-runs 60 --export-json "$bench/scan-result.json" \
   -n "floor: runner --version" "$runner --version" \
   -n "before ($base): heads" "$runner_base --dir $plugins_base heads" \
   -n "after, no index: heads" "$runner --dir $bench/plugins-noindex heads" \
@@ -62,20 +62,35 @@ hyperfine -N --warmup 5 --min-runs 40 --export-json "$bench/scan-result.json" \
   -n "after, no index: history" "$runner --dir $bench/plugins-noindex history" \
   -n "after, index: history" "$runner --dir $bench/plugins history"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-# medians: the mean of a noisy shared machine is its outliers
+# medians of wall time (the mean of a noisy shared machine is its
+# outliers), and CPU time (user + system, hyperfine's means), which other
+# load on the machine disturbs less; each also less the floor
 python3 - "$bench/scan-result.json" <<'PY'
 import json, sys
 rs = json.load(open(sys.argv[1]))["results"]
-floor = rs[0]["median"]
-print("| command | median ms | median - floor ms | user ms | system ms |")
-print("|:---|---:|---:|---:|---:|")
+def cpu(r):
+    return (r["user"] + r["system"]) * 1e3
+floor, floor_cpu = rs[0]["median"] * 1e3, cpu(rs[0])
+print("| command | median ms | median - floor | user ms | system ms | cpu ms | cpu - floor |")
+print("|:---|---:|---:|---:|---:|---:|---:|")
 for r in rs:
-    print("| %s | %.2f | %.2f | %.2f | %.2f |" % (r["command"], r["median"] * 1e3,
-          (r["median"] - floor) * 1e3, r["user"] * 1e3, r["system"] * 1e3))
+    print("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |" % (r["command"], r["median"] * 1e3,
+          r["median"] * 1e3 - floor, r["user"] * 1e3, r["system"] * 1e3, cpu(r), cpu(r) - floor_cpu))
 for before in (1, 4):
     for after in (before + 1, before + 2):
-        print("%s / %s: %.2f" % (rs[after]["command"], rs[before]["command"],
-                                 rs[after]["median"] / rs[before]["median"]))
-    print("%s, scan only (median - floor): %.2f" % (rs[before + 2]["command"],
-          (rs[before + 2]["median"] - floor) / (rs[before]["median"] - floor)))
+        print("%s / %s: median %.2f, cpu %.2f, cpu - floor %.2f" % (
+            rs[after]["command"], rs[before]["command"], rs[after]["median"] / rs[before]["median"],
+            cpu(rs[after]) / cpu(rs[before]),
+            (cpu(rs[after]) - floor_cpu) / (cpu(rs[before]) - floor_cpu)))
 PY
+
+# the same commands again, interleaved (see interleave.py)
+python3 "$root/scripts/bench/interleave.py" "${INTERLEAVE_RUNS:-100}" \
+  "floor: runner --version=$runner --version" \
+  "before: heads=$runner_base --dir $plugins_base heads" \
+  "after, no index: heads=$runner --dir $bench/plugins-noindex heads" \
+  "after, index: heads=$runner --dir $bench/plugins heads" \
+  "before: history=$runner_base --dir $plugins_base history" \
+  "after, no index: history=$runner --dir $bench/plugins-noindex history" \
+  "after, index: history=$runner --dir $bench/plugins history"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
