@@ -4,11 +4,11 @@
  *
  * Reading metadata is two preads per file: the ELF header, then the
  * section header table together with the ELF_META_TAIL_SLACK bytes just
- * before it, where GNU ld puts .shstrtab and, in a revision plugin (the
- * metadata section is its last read-only data), the metadata too.  What
- * that read did not get (a bigger plugin) takes a third pread.  Every offset and size in the file is untrusted and
- * checked against the file size before use.  The graph (graph.c) links
- * and validates what this file reads. */
+ * before it, where GNU ld puts .shstrtab and, in a small revision plugin,
+ * the metadata section too (~5 KiB before the table).  What that read did
+ * not get (a bigger plugin) takes a read of its own.  Every offset and
+ * size in the file is untrusted and checked against the file size before
+ * use.  The graph (graph.c) links and validates what this file reads. */
 #include "elf_meta.h"
 
 #include <elf.h>
