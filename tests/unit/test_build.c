@@ -217,6 +217,22 @@ static void test_build_failure_keeps_the_previous_plugin(void)
     opts_init(&o, &fx);
     o.jobs = 1;
     CU_ASSERT_EQUAL_FATAL(build_run(&o, &r, &e), 0);
+    /* a build that compiled something writes the scan index, and it
+     * holds what was built */
+    FMT(path, "%s/%s", fx.dir, SCAN_INDEX_NAME);
+    CU_ASSERT_EQUAL(access(path, F_OK), 0);
+    {
+        struct scan_index ix;
+        int dfd = open(fx.dir, O_RDONLY | O_DIRECTORY);
+
+        CU_ASSERT_FATAL(dfd >= 0);
+        CU_ASSERT_EQUAL(scan_index_load(dfd, &ix), 1);
+        CU_ASSERT_EQUAL(ix.n, 1);
+        if (ix.n == 1)
+            CU_ASSERT_STRING_EQUAL(ix.v[0].name, "a_first.so");
+        scan_index_release(&ix);
+        close(dfd);
+    }
 
     /* the source is edited into something that does not compile */
     CU_ASSERT_EQUAL(put(fx.src, "a_first.c", broken), 0);
