@@ -24,6 +24,7 @@
 
 #include "checksum.h"
 #include "loader.h"
+#include "scan_index.h"
 #include "trust.h"
 
 extern char **environ;
@@ -657,6 +658,17 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
         goto out;
     }
     if (n_jobs == 0 && !models_srcs.n) {
+        /* plugins built by cc or CMake get their index here, once; a
+         * directory we may not write (a read-only image) simply has none */
+        if (faccessat(AT_FDCWD, o->dir, F_OK, 0) == 0) {
+            char ix_path[PATH_MAX];
+            struct err ignored = ERR_INIT;
+
+            if ((size_t)snprintf(ix_path, sizeof(ix_path), "%s/%s", o->dir, SCAN_INDEX_NAME) <
+                    sizeof(ix_path) &&
+                faccessat(AT_FDCWD, ix_path, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+                scan_index_write(o->dir, &ignored);
+        }
         if (!o->quiet)
             printf("nothing to build: %zu revision%s up to date\n", r.up_to_date,
                    r.up_to_date == 1 ? "" : "s");
@@ -754,6 +766,9 @@ int build_run(const struct build_opts *o, struct build_result *res, struct err *
             break;
         }
     }
+    /* what the next scan reads instead of every plugin (scan_index.h) */
+    if (ret == 0 && !r.failed && scan_index_write(o->dir, e) < 0)
+        ret = -1;
     if (ret == 0 && r.failed) {
         err_set(e, ERR_FAIL, "failed to compile %zu of %zu %s%s: %s", r.failed, r.stale,
                 models_srcs.n ? "plugin" : "revision", r.stale == 1 ? "" : "s", failed_list);

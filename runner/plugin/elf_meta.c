@@ -2,12 +2,13 @@
  * RUNNER_SECTION without running it, and checks it on its own (bytes,
  * strings, the id grammar).  See elf_meta.h and loader.h.
  *
- * Reading metadata is a handful of system calls per file (fstat, three
- * preads): the ELF header, the section header table together with the
- * bytes just before it (where GNU ld puts .shstrtab), and the metadata
- * section itself.  Every offset and size in the file is untrusted and
- * checked against the file size before use.  The graph (graph.c) links
- * and validates what this file reads. */
+ * Reading metadata is two preads per file: the ELF header, then the
+ * section header table together with the ELF_META_TAIL_SLACK bytes just
+ * before it, where GNU ld puts .shstrtab and, in a small revision plugin,
+ * the metadata section too (~5 KiB before the table).  What that read did
+ * not get (a bigger plugin) takes a read of its own.  Every offset and
+ * size in the file is untrusted and checked against the file size before
+ * use.  The graph (graph.c) links and validates what this file reads. */
 #include "elf_meta.h"
 
 #include <elf.h>
@@ -66,10 +67,13 @@ typedef Elf32_Shdr shdr_t;
 #endif
 
 /* Bytes read just before the section header table in the same pread(), so
- * that .shstrtab (which GNU ld and lld place there) needs no read of its own. */
-#define ELF_META_TAIL_SLACK 512
-/* Section header tables up to this size are read into a stack buffer. */
-#define ELF_META_STACK_BUF 8192
+ * that .shstrtab (which GNU ld and lld place there) and the metadata of a
+ * revision plugin (~5 KiB before the table with GNU ld) need no read of
+ * their own. */
+#define ELF_META_TAIL_SLACK 8192
+/* The slack and section header tables up to this size are read into a
+ * stack buffer. */
+#define ELF_META_STACK_BUF 16384
 
 static const char *machine_name(unsigned m, char *buf, size_t n)
 {
@@ -124,14 +128,25 @@ static ssize_t read_at(int fd, void *buf, size_t n, uint64_t off)
     return (ssize_t)done;
 }
 
-/* Read exactly n bytes at off, or fill *e: a short read is a truncated file. */
-static int read_exact(int fd, const char *path, void *buf, size_t n, uint64_t off,
-                      uint64_t size, struct err *e)
+/* Bytes [base, base + len) of the file, read already. */
+struct window {
+    const unsigned char *buf;
+    uint64_t base, len;
+};
+
+/* Read exactly n bytes at off, or fill *e: a short read is a truncated
+ * file.  Copied from w when it holds them (w may be NULL). */
+static int read_exact(int fd, const struct window *w, const char *path, void *buf, size_t n,
+                      uint64_t off, uint64_t size, struct err *e)
 {
     ssize_t r;
 
     if (off > size || n > size - off)
         return err_set(e, ERR_FAIL, "plugin '%s': truncated file", path);
+    if (w && off >= w->base && off - w->base <= w->len && n <= w->len - (off - w->base)) {
+        memcpy(buf, w->buf + (off - w->base), n);
+        return 0;
+    }
     r = read_at(fd, buf, n, off);
     if (r < 0)
         return err_set(e, ERR_FAIL, "plugin '%s': cannot read: %s", path, strerror(errno));
@@ -334,6 +349,7 @@ int elf_meta_read_fd(int fd, const char *path, uint64_t size, struct runner_revi
     unsigned char stackbuf[ELF_META_STACK_BUF];
     unsigned char *buf = stackbuf;      /* [base, base + len) of the file; ours when != stackbuf */
     uint64_t base, len, shnum, shstrndx, table;
+    struct window win = { NULL, 0, 0 };    /* what buf holds, once read */
     shdr_t meta_sh;
     int found = 0;
     const char *strtab = NULL;
@@ -368,7 +384,7 @@ int elf_meta_read_fd(int fd, const char *path, uint64_t size, struct runner_revi
     shnum = eh.e_shnum;
     shstrndx = eh.e_shstrndx;
     if (shnum == 0 || shstrndx == SHN_XINDEX) {
-        if (read_exact(fd, path, &sh0, sizeof(sh0), eh.e_shoff, size, e) < 0)
+        if (read_exact(fd, NULL, path, &sh0, sizeof(sh0), eh.e_shoff, size, e) < 0)
             goto out;
         if (shnum == 0)
             shnum = sh0.sh_size;
@@ -393,8 +409,11 @@ int elf_meta_read_fd(int fd, const char *path, uint64_t size, struct runner_revi
             goto out;
         }
     }
-    if (read_exact(fd, path, buf, len, base, size, e) < 0)
+    if (read_exact(fd, NULL, path, buf, len, base, size, e) < 0)
         goto out;
+    win.buf = buf;
+    win.base = base;
+    win.len = len;
 
     /* The section-name string table: in buf when it lies there, else read. */
     memcpy(&strsh, buf + (eh.e_shoff - base) + shstrndx * sizeof(shdr_t), sizeof(strsh));
@@ -412,7 +431,7 @@ int elf_meta_read_fd(int fd, const char *path, uint64_t size, struct runner_revi
             err_set(e, ERR_FAIL, "out of memory");
             goto out;
         }
-        if (read_exact(fd, path, strbuf, strsize, strsh.sh_offset, size, e) < 0)
+        if (read_exact(fd, NULL, path, strbuf, strsize, strsh.sh_offset, size, e) < 0)
             goto out;
         strtab = (const char *)strbuf;
     }
@@ -447,10 +466,10 @@ int elf_meta_read_fd(int fd, const char *path, uint64_t size, struct runner_revi
             goto out;
         }
         if (ssize >= RUNNER_META_SIZE_V1) {
-            if (read_exact(fd, path, out, want, soff, size, e) < 0)
+            if (read_exact(fd, &win, path, out, want, soff, size, e) < 0)
                 goto out;
             memcpy(fixed, out, sizeof(fixed));
-        } else if (read_exact(fd, path, fixed, sizeof(fixed), soff, size, e) < 0) {
+        } else if (read_exact(fd, &win, path, fixed, sizeof(fixed), soff, size, e) < 0) {
             goto out;
         }
         if (elf_meta_check_head(path, fixed[0], fixed[1], fixed[2], e) < 0)
@@ -472,6 +491,13 @@ out:
         free(buf);
     free(strbuf);
     return ret;
+}
+
+int elf_meta_check(const char *path, const struct runner_revision *m, struct err *e)
+{
+    if (elf_meta_check_head(path, m->magic, m->abi_version, m->size, e) < 0)
+        return -1;
+    return check_meta(path, m, e);
 }
 
 int loader_read_meta(const char *path, struct runner_revision *out, struct err *e)

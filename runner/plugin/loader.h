@@ -37,7 +37,9 @@ int loader_read_meta(const char *path, struct runner_revision *out, struct err *
  * o->allow_unsafe turns that refusal into a warning on stderr.  Each
  * revision records the st_dev/st_ino of the file that was checked and
  * read, for plugin_open_rev().  Ids and references must follow the
- * grammar of rev_id.h. */
+ * grammar of rev_id.h.  A plugin whose entry in the directory's scan
+ * index (scan_index.h) matches is checked with one fstatat() and its
+ * metadata taken from the index; every other one is opened and read. */
 int loader_scan(const char *dir, const struct loader_opts *o, struct graph *g,
                 struct err *e);
 

@@ -3,10 +3,11 @@
  * open descriptor each, added to the graph with the identity of the file
  * that was checked.  See loader.h.
  *
- * A plain loop: open, fstat, three preads and close per file.  Reader
- * threads and a radix sort of the names were tried here and bought less
- * than the noise of a run (issue 16.5; the numbers are in the commit that
- * removed them). */
+ * A plain loop: open, fstat, two preads and close per file; with a scan
+ * index (scan_index.h, written by `runner build`) one fstatat per file
+ * whose entry matches.  Reader threads and a radix sort of the names were
+ * tried here and bought less than the noise of a run (issue 16.5; the
+ * numbers are in the commit that removed them). */
 #include "loader.h"
 
 #include <dirent.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "elf_meta.h"
+#include "scan_index.h"
 #include "trust.h"
 
 /* The names worth reading, each with readdir()'s d_type in front of it
@@ -110,6 +112,29 @@ static int scan_one(int dfd, const char *path, const char *name, const struct tr
     return r;
 }
 
+/* The index's metadata for `name`, when its entry matches the file as it
+ * is now: one fstatat, no open.  0 (used: *meta and *st filled), 1 (gone
+ * since readdir: skip), 2 (read the file as without an index). */
+static int scan_indexed(int dfd, const char *path, const char *name, struct scan_index *ix,
+                        uid_t me, struct runner_revision *meta, struct stat *st)
+{
+    struct err scratch = ERR_INIT;
+    char why_buf[128];
+
+    /* a symlink (d_type, or the stat) takes trust_open()'s walk */
+    if (!ix->n || name[-1] == DT_LNK)
+        return 2;
+    if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 1 : 2;
+    /* the rule of trust.c on this stat, as trust_open() applies it to an
+     * fd's; an unsafe file is read, and refused there with its message */
+    if (!S_ISREG(st->st_mode) ||
+        *trust_stat_reason(st, st->st_uid == 0 ? 0 : me, why_buf, sizeof(why_buf)) ||
+        !scan_index_lookup(ix, name, st, meta) || elf_meta_check(path, meta, &scratch) < 0)
+        return 2;
+    return 0;
+}
+
 /* Does `path` resolve to `real` only through a symlink? */
 static int went_through_symlink(const char *path, const char *real)
 {
@@ -119,10 +144,12 @@ static int went_through_symlink(const char *path, const char *real)
 }
 
 static int scan_all(int dfd, const char *dir, const struct entries *es,
-                    const struct trust_opts *to, struct graph *g, struct err *e)
+                    const struct trust_opts *to, struct scan_index *ix, struct graph *g,
+                    struct err *e)
 {
     size_t dlen = strlen(dir);
     char path[PATH_MAX];
+    uid_t me = geteuid();
 
     while (dlen > 1 && dir[dlen - 1] == '/')
         dlen--;
@@ -138,7 +165,9 @@ static int scan_all(int dfd, const char *dir, const struct entries *es,
         memcpy(path, dir, dlen);
         path[dlen] = '/';
         memcpy(path + dlen + 1, name, nlen + 1);
-        r = scan_one(dfd, path, name, to, &meta, &st, e);
+        r = scan_indexed(dfd, path, name, ix, me, &meta, &st);
+        if (r == 2)
+            r = scan_one(dfd, path, name, to, &meta, &st, e);
         if (r < 0)
             return -1;
         if (r > 0)
@@ -155,6 +184,7 @@ int loader_scan(const char *dir, const struct loader_opts *o, struct graph *g, s
 {
     struct trust_opts to = { o ? o->allow_unsafe : 0 };
     struct entries es = { 0 };
+    struct scan_index ix = { 0 };
     char *real = NULL;
     struct stat st;
     DIR *d = NULL;
@@ -184,13 +214,15 @@ int loader_scan(const char *dir, const struct loader_opts *o, struct graph *g, s
         goto out;
     if (es.n)
         qsort(es.v, es.n, sizeof(*es.v), cmp_entry);
-    if (scan_all(dirfd(d), dir, &es, &to, g, e) < 0)
+    scan_index_load(dirfd(d), &ix);
+    if (scan_all(dirfd(d), dir, &es, &to, &ix, g, e) < 0)
         goto out;
     if (graph_build(g, e) < 0)
         goto out;
     ret = 0;
 out:
     free(real);
+    scan_index_release(&ix);
     entries_release(&es);
     if (d)
         closedir(d);

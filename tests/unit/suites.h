@@ -22,6 +22,7 @@
     SUITE(fanout_targets) \
     SUITE(backoff) \
     SUITE(loader) \
+    SUITE(scan_index) \
     SUITE(trust) \
     SUITE(id_grammar) \
     SUITE(checksum) \

@@ -17,6 +17,7 @@
 #include "build.h"
 #include "checksum.h"
 #include "loader.h"
+#include "scan_index.h"
 
 #define FMT(buf, ...) CU_ASSERT_FATAL(snprintf(buf, sizeof(buf), __VA_ARGS__) < (int)sizeof(buf))
 
@@ -105,7 +106,8 @@ static void opts_init(struct build_opts *o, const struct fixture *fx)
     o->quiet = 1;
 }
 
-/* Entries of dir whose name starts with '.', other than . and .. */
+/* Entries of dir whose name starts with '.', other than . and .. and the
+ * scan index the build writes: temporaries left behind */
 static int count_hidden(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -115,7 +117,8 @@ static int count_hidden(const char *dir)
     if (!d)
         return -1;
     while ((de = readdir(d)))
-        if (de->d_name[0] == '.' && strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+        if (de->d_name[0] == '.' && strcmp(de->d_name, ".") != 0 &&
+            strcmp(de->d_name, "..") != 0 && strcmp(de->d_name, SCAN_INDEX_NAME) != 0)
             n++;
     closedir(d);
     return n;
@@ -180,6 +183,11 @@ static void test_build_compiles_stale_sources_and_names_failures(void)
     CU_ASSERT_EQUAL(build_run(&o, &r, &e), 0);
     CU_ASSERT_EQUAL(r.compiled, 0);
     CU_ASSERT_EQUAL(r.up_to_date, 2);
+    /* the scan index was missing (the first build failed): written now,
+     * safe for the scan to use */
+    FMT(path, "%s/%s", fx.dir, SCAN_INDEX_NAME);
+    CU_ASSERT_EQUAL_FATAL(stat(path, &st), 0);
+    CU_ASSERT_EQUAL(st.st_mode & 07777, 0644);
 
     /* a source newer than its plugin is rebuilt, only it */
     FMT(src, "%s/a_first.c", fx.src);
@@ -209,6 +217,22 @@ static void test_build_failure_keeps_the_previous_plugin(void)
     opts_init(&o, &fx);
     o.jobs = 1;
     CU_ASSERT_EQUAL_FATAL(build_run(&o, &r, &e), 0);
+    /* a build that compiled something writes the scan index, and it
+     * holds what was built */
+    FMT(path, "%s/%s", fx.dir, SCAN_INDEX_NAME);
+    CU_ASSERT_EQUAL(access(path, F_OK), 0);
+    {
+        struct scan_index ix;
+        int dfd = open(fx.dir, O_RDONLY | O_DIRECTORY);
+
+        CU_ASSERT_FATAL(dfd >= 0);
+        CU_ASSERT_EQUAL(scan_index_load(dfd, &ix), 1);
+        CU_ASSERT_EQUAL(ix.n, 1);
+        if (ix.n == 1)
+            CU_ASSERT_STRING_EQUAL(ix.v[0].name, "a_first.so");
+        scan_index_release(&ix);
+        close(dfd);
+    }
 
     /* the source is edited into something that does not compile */
     CU_ASSERT_EQUAL(put(fx.src, "a_first.c", broken), 0);
