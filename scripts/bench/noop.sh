@@ -6,7 +6,11 @@
 #   plugins only     --dir plugins (a container: no sources)
 #   with sources     --sources revisions --dir plugins (a checkout: the
 #                    stale-plugin check looks at every source too)
-# and, as the floor, psql connecting and running one statement.
+# and, as the floor, psql connecting and running one statement (the psql
+# binary of the newest /usr/lib/postgresql/*/bin, or $PG_BINDIR, not
+# Debian's Perl wrapper /usr/bin/psql, whose start-up would count).  Then
+# the messages each one sends the server (sendto calls, under strace when
+# it is installed).
 #
 #   scripts/bench/noop.sh 1000 main
 set -euo pipefail
@@ -42,6 +46,10 @@ chmod go-w "$bench/plugins-base"
 
 export RUNNER_DEV_DB_DIR=$root/build-bench/db
 scripts/dev-db start >/dev/null
+trap 'scripts/dev-db stop >/dev/null 2>&1 || true' EXIT
+pg_bindir=${PG_BINDIR:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -t/ -k5 -n -r | head -n1)}
+psql_bin=$pg_bindir/psql
+[ -x "$psql_bin" ] || psql_bin=$(command -v psql)
 base_url=$(scripts/dev-db url)
 url=${base_url/\/postgres\?//noop?}
 scripts/dev-db psql -- -X -q -d postgres -c 'DROP DATABASE IF EXISTS noop' -c 'CREATE DATABASE noop'
@@ -58,5 +66,20 @@ hyperfine -N --warmup 5 --min-runs 40 --export-markdown "$bench/noop-result.md" 
   -n "after, plugins only" "$runner $only" \
   -n "before ($base), with sources" "$runner_base $src_base" \
   -n "after, with sources" "$runner $src" \
-  -n "floor: psql -c 'SELECT 1'" "psql -X -q -d '$url' -c 'SELECT 1'"
+  -n "floor: psql -c 'SELECT 1'" "$psql_bin -X -q -d '$url' -c 'SELECT 1'"
 cat "$bench/noop-result.md"
+
+# messages to the server per run: the startup packet and the terminate
+# message are one each, every statement round trip one more
+if command -v strace >/dev/null; then
+    sends() {
+        strace -f -qq -e trace=sendto -o "$bench/strace.out" "$@" >/dev/null 2>&1
+        grep -c 'sendto(' "$bench/strace.out"
+    }
+    # shellcheck disable=SC2086  # the argument strings are word-split on purpose
+    {
+        echo "sendto calls, before: $(eval sends "$runner_base" $only_base)"
+        echo "sendto calls, after:  $(eval sends "$runner" $only)"
+        echo "sendto calls, floor:  $(eval sends "$psql_bin" -X -q -d "'$url'" -c "'SELECT 1'")"
+    }
+fi
