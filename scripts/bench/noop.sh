@@ -62,12 +62,47 @@ src="--sources $bench/revisions --dir $bench/plugins --url '$url' upgrade head -
 only_base="--dir $bench/plugins-base --url '$url' upgrade head -q"
 src_base="--sources $bench/revisions --dir $bench/plugins-base --url '$url' upgrade head -q"
 hyperfine -N --warmup 5 --min-runs 40 --export-markdown "$bench/noop-result.md" \
+  --export-json "$bench/noop-result.json" \
   -n "before ($base), plugins only" "$runner_base $only_base" \
   -n "after, plugins only" "$runner $only" \
   -n "before ($base), with sources" "$runner_base $src_base" \
   -n "after, with sources" "$runner $src" \
   -n "floor: psql -c 'SELECT 1'" "$psql_bin -X -q -d '$url' -c 'SELECT 1'"
 cat "$bench/noop-result.md"
+python3 - "$bench/noop-result.json" <<'PY'
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(f"median {r['median'] * 1000:6.1f} ms  {r['command']}")
+PY
+
+# The same commands interleaved (each round runs each once, in turn), so
+# that a load change on a shared machine hits all of them alike: medians.
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+# The parts of "after": the process (--version), the scan and the graph
+# (heads), the checksum check (--ignore-checksums skips it); what is left
+# is connecting and the round trip.
+python3 - "${ROUNDS:-60}" "$runner_base $only_base" "$runner $only" \
+  "$psql_bin -X -q -d '$url' -c 'SELECT 1'" "$runner $only --ignore-checksums" \
+  "$runner --dir $bench/plugins heads" "$runner --version" <<'PY'
+import shlex, statistics, subprocess, sys, time
+rounds, cmds = int(sys.argv[1]), sys.argv[2:]
+names = ["before, plugins only", "after, plugins only", "floor: psql -c 'SELECT 1'",
+         "after, --ignore-checksums", "after's heads (no database)", "after's --version"]
+times = [[] for _ in cmds]
+argvs = [shlex.split(c) for c in cmds]
+for i in range(rounds + 3):
+    for k in range(len(argvs)):
+        j = (i + k) % len(argvs)
+        t = time.perf_counter()
+        subprocess.run(argvs[j], stdout=subprocess.DEVNULL, check=True)
+        if i >= 3:          # warm-up rounds
+            times[j].append((time.perf_counter() - t) * 1000)
+for n, t in zip(names, times):
+    print(f"interleaved median {statistics.median(t):6.1f} ms  {n}")
+print(f"after/before {statistics.median(times[1]) / statistics.median(times[0]):.2f}, "
+      f"after - floor {statistics.median(times[1]) - statistics.median(times[2]):.1f} ms")
+PY
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # messages to the server per run: the startup packet and the terminate
 # message are one each, every statement round trip one more
