@@ -76,7 +76,8 @@ for r in json.load(open(sys.argv[1]))["results"]:
 PY
 
 # The same commands interleaved (each round runs each once, in turn), so
-# that a load change on a shared machine hits all of them alike: medians.
+# that a load change on a shared machine hits all of them alike: medians,
+# and minimums (the runs least disturbed by other work).
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 # The parts of "after": the process (--version), the scan and the graph
 # (heads), the checksum check (--ignore-checksums skips it); what is left
@@ -98,9 +99,11 @@ for i in range(rounds + 3):
         if i >= 3:          # warm-up rounds
             times[j].append((time.perf_counter() - t) * 1000)
 for n, t in zip(names, times):
-    print(f"interleaved median {statistics.median(t):6.1f} ms  {n}")
+    print(f"interleaved median {statistics.median(t):6.1f} ms  min {min(t):6.1f} ms  {n}")
 print(f"after/before {statistics.median(times[1]) / statistics.median(times[0]):.2f}, "
-      f"after - floor {statistics.median(times[1]) - statistics.median(times[2]):.1f} ms")
+      f"after - floor {statistics.median(times[1]) - statistics.median(times[2]):.1f} ms; "
+      f"by the minimums {min(times[1]) / min(times[0]):.2f}, "
+      f"{min(times[1]) - min(times[2]):.1f} ms")
 PY
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
