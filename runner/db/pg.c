@@ -675,3 +675,62 @@ void pg_rows_release(struct pg_rows *r)
     r->cells = NULL;
     r->n_rows = r->n_cols = 0;
 }
+
+/* ---- a script's results, one per statement (versions_load.c) ---- */
+
+/* collect(), but the rows of result i go to outs[i] (i < n) and *n_ok
+ * counts the statements that succeeded before the first error. */
+static int collect_each(struct pg *db, const char *sql, struct pg_rows *outs, size_t n,
+                        size_t *n_ok, struct err *e)
+{
+    int failed = 0;
+    PGresult *res;
+
+    for (;;) {
+        while (PQisBusy(db->conn)) {
+            if (io_wait(db, UV_READABLE, 0, e) < 0)
+                return -1;
+            if (!PQconsumeInput(db->conn))
+                return failed ? -1 : conn_lost(db, e);
+        }
+        res = PQgetResult(db->conn);
+        if (!res)
+            break;
+        switch (PQresultStatus(res)) {
+        case PGRES_COMMAND_OK:
+        case PGRES_TUPLES_OK:
+            if (!failed) {
+                if (*n_ok < n && rows_copy(res, &outs[*n_ok]) < 0)
+                    failed = err_set(e, ERR_FAIL, "out of memory");
+                else
+                    (*n_ok)++;
+            }
+            break;
+        case PGRES_EMPTY_QUERY:
+            break;
+        default:
+            /* the scripts sent here hold no COPY: anything else is an error */
+            if (!failed)
+                result_error(db, res, sql, *n_ok, e);
+            failed = -1;
+            break;
+        }
+        PQclear(res);
+        if (PQstatus(db->conn) == CONNECTION_BAD)
+            return failed ? -1 : conn_lost(db, e);
+    }
+    return failed ? -1 : 0;
+}
+
+int pg_exec_results(struct pg *db, const char *sql, struct pg_rows *outs, size_t n,
+                    size_t *n_ok, struct err *e)
+{
+    *n_ok = 0;
+    if (stmt_begin(db, e) < 0)
+        return -1;
+    if (!PQsendQuery(db->conn, sql))
+        return stmt_end(db, send_failed(db, e), e);
+    if (flush(db, e) < 0)
+        return stmt_end(db, -1, e);
+    return stmt_end(db, collect_each(db, sql, outs, n, n_ok, e), e);
+}

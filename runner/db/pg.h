@@ -81,6 +81,15 @@ PGconn *pg_conn(struct pg *db);
  * the failing statement of the script. */
 int pg_exec(struct pg *db, const char *sql, struct err *e);
 
+/* pg_exec(), keeping each statement's rows: the i-th statement's result
+ * goes to outs[i] (each PG_ROWS_INIT first; the caller releases all n),
+ * results beyond n are dropped.  *n_ok gets the number of statements that
+ * succeeded; on error (-1) the statement numbered *n_ok failed and, as
+ * the server skips the rest of a script after an error, none ran after
+ * it.  Its SQLSTATE is in e->sqlstate. */
+int pg_exec_results(struct pg *db, const char *sql, struct pg_rows *outs, size_t n,
+                    size_t *n_ok, struct err *e);
+
 /* One statement with $1..$n text parameters (NULL: SQL NULL), extended
  * protocol.  Rows, if any, are discarded. */
 int pg_exec_params(struct pg *db, const char *sql, int n_params,

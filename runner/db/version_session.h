@@ -1,7 +1,8 @@
 /* version_session.h -- a short session on the version and history tables
  * for the commands that only read them (current, history, show, validate,
  * repair): an event loop, a connection, and the tables' names resolved
- * once for that connection (versions_resolve()).
+ * once for that connection (versions_resolve(); reading the heads does
+ * it in the same round trip as the read, versions_load()).
  *
  * Reading the tables is versions.c's and history.c's; printing is the
  * commands'; the migration lock, when a command needs it, is mlock.c's. */

@@ -110,16 +110,35 @@ void versions_release(struct versions *v)
     memset(v, 0, sizeof(*v));
 }
 
+int versions_resolved(struct versions *v, const char *found, const char *current,
+                      const char *search_path, struct err *e)
+{
+    char *schema;
+
+    if (v->configured)
+        return render_names(v, v->schema, 1, e);
+    if (!found && !current)
+        return err_set(e, ERR_FAIL,
+                       "no schema for version table '%s': search_path '%s' names no existing "
+                       "schema; set --version-schema or the role's search_path",
+                       v->label, search_path ? search_path : "");
+    schema = strdup(found ? found : current);
+    if (!schema)
+        return err_set(e, ERR_FAIL, "out of memory");
+    free(v->schema);
+    v->schema = schema;
+    return render_names(v, v->schema, 1, e);
+}
+
 int versions_resolve(struct versions *v, struct pg *db, struct err *e)
 {
     struct pg_rows r = PG_ROWS_INIT;
     char *bare = NULL;
     const char *params[1];
-    const char *found, *current;
     int ret = -1;
 
     if (v->configured)
-        return render_names(v, v->schema, 1, e);
+        return versions_resolved(v, NULL, NULL, NULL, e);
     /* to_regclass() reads its argument as SQL text: the unqualified name,
      * quoted as a statement would write it, is looked up through the
      * search_path exactly as the statements would look it up */
@@ -136,22 +155,8 @@ int versions_resolve(struct versions *v, struct pg *db, struct err *e)
         err_prefix(e, "cannot find the schema of version table '%s'", v->label);
         goto out;
     }
-    found = pg_rows_get(&r, 0, 0);
-    current = pg_rows_get(&r, 0, 1);
-    if (!found && !current) {
-        err_set(e, ERR_FAIL,
-                "no schema for version table '%s': search_path '%s' names no existing schema; "
-                "set --version-schema or the role's search_path",
-                v->label, pg_rows_get(&r, 0, 2) ? pg_rows_get(&r, 0, 2) : "");
-        goto out;
-    }
-    free(v->schema);
-    v->schema = strdup(found ? found : current);
-    if (!v->schema) {
-        err_set(e, ERR_FAIL, "out of memory");
-        goto out;
-    }
-    ret = render_names(v, v->schema, 1, e);
+    ret = versions_resolved(v, pg_rows_get(&r, 0, 0), pg_rows_get(&r, 0, 1),
+                            pg_rows_get(&r, 0, 2), e);
 out:
     pg_rows_release(&r);
     free(bare);
@@ -197,36 +202,46 @@ int versions_table_columns(struct pg *db, const char *rendered, struct pg_rows *
                     1, params, r, NULL, e);
 }
 
-/* Alembic's layout: one column version_num of a character type (users
- * sometimes widen it from varchar(32); that is still Alembic's). */
-static int check_version_layout(const struct versions *v, struct pg *db, struct err *e)
+int versions_check_layout(const struct versions *v, const struct pg_rows *r, struct err *e)
 {
-    struct pg_rows r = PG_ROWS_INIT;
     char found[512] = "";
     size_t len = 0;
     int ok;
 
-    if (versions_table_columns(db, v->table, &r, e) < 0)
-        return -1;
-    ok = r.n_rows == 1 && strcmp(pg_rows_get(&r, 0, 0), "version_num") == 0 &&
-         (strncmp(pg_rows_get(&r, 0, 1), "character varying", 17) == 0 ||
-          strcmp(pg_rows_get(&r, 0, 1), "text") == 0);
-    for (size_t i = 0; !ok && i < r.n_rows && len < sizeof(found) - 1; i++) {
+    /* alembic's layout: one column version_num of a character type (users
+     * sometimes widen it from varchar(32); that is still Alembic's) */
+    ok = r->n_rows == 1 && r->n_cols >= 2 && pg_rows_get(r, 0, 0) && pg_rows_get(r, 0, 1) &&
+         strcmp(pg_rows_get(r, 0, 0), "version_num") == 0 &&
+         (strncmp(pg_rows_get(r, 0, 1), "character varying", 17) == 0 ||
+          strcmp(pg_rows_get(r, 0, 1), "text") == 0);
+    for (size_t i = 0; !ok && i < r->n_rows && len < sizeof(found) - 1; i++) {
+        const char *name = pg_rows_get(r, i, 0), *type = pg_rows_get(r, i, 1);
         int w = snprintf(found + len, sizeof(found) - len, "%s%s %s", i ? ", " : "",
-                         pg_rows_get(&r, i, 0), pg_rows_get(&r, i, 1));
+                         name ? name : "", type ? type : "");
         if (w < 0)
             break;
         len += (size_t)w;
         if (len >= sizeof(found))
             len = sizeof(found) - 1;
     }
-    pg_rows_release(&r);
     if (!ok)
         return err_set(e, ERR_FAIL,
                        "version table '%s' has an unexpected layout (%s): expected alembic's "
                        "single column version_num varchar(32)",
                        v->label, found);
     return 0;
+}
+
+static int check_version_layout(const struct versions *v, struct pg *db, struct err *e)
+{
+    struct pg_rows r = PG_ROWS_INIT;
+    int ret;
+
+    if (versions_table_columns(db, v->table, &r, e) < 0)
+        return -1;
+    ret = versions_check_layout(v, &r, e);
+    pg_rows_release(&r);
+    return ret;
 }
 
 int versions_read(const struct versions *v, struct pg *db, char ***ids, size_t *n,

@@ -64,6 +64,13 @@ void versions_release(struct versions *v);
  * message labels keep the spelling the user gave. */
 int versions_resolve(struct versions *v, struct pg *db, struct err *e);
 
+/* versions_resolve() on what its query returned (versions_load.c sends
+ * the same query in a script): found, the schema of the table the
+ * search_path finds (NULL: none), current, current_schema() (NULL: none),
+ * search_path for the message.  A configured schema ignores all three. */
+int versions_resolved(struct versions *v, const char *found, const char *current,
+                      const char *search_path, struct err *e);
+
 /* "schema.table", unquoted: the text the migration lock's key is hashed
  * from.  Borrowed; NULL before versions_resolve(). */
 const char *versions_lock_name(const struct versions *v);
@@ -76,6 +83,10 @@ int versions_table_exists(struct pg *db, const char *rendered, struct err *e);
  * null) into *r (caller releases). */
 int versions_table_columns(struct pg *db, const char *rendered, struct pg_rows *r,
                            struct err *e);
+
+/* The version table's layout is Alembic's, given its columns as
+ * versions_table_columns() reads them; else the error naming it. */
+int versions_check_layout(const struct versions *v, const struct pg_rows *r, struct err *e);
 
 /* The current heads (rows of the version table) into *ids (caller frees
  * each and the array with versions_ids_free()).  A missing table means no

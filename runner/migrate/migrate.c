@@ -17,12 +17,11 @@
 #include "mlock.h"
 #include "pg.h"
 #include "signals.h"
-#include "sql_quote.h"
 #include "standby.h"
-#include "strbuf.h"
 #include "url.h"
 #include "validate.h"
 #include "versions.h"
+#include "versions_load.h"
 #include "wait.h"
 
 #define BACKSTOP_GRACE_MS 2000  /* the uv backstop fires this long after statement_timeout */
@@ -74,56 +73,19 @@ static char *url_with_timeout(const char *url, double secs)
  * instead of after the kernel's two hours.  Idle half of it, then
  * KEEPALIVE_COUNT probes over the other half; tcp_user_timeout bounds
  * unacknowledged data likewise.  On a Unix socket the server accepts and
- * ignores them. */
-static int set_keepalive(struct pg *db, double secs, struct err *e)
+ * ignores them.  The text of the KEEPALIVE_STMTS statements, sent in the
+ * session's first message (first_read()). */
+#define KEEPALIVE_STMTS 4
+static void keepalive_sql(double secs, char *sql, size_t size)
 {
     long total = (long)ceil(secs);
     long idle = total / 2 > 0 ? total / 2 : 1;
     long interval = (total - idle) / KEEPALIVE_COUNT > 0 ? (total - idle) / KEEPALIVE_COUNT : 1;
-    char sql[256];
 
-    snprintf(sql, sizeof(sql),
+    snprintf(sql, size,
              "SET tcp_keepalives_idle = %ld; SET tcp_keepalives_interval = %ld; "
              "SET tcp_keepalives_count = %d; SET tcp_user_timeout = %ld",
              idle, interval, KEEPALIVE_COUNT, total * 1000);
-    if (pg_exec(db, sql, e) < 0)
-        return err_prefix(e, "--keepalive");
-    return 0;
-}
-
-/* A tenant's session: its schema alone on the search path, before
- * versions_resolve() looks for the version table through it; a schema
- * that does not exist is said so (one round trip, as a plain SET). */
-static int set_tenant(struct pg *db, const char *schema, struct err *e)
-{
-    struct strbuf sb = STRBUF_INIT;
-    struct pg_rows r = PG_ROWS_INIT;
-    const char *params[2] = { NULL, schema };
-    char q[ERR_QUOTE_SIZE];
-    char *path;
-    int ret = -1;
-
-    sql_quote_ident(&sb, schema);
-    path = strbuf_detach(&sb);
-    if (!path)
-        return err_set(e, ERR_FAIL, "out of memory");
-    params[0] = path;
-    if (pg_query(db,
-                 "SELECT pg_catalog.set_config('search_path', $1, false), EXISTS (SELECT 1 "
-                 "FROM pg_catalog.pg_namespace WHERE nspname = $2)",
-                 2, params, &r, NULL, e) < 0) {
-        err_prefix(e, "cannot set search_path to schema '%s'", err_quote(q, sizeof(q), schema));
-        goto out;
-    }
-    if (!pg_rows_get(&r, 0, 1) || strcmp(pg_rows_get(&r, 0, 1), "t") != 0) {
-        err_set(e, ERR_FAIL, "schema '%s' does not exist", err_quote(q, sizeof(q), schema));
-        goto out;
-    }
-    ret = 0;
-out:
-    pg_rows_release(&r);
-    free(path);
-    return ret;
 }
 
 /* An empty plan on a database that has revisions (a purging stamp always
@@ -141,13 +103,13 @@ static int nothing_left(const struct migrate_opts *o, const struct plan *p, size
     return 1;
 }
 
-/* --wait, connect, session settings; the watcher is already running. */
+/* --wait, connect, the standby and pooler checks; the watcher is already
+ * running.  The session's settings go with the first read (first_read()). */
 static int session_open(const struct migrate_opts *o, struct pg *db, uv_loop_t *loop,
                         struct sigwatch *sig, struct err *e)
 {
     const char *url = o->url;
     char *timed = NULL;
-    char sql[96];
     int rc;
 
     if (o->wait_s > 0) {
@@ -174,12 +136,12 @@ static int session_open(const struct migrate_opts *o, struct pg *db, uv_loop_t *
     if (standby_refuse(db, kind_name(o->kind), e) < 0)
         return -1;
     db->show_notices = o->verbose > 0;
-    if (o->schema && set_tenant(db, o->schema, e) < 0)
-        return -1;
     /* a tenant's search_path is a session setting: behind a pooler that
      * hands each transaction to another server session it would not hold,
      * and the revisions would run in whatever schema that session has.
-     * Session mode's lock refuses such a pooler anyway; the others ask. */
+     * Session mode's lock refuses such a pooler anyway; the others ask,
+     * before the first read (whose COMMIT would let its reads run in
+     * another server session than its search_path). */
     if (o->schema && o->lock_mode != MIGRATE_LOCK_SESSION) {
         char detail[128], q[ERR_QUOTE_SIZE];
         int pooled;
@@ -194,24 +156,47 @@ static int session_open(const struct migrate_opts *o, struct pg *db, uv_loop_t *
                            "through a session pool",
                            err_quote(q, sizeof(q), o->schema), detail);
     }
-    if (o->keepalive_s > 0 && set_keepalive(db, o->keepalive_s, e) < 0)
-        return -1;
+    return 0;
+}
+
+/* The unlocked pre-check's read, one round trip (versions_load.h): the
+ * tenant's search_path (its schema alone, before the version table is
+ * looked for through it), the session's settings, the version table's
+ * resolution and rows, and the history rows when the checksum check will
+ * run. */
+static int first_read(struct versions *v, const struct migrate_opts *o, struct pg *db,
+                      struct versions_loaded *out, struct err *e)
+{
+    struct versions_load_opts lo = VERSIONS_LOAD_OPTS_INIT;
+    struct versions_load_set sets[3];
+    char keepalive[256], stmt_timeout[96], lock_timeout[96];
+    size_t n = 0;
+
+    if (o->keepalive_s > 0) {
+        keepalive_sql(o->keepalive_s, keepalive, sizeof(keepalive));
+        sets[n++] = (struct versions_load_set){ keepalive, KEEPALIVE_STMTS, "--keepalive" };
+    }
     if (o->statement_timeout_s > 0) {
         long ms = (long)(o->statement_timeout_s * 1000.0);
 
-        snprintf(sql, sizeof(sql), "SET statement_timeout = '%ldms'", ms > 0 ? ms : 1);
-        if (pg_exec(db, sql, e) < 0)
-            return err_prefix(e, "--statement-timeout");
+        snprintf(stmt_timeout, sizeof(stmt_timeout), "SET statement_timeout = '%ldms'",
+                 ms > 0 ? ms : 1);
+        sets[n++] = (struct versions_load_set){ stmt_timeout, 1, "--statement-timeout" };
         db->backstop_ms = (uint64_t)(ms > 0 ? ms : 1) + BACKSTOP_GRACE_MS;
     }
     if (o->lock_timeout_s > 0) {
         long ms = (long)(o->lock_timeout_s * 1000.0);
 
-        snprintf(sql, sizeof(sql), "SET lock_timeout = '%ldms'", ms > 0 ? ms : 1);
-        if (pg_exec(db, sql, e) < 0)
-            return err_prefix(e, "--lock-timeout");
+        snprintf(lock_timeout, sizeof(lock_timeout), "SET lock_timeout = '%ldms'",
+                 ms > 0 ? ms : 1);
+        sets[n++] = (struct versions_load_set){ lock_timeout, 1, "--lock-timeout" };
     }
-    return 0;
+    lo.tenant = o->schema;
+    lo.sets = sets;
+    lo.n_sets = n;
+    lo.heads = !(o->kind == MIGRATE_STAMP && o->purge);
+    lo.history = o->kind == MIGRATE_UPGRADE && !o->ignore_checksums;
+    return versions_load(v, db, &lo, out, e);
 }
 
 /* Take the migration lock, then read the version table again and plan
@@ -274,6 +259,7 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
     char **heads = NULL;
     size_t n = 0;
     struct plan p = { 0 };
+    struct versions_loaded loaded = VERSIONS_LOADED_INIT;
     const struct rev *r = NULL;
     struct err ignored = ERR_INIT;
     long long run_id = 0;           /* our marker in the history table, 0: none */
@@ -292,15 +278,18 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
         goto out;
     if (session_open(o, &db, &loop, &sig, e) < 0)
         goto out;
-    if (versions_resolve(v, &db, e) < 0)
+    if (first_read(v, o, &db, &loaded, e) < 0)
         goto out;
+    heads = loaded.heads;       /* ours now */
+    n = loaded.n_heads;
+    loaded.heads = NULL;
+    loaded.n_heads = 0;
     if (!(o->kind == MIGRATE_STAMP && o->purge)) {
-        if (versions_read(v, &db, &heads, &n, e) < 0)
-            goto out;
         if (versions_check_known(o->graph, heads, n, e) < 0)
             goto out;
         if (o->kind == MIGRATE_UPGRADE && !o->ignore_checksums &&
-            validate_before_upgrade(&db, v, o->graph, heads, n, e) < 0)
+            validate_before_upgrade_rows(o->graph, heads, n,
+                                         loaded.history_read ? &loaded.history : NULL, e) < 0)
             goto out;
     }
     if (migrate__plan(o->graph, o, (const char *const *)heads, n, o->target, &p, e) < 0)
@@ -376,6 +365,7 @@ out:
     session_cleanup(v, o, &db, run_id, run_started, ret == 0, &lock);
     plan_free(&p);
     versions_ids_free(heads, n);
+    versions_loaded_release(&loaded);
     pg_close(&db);
     sigwatch_stop(&sig, &loop);     /* only now has a signal its default effect again */
     uv_loop_close(&loop);

@@ -241,11 +241,11 @@ static void add_item(struct validate_report *out, const char *id, const struct r
     out->count[it->state]++;
 }
 
-int validate_collect(struct pg *db, const struct versions *v, const struct graph *g,
-                     char *const *heads, size_t n_heads, struct validate_report *out,
-                     struct err *e)
+/* The report from the recorded history (rec->rows filled, or empty for
+ * a missing table). */
+static int collect_from(struct recorded *rec, const struct graph *g, char *const *heads,
+                        size_t n_heads, struct validate_report *out, struct err *e)
 {
-    struct recorded rec = RECORDED_INIT;
     size_t n = graph_count(g);
     unsigned char *applied = calloc(n + 1, 1);
     int ret = -1;
@@ -256,25 +256,40 @@ int validate_collect(struct pg *db, const struct versions *v, const struct graph
         err_set(e, ERR_FAIL, "out of memory");
         goto out;
     }
-    if (read_recorded(db, v, &rec.rows, e) < 0 || recorded_index(&rec, e) < 0)
+    if (recorded_index(rec, e) < 0)
         goto out;
-    if (mark_applied(g, heads, n_heads, &rec, applied, e) < 0)
+    if (mark_applied(g, heads, n_heads, rec, applied, e) < 0)
         goto out;
     for (size_t i = 0; i < n_heads; i++)
         if (!graph_find(g, heads[i]))
-            add_item(out, heads[i], NULL, recorded_for(&rec, heads[i]));
+            add_item(out, heads[i], NULL, recorded_for(rec, heads[i]));
     for (size_t k = 0; k < n; k++) {
         const struct rev *r = graph_at(g, k);
 
         if (applied[r->index])
-            add_item(out, r->id, r, recorded_for(&rec, r->id));
+            add_item(out, r->id, r, recorded_for(rec, r->id));
     }
     ret = 0;
 out:
     if (ret < 0)
         validate_report_release(out);
-    recorded_release(&rec);
     free(applied);
+    return ret;
+}
+
+int validate_collect(struct pg *db, const struct versions *v, const struct graph *g,
+                     char *const *heads, size_t n_heads, struct validate_report *out,
+                     struct err *e)
+{
+    struct recorded rec = RECORDED_INIT;
+    int ret = -1;
+
+    *out = (struct validate_report)VALIDATE_REPORT_INIT;
+    if (read_recorded(db, v, &rec.rows, e) < 0)
+        goto out;
+    ret = collect_from(&rec, g, heads, n_heads, out, e);
+out:
+    recorded_release(&rec);
     return ret;
 }
 
@@ -317,6 +332,26 @@ int validate_before_upgrade(struct pg *db, const struct versions *v, const struc
         return -1;
     ret = validate_refuse_edited(&r, e);
     validate_report_release(&r);
+    return ret;
+}
+
+int validate_before_upgrade_rows(const struct graph *g, char *const *heads, size_t n_heads,
+                                 struct pg_rows *history, struct err *e)
+{
+    struct recorded rec = RECORDED_INIT;
+    struct validate_report r = VALIDATE_REPORT_INIT;
+    int ret = -1;
+
+    if (history) {
+        rec.rows = *history;    /* ours now */
+        *history = (struct pg_rows)PG_ROWS_INIT;
+    }
+    if (collect_from(&rec, g, heads, n_heads, &r, e) < 0)
+        goto out;
+    ret = validate_refuse_edited(&r, e);
+out:
+    validate_report_release(&r);
+    recorded_release(&rec);
     return ret;
 }
 

@@ -40,6 +40,7 @@
 #include "graph.h"
 
 struct pg;
+struct pg_rows;
 struct versions;
 
 enum validate_state {
@@ -85,6 +86,12 @@ int validate_refuse_edited(const struct validate_report *r, struct err *e);
 /* validate_collect() then validate_refuse_edited(), for migrate.c. */
 int validate_before_upgrade(struct pg *db, const struct versions *v, const struct graph *g,
                             char *const *heads, size_t n_heads, struct err *e);
+
+/* validate_before_upgrade() on history rows read already (versions_load.h:
+ * id, revision, checksum, direction, in that order, more columns
+ * ignored), which it takes over and releases; NULL: no history table. */
+int validate_before_upgrade_rows(const struct graph *g, char *const *heads, size_t n_heads,
+                                 struct pg_rows *history, struct err *e);
 
 /* Append a 'repair' row for every edited or unrecorded item whose plugin
  * has a checksum, in one transaction (the history table is created when
