@@ -170,9 +170,12 @@ int scan_index_lookup(struct scan_index *ix, const char *name, const struct stat
     if (ix->cursor >= ix->n || c != 0)
         return 0;
     en = &ix->v[ix->cursor++];
+    /* a file whose nanoseconds are 0 went through a copy that keeps whole
+     * seconds (a container image's layers are tar archives): its seconds
+     * must match */
     if (!S_ISREG(st->st_mode) || (uint64_t)st->st_size != en->size ||
         (int64_t)st->st_mtim.tv_sec != en->mtime_sec ||
-        (int64_t)st->st_mtim.tv_nsec != en->mtime_nsec)
+        ((int64_t)st->st_mtim.tv_nsec != en->mtime_nsec && st->st_mtim.tv_nsec != 0))
         return 0;
     /* git's racily clean entry: a file changed in the same tick as the
      * index was written would show the indexed mtime */

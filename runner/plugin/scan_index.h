@@ -6,7 +6,9 @@
  * `runner build` writes it (scan_index_write()); the scan (scan.c) then
  * checks each plugin with one fstatat() instead of opening and reading
  * it: a regular file, passing trust.c's rule on that stat, of the
- * recorded size and mtime, and older than the index itself (an entry as
+ * recorded size and mtime (the seconds alone when the file's nanoseconds
+ * are 0: a copy through a tar archive, as an image layer, drops them),
+ * and older than the index itself (an entry as
  * new as the index may have been rewritten within the same timestamp:
  * git's "racily clean" entry).  Anything else (no entry, a mismatch, a
  * symlink) is read from the file as without an index, so a stale index

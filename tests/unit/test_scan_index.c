@@ -414,6 +414,45 @@ static void test_scan_index_survives_a_copy_that_keeps_mtimes(void)
     remove_dir(b);
 }
 
+/* An image layer is a tar archive, which may keep whole seconds only: a
+ * copy whose mtimes lost their nanoseconds (plugins and index alike) is
+ * still the same build, and the index still answers for it. */
+static void test_scan_index_survives_a_copy_that_keeps_whole_seconds(void)
+{
+    char a[PATH_MAX], b[PATH_MAX], src[PATH_MAX], path[PATH_MAX];
+    const char *names[] = { "a.so", "b.so", "c.so", SCAN_INDEX_NAME };
+    struct err e = ERR_INIT;
+    struct graph *g = NULL;
+
+    CU_ASSERT_EQUAL_FATAL(make_chain(a), 0);
+    /* built at T0 + 0.5 s, as a compiler's output has nanoseconds */
+    for (size_t i = 0; i < 3; i++) {
+        struct timespec ts[2] = { { T0, 500000000 }, { T0, 500000000 } };
+
+        FMT(path, "%s/%s", a, names[i]);
+        CU_ASSERT_EQUAL_FATAL(utimensat(AT_FDCWD, path, ts, 0), 0);
+    }
+    write_index(a);
+    CU_ASSERT_EQUAL_FATAL(make_tmpdir(b), 0);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        struct stat st;
+
+        FMT(src, "%s/%s", a, names[i]);
+        CU_ASSERT_EQUAL_FATAL(stat(src, &st), 0);
+        CU_ASSERT_EQUAL(copy_as(src, b, names[i], st.st_mtim.tv_sec), 0);
+    }
+    FMT(path, "%s/c.so", b);
+    CU_ASSERT_EQUAL_FATAL(zero_in_place(path), 0);
+    CU_ASSERT_EQUAL(scan(b, 0, &g, &e), 3);
+    CU_ASSERT_STRING_EQUAL(e.msg, "");
+    graph_free(g);
+    /* whole seconds that differ are another build: read */
+    CU_ASSERT_EQUAL(set_mtime(path, T0 + 1), 0);
+    expect_read_from_file(b, "c.so", 0);
+    remove_dir(a);
+    remove_dir(b);
+}
+
 CU_TestInfo scan_index_tests[] = {
     { "matching entry is used without reading the plugin",
       test_scan_index_matching_entry_is_used_without_reading_the_plugin },
@@ -425,5 +464,7 @@ CU_TestInfo scan_index_tests[] = {
     { "added and removed plugins are seen", test_scan_index_added_and_removed_plugins_are_seen },
     { "is used in a read-only directory", test_scan_index_is_used_in_a_read_only_directory },
     { "survives a copy that keeps mtimes", test_scan_index_survives_a_copy_that_keeps_mtimes },
+    { "survives a copy that keeps whole seconds",
+      test_scan_index_survives_a_copy_that_keeps_whole_seconds },
     CU_TEST_INFO_NULL,
 };
