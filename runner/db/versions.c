@@ -412,7 +412,10 @@ int versions_step_done(const struct versions *v, struct pg *db, const struct ste
         return history_record(v, db, h, e);
     }
     /* The common step, one round trip: both rows in one statement; the
-     * count of moved rows is checked as alembic checks its rowcount. */
+     * count of moved rows is checked as alembic checks its rowcount, by
+     * the server (1 / 0 when no row moved; a primary key moves at most
+     * one), so that a COMMIT sent in the same round trip (steps.c's
+     * pg_trail) does not run after a mismatch. */
     history_bind(h, &hp);
     params[0] = s->to;
     params[1] = s->from;
@@ -421,11 +424,19 @@ int versions_step_done(const struct versions *v, struct pg *db, const struct ste
                  "WITH moved AS (UPDATE %s SET version_num = $1 WHERE %s.version_num = $2 "
                  "RETURNING 1), logged AS (INSERT INTO %s " HISTORY_COLUMNS " VALUES "
                  HISTORY_VALUES(3, 4, 5, 6, 7, 8, 9, 10) " RETURNING 1) "
-                 "SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM logged)",
+                 "SELECT 1 / (SELECT count(*) FROM moved)::int, (SELECT count(*) FROM logged)",
                  v->table, v->table, v->history) < 0)
         return err_set(e, ERR_FAIL, "out of memory");
-    if (pg_query(db, sql, 10, params, &r, NULL, e) < 0)
+    if (pg_query(db, sql, 10, params, &r, NULL, e) < 0) {
+        if (strcmp(e->sqlstate, "22012") == 0) {    /* division_by_zero: no row moved */
+            err_set(e, ERR_FAIL,
+                    "Online migration expected to match one row when updating '%s' to '%s' "
+                    "in '%s'; 0 found",
+                    s->from, s->to, v->label);
+            err_sqlstate(e, NULL);
+        }
         goto out;
+    }
     if (!pg_rows_get(&r, 0, 0) || strcmp(pg_rows_get(&r, 0, 0), "1") != 0) {
         err_set(e, ERR_FAIL,
                 "Online migration expected to match one row when updating '%s' to '%s' "

@@ -339,7 +339,7 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
     sigwatch_phase(&sig, SIGWATCH_STEPS);
     steps_started = 1;
     if (o->single_transaction) {
-        if (pg_exec(&db, "BEGIN", e) < 0)
+        if (migrate__begin(&db, o, e) < 0)
             goto out;
         in_tx = 1;
         if (versions_ensure(v, &db, e) < 0)

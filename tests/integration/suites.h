@@ -18,4 +18,5 @@
     SUITE(read_json) \
     SUITE(fleet) \
     SUITE(lint) \
-    SUITE(locks)
+    SUITE(locks) \
+    SUITE(steps)
