@@ -196,15 +196,19 @@ static int session_open(const struct migrate_opts *o, struct pg *db, uv_loop_t *
     }
     if (o->keepalive_s > 0 && set_keepalive(db, o->keepalive_s, e) < 0)
         return -1;
+    /* table mode is the one for a transaction pooler, where a session SET
+     * lands on one server session and the run's transactions on others:
+     * there every transaction the run opens carries them as SET LOCAL
+     * (steps.c's migrate__begin) */
     if (o->statement_timeout_s > 0) {
         long ms = (long)(o->statement_timeout_s * 1000.0);
 
         snprintf(sql, sizeof(sql), "SET statement_timeout = '%ldms'", ms > 0 ? ms : 1);
-        if (pg_exec(db, sql, e) < 0)
+        if (o->lock_mode != MIGRATE_LOCK_TABLE && pg_exec(db, sql, e) < 0)
             return err_prefix(e, "--statement-timeout");
         db->backstop_ms = (uint64_t)(ms > 0 ? ms : 1) + BACKSTOP_GRACE_MS;
     }
-    if (o->lock_timeout_s > 0) {
+    if (o->lock_timeout_s > 0 && o->lock_mode != MIGRATE_LOCK_TABLE) {
         long ms = (long)(o->lock_timeout_s * 1000.0);
 
         snprintf(sql, sizeof(sql), "SET lock_timeout = '%ldms'", ms > 0 ? ms : 1);

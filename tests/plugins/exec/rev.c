@@ -18,6 +18,7 @@
 #define MODE_TAMPER 6           /* empties the version table behind the runner's back */
 #define MODE_FIRST_FAIL 7       /* a script whose first statement fails */
 #define MODE_DEFERRED 8         /* a deferred unique constraint that fails at COMMIT */
+#define MODE_LOCK 9             /* LOCK TABLE EXEC_TABLE (made by an earlier revision) */
 
 #if defined(EXEC_DOWN2)
 RUNNER_REVISION(.revision = EXEC_REV, .down_revision = RUNNER_REVS(EXEC_DOWN, EXEC_DOWN2),
@@ -53,6 +54,8 @@ int upgrade(runner_op *op)
     case MODE_FIRST_FAIL:
         return op_execute(op, "SELECT id FROM exec_first_missing; CREATE TABLE " EXEC_TABLE
                               " (id integer)");
+    case MODE_LOCK:
+        return op_execute(op, "LOCK TABLE " EXEC_TABLE " IN ACCESS EXCLUSIVE MODE");
     case MODE_DEFERRED:
         return op_execute(op, "CREATE TABLE " EXEC_TABLE " (id integer, CONSTRAINT " EXEC_TABLE
                               "_u UNIQUE (id) DEFERRABLE INITIALLY DEFERRED); INSERT INTO "
