@@ -68,10 +68,13 @@ void history_bind(const struct history_row *h, struct history_params *hp);
  * warning.  Only a caller that holds the migration lock (holds_lock) can
  * know that no such run is still going: it closes them as died
  * (duration_ms -2, success false).  Without the lock (--lock-mode none)
- * they are reported and left open.  Then it writes ours; *id is 0 when the
- * history table does not exist yet (nothing to mark). */
+ * they are reported and left open.  Then it writes ours (one round trip
+ * for both); *id is 0 when the history table does not exist yet (nothing
+ * to mark).  table_known: the caller has just made sure that it exists
+ * (versions_ensure()), so it is not looked up again. */
 int history_run_start(const struct versions *v, struct pg *db, const char *revision,
-                      int holds_lock, FILE *log, long long *id, struct err *e);
+                      int table_known, int holds_lock, FILE *log, long long *id,
+                      struct err *e);
 int history_run_finish(const struct versions *v, struct pg *db, long long id,
                        double started_at, int success, struct err *e);
 

@@ -406,6 +406,22 @@ int versions_step_done(const struct versions *v, struct pg *db, const struct ste
     char *sql = NULL;
     int ret = -1;
 
+    if (s->vt == VT_INSERT) {
+        /* a base revision: its row and the history row, one statement too */
+        history_bind(h, &hp);
+        params[0] = s->to;
+        memcpy(params + 1, hp.p, sizeof(hp.p));
+        if (asprintf(&sql,
+                     "WITH added AS (INSERT INTO %s (version_num) VALUES ($1) RETURNING 1), "
+                     "logged AS (INSERT INTO %s " HISTORY_COLUMNS " VALUES "
+                     HISTORY_VALUES(2, 3, 4, 5, 6, 7, 8, 9) " RETURNING 1) "
+                     "SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM logged)",
+                     v->table, v->history) < 0)
+            return err_set(e, ERR_FAIL, "out of memory");
+        ret = pg_query(db, sql, 9, params, NULL, NULL, e);
+        free(sql);
+        return ret;
+    }
     if (s->vt != VT_UPDATE) {
         if (versions_apply(v, db, s, e) < 0)
             return -1;

@@ -337,7 +337,8 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
     if (!o->single_transaction && versions_ensure(v, &db, e) < 0)
         goto out;
     if (p.n_steps > 0 &&
-        history_run_start(v, &db, n ? heads[0] : "base", lock.held, o->log, &run_id, e) < 0)
+        history_run_start(v, &db, n ? heads[0] : "base", !o->single_transaction, lock.held,
+                          o->log, &run_id, e) < 0)
         goto out;
     run_started = clock_epoch_s();
     sigwatch_phase(&sig, SIGWATCH_STEPS);

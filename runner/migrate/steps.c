@@ -199,8 +199,8 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
     }
     h.duration_ms = (long long)((uv_hrtime() - t0) / 1000000);
     h.success = 1;
-    /* the common step is one statement (versions.h): COMMIT rides with it */
-    one_stmt = s->vt == VT_UPDATE;
+    /* the common steps are one statement (versions.h): COMMIT rides with it */
+    one_stmt = s->vt == VT_UPDATE || s->vt == VT_INSERT;
     if (open_tx && one_stmt)
         pg_trail(db, "COMMIT");
     rc = versions_step_done(v, db, s, &h, e);
