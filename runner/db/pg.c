@@ -8,10 +8,12 @@
 #include "pg.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "url.h"
 
 #define PG_STMT_SHOWN 240       /* bytes of a failing statement quoted in an error */
@@ -175,6 +177,7 @@ int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
     pg_lead_drop(db);
     db->trail = NULL;
     db->trail_state = PG_TRAIL_NONE;
+    db->n_reused = 0;               /* a new session has none */
     norm = url_normalize(url, e);
     if (!norm)
         goto out;
@@ -719,9 +722,9 @@ int pg_exec(struct pg *db, const char *sql, struct err *e)
  * one sync.  After the first failure the server skips the rest up to the
  * sync (libpq reports them aborted): a failed lead leaves the statement
  * unrun, a failed statement the trail. */
-static int pipeline(struct pg *db, const char *name, const char *sql, int n_params,
-                    const char *const *params, struct pg_rows *out, long *n_affected,
-                    struct err *e)
+static int pipeline(struct pg *db, const char *name, int prepare, const char *sql,
+                    int n_params, const char *const *params, struct pg_rows *out,
+                    long *n_affected, struct err *e)
 {
     char lead[PG_LEAD_SIZE];
     const char *stmts[PG_LEAD_SIZE / 2];
@@ -742,6 +745,8 @@ static int pipeline(struct pg *db, const char *name, const char *sql, int n_para
     for (size_t i = 0; i < n_stmts; i++)
         if (!PQsendQueryParams(db->conn, stmts[i], 0, NULL, NULL, NULL, NULL, 0))
             goto send_fail;
+    if (prepare && !PQsendPrepare(db->conn, name, sql, n_params, NULL))
+        goto send_fail;
     if (name ? !PQsendQueryPrepared(db->conn, name, n_params, params, NULL, NULL, 0)
              : !PQsendQueryParams(db->conn, sql, n_params, NULL, params, NULL, NULL, 0))
         goto send_fail;
@@ -756,6 +761,16 @@ static int pipeline(struct pg *db, const char *name, const char *sql, int n_para
 
         if (collect(db, &q, NULL, NULL, failed ? &later : e) < 0)
             failed = 1;
+        if (PQstatus(db->conn) == CONNECTION_BAD)
+            return -1;
+    }
+    if (prepare) {
+        struct sent q = { sql, NULL, 0, 0 };
+
+        if (collect(db, &q, NULL, NULL, failed ? &later : e) < 0)
+            failed = 1;
+        else
+            db->reused[db->n_reused++] = hash_fnv1a64(sql);
         if (PQstatus(db->conn) == CONNECTION_BAD)
             return -1;
     }
@@ -833,7 +848,8 @@ static int extended(struct pg *db, const char *name, const char *sql, int n_para
     if (stmt_begin(db, e) < 0)
         return -1;
     if (pg_lead_pending(db) || db->trail)
-        return stmt_end(db, pipeline(db, name, sql, n_params, params, out, n_affected, e), e);
+        return stmt_end(db, pipeline(db, name, 0, sql, n_params, params, out, n_affected, e),
+                        e);
     ok = name ? PQsendQueryPrepared(db->conn, name, n_params, params, NULL, NULL, 0)
               : PQsendQueryParams(db->conn, sql, n_params, NULL, params, NULL, NULL, 0);
     if (!ok)
@@ -847,6 +863,26 @@ int pg_query(struct pg *db, const char *sql, int n_params, const char *const *pa
              struct pg_rows *out, long *n_affected, struct err *e)
 {
     return extended(db, NULL, sql, n_params, params, out, n_affected, e);
+}
+
+int pg_query_reused(struct pg *db, const char *sql, int n_params, const char *const *params,
+                    struct pg_rows *out, long *n_affected, struct err *e)
+{
+    uint64_t h = hash_fnv1a64(sql);
+    char name[32];
+
+    if (!db->reuse_plans)
+        return pg_query(db, sql, n_params, params, out, n_affected, e);
+    snprintf(name, sizeof(name), "runner_r%016" PRIx64, h);
+    for (size_t i = 0; i < db->n_reused; i++)
+        if (db->reused[i] == h)
+            return extended(db, name, sql, n_params, params, out, n_affected, e);
+    if (db->n_reused == PG_REUSED_MAX)
+        return pg_query(db, sql, n_params, params, out, n_affected, e);
+    /* first use: Parse (named) and the execution in one round trip */
+    if (stmt_begin(db, e) < 0)
+        return -1;
+    return stmt_end(db, pipeline(db, name, 1, sql, n_params, params, out, n_affected, e), e);
 }
 
 int pg_query_named(struct pg *db, const char *name, const char *sql, int n_params,

@@ -25,6 +25,7 @@
 #include "err.h"
 
 #define PG_LEAD_SIZE 256        /* bytes of pg_lead() statements pending at once */
+#define PG_REUSED_MAX 8         /* statements pg_query_reused() keeps prepared per session */
 
 /* What became of a trail (pg_trail()). */
 enum pg_trail_state {
@@ -63,9 +64,16 @@ struct pg {
     const char *trail;          /* pg_trail(): borrowed, static; goes out after the next
                                  * extended-protocol statement, in its round trip */
     int trail_state;            /* PG_TRAIL_* of the last statement that carried a trail */
+    int reuse_plans;            /* set by the caller: this is a server session of its own
+                                 * (no transaction pooler), so pg_query_reused() may keep
+                                 * named prepared statements on it */
+    uint64_t reused[PG_REUSED_MAX]; /* hashes of the texts prepared as "runner_r<hash>" */
+    size_t n_reused;
 };
 
-#define PG_INIT { NULL, NULL, { 0 }, { 0 }, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, { 0 }, 0, NULL, 0 }
+#define PG_INIT                                                                          \
+    { NULL, NULL, { 0 }, { 0 }, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, { 0 }, 0, NULL, 0, 0, \
+      { 0 }, 0 }
 
 /* Rows of a read.  cells is row-major, n_rows * n_cols entries, NULL for
  * SQL NULL.  Owned by the struct: pg_rows_release() frees them. */
@@ -140,6 +148,16 @@ void pg_lead_drop(struct pg *db);
  * db->trail_state says which of the two failed.  NULL clears a trail that
  * was not used.  pg_exec() ignores a trail and clears it. */
 void pg_trail(struct pg *db, const char *sql);
+
+/* Like pg_query, for a statement the session runs again and again (a
+ * revision's version and history rows): with db->reuse_plans, prepared
+ * as a named statement on first use, in the same round trip, so the
+ * server parses it once (and plans it once, from the sixth run on);
+ * otherwise plain pg_query().  Behind a transaction pooler a named
+ * statement would stay on one server session: the caller sets
+ * reuse_plans only on a session known to be its own. */
+int pg_query_reused(struct pg *db, const char *sql, int n_params, const char *const *params,
+                    struct pg_rows *out, long *n_affected, struct err *e);
 
 /* Cell (row, col), NULL for SQL NULL; borrowed from *r. */
 const char *pg_rows_get(const struct pg_rows *r, size_t row, size_t col);

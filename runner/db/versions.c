@@ -418,7 +418,7 @@ int versions_step_done(const struct versions *v, struct pg *db, const struct ste
                      "SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM logged)",
                      v->table, v->history) < 0)
             return err_set(e, ERR_FAIL, "out of memory");
-        ret = pg_query(db, sql, 9, params, NULL, NULL, e);
+        ret = pg_query_reused(db, sql, 9, params, NULL, NULL, e);
         free(sql);
         return ret;
     }
@@ -443,7 +443,7 @@ int versions_step_done(const struct versions *v, struct pg *db, const struct ste
                  "SELECT 1 / (SELECT count(*) FROM moved)::int, (SELECT count(*) FROM logged)",
                  v->table, v->table, v->history) < 0)
         return err_set(e, ERR_FAIL, "out of memory");
-    if (pg_query(db, sql, 10, params, &r, NULL, e) < 0) {
+    if (pg_query_reused(db, sql, 10, params, &r, NULL, e) < 0) {
         if (strcmp(e->sqlstate, "22012") == 0) {    /* division_by_zero: no row moved */
             err_set(e, ERR_FAIL,
                     "Online migration expected to match one row when updating '%s' to '%s' "

@@ -318,6 +318,9 @@ int migrate_steps(struct pg *db, const struct versions *v, const struct plan *p,
     struct backoff bo;
 
     backoff_init(&bo, RETRY_FIRST_MS, RETRY_MAX_MS, RETRY_JITTER, 0, 0);
+    /* the session lock is held: its probe found no transaction pooler, so
+     * the version statement may stay prepared on this session */
+    db->reuse_plans = o->lock_mode == MIGRATE_LOCK_SESSION && o->lock != NULL;
 
     for (size_t i = 0; i < p->n_steps; i++) {
         const struct step *s = &p->steps[i];

@@ -53,10 +53,34 @@ static void test_failing_commit_is_reported_as_commit_version_unchanged(void)
     CU_ASSERT_STRING_EQUAL(out, "0");
 }
 
+/* Under the session lock (no transaction pooler: its probe says so) the
+ * version statement is prepared once per session and reused; in the
+ * other lock modes (a pooler may hand each transaction to another server
+ * session) nothing stays prepared. */
+static void test_version_statement_prepared_only_under_session_lock(void)
+{
+    char url[IT_URL_SIZE], out[256];
+
+    CU_ASSERT_FATAL(it_db_create("it_prepared", url, sizeof(url)) == 0);
+    CU_ASSERT_EQUAL(it_runner(&run, "prepared", url, "upgrade head"), 0);
+    it_check_versions(url, "q3");
+    /* q1's insert of the first row and q2's update, each once */
+    it_query(url, "SELECT string_agg(substr(statement, 1, 21), ', ' ORDER BY statement) "
+                  "FROM exec_q3", out, sizeof(out));
+    CU_ASSERT_STRING_EQUAL(out, "WITH added AS (INSERT, WITH moved AS (UPDATE");
+    CU_ASSERT_FATAL(it_db_create("it_prepared", url, sizeof(url)) == 0);
+    CU_ASSERT_EQUAL(it_runner(&run, "prepared", url, "upgrade head --lock-mode table"), 0);
+    it_check_versions(url, "q3");
+    it_query(url, "SELECT count(*) FROM exec_q3", out, sizeof(out));
+    CU_ASSERT_STRING_EQUAL(out, "0");
+}
+
 CU_TestInfo steps_tests[] = {
     { "error in first statement names it, not BEGIN",
       test_error_in_first_statement_names_it_not_begin },
     { "failing commit is reported as commit, version unchanged",
       test_failing_commit_is_reported_as_commit_version_unchanged },
+    { "version statement prepared only under the session lock",
+      test_version_statement_prepared_only_under_session_lock },
     CU_TEST_INFO_NULL,
 };
