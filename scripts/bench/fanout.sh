@@ -96,14 +96,35 @@ at_head() {
 
 now() { date +%s.%N; }
 
-# One variant: fresh databases, the timed command, the check; prints seconds.
+# CPU seconds, which a machine shared with others disturbs less than the
+# wall clock: the server's (what the postmaster's reaped children, the
+# backends, used: /proc/PID/stat cutime + cstime) and the client's (this
+# shell's children: `times`).
+tck=$(getconf CLK_TCK)
+server_cpu() {
+    awk -v t="$tck" '{ printf "%.2f\n", ($16 + $17) / t }' "/proc/$(head -n1 "$out/db/data/postmaster.pid")/stat"
+}
+client_cpu() {
+    times | tail -n1 | awk '{ n = split($0, f, /[ ms]+/); s = 0
+        for (i = 1; i + 1 <= n; i += 2) s += f[i] * 60 + f[i + 1]; printf "%.2f\n", s }'
+}
+
+# One variant: fresh databases, the timed command, the check; prints
+# seconds and appends "server-cpu client-cpu" to $bench/NAME.cpu.
 timed() {
-    local name=$1 t0 t1
+    local name=$1 t0 t1 s0 s1 c0 c1
     shift
     fresh
+    sleep 0.3                   # the fresh backends have exited
+    s0=$(server_cpu); c0=$(client_cpu)
     t0=$(now)
     "$@"
     t1=$(now)
+    c1=$(client_cpu)
+    sleep 0.3                   # and the run's
+    s1=$(server_cpu)
+    echo "$s1 - $s0" | bc -l | xargs printf '%.2f ' >> "$bench/$name.cpu"
+    echo "$c1 - $c0" | bc -l | xargs printf '%.2f\n' >> "$bench/$name.cpu"
     at_head "$name"
     echo "$t1 - $t0" | bc -l
 }
@@ -142,6 +163,7 @@ printf '%d databases x %d revisions, --jobs %d, %d cores, load %s\n' "$n_db" "$n
 : > "$bench/floor1.times"
 : > "$bench/sequential.times"
 : > "$bench/before.times"
+rm -f "$bench"/*.cpu
 for r in $(seq "$rounds"); do
     # alternate which goes first, so neither always runs on a warmer server
     b=
@@ -174,6 +196,11 @@ o=$(median < "$bench/fanout.times")
 printf 'median: floor %.2f s, floor1 %.2f s, fan-out %.2f s\n' "$f" "$f1" "$o"
 printf 'fan-out / floor %.2fx, fan-out / floor1 %.2fx\n' "$(echo "$o / $f" | bc -l)" \
     "$(echo "$o / $f1" | bc -l)"
+for v in floor floor1 fan-out before; do
+    [ -f "$bench/$v.cpu" ] || continue
+    printf 'median cpu %s: server %.2f s, client %.2f s\n' "$v" \
+        "$(cut -d' ' -f1 "$bench/$v.cpu" | median)" "$(cut -d' ' -f2 "$bench/$v.cpu" | median)"
+done
 if [ -n "$base" ]; then
     b=$(median < "$bench/before.times")
     printf 'median: before (%s) %.2f s, before / floor %.2fx, fan-out / before %.2fx\n' "$base" \
