@@ -37,12 +37,13 @@ static int check_layout(const struct versions *v, struct pg *db, struct err *e)
     return ret;
 }
 
-int history_ensure(const struct versions *v, struct pg *db, struct err *e)
+int history_ensure(const struct versions *v, struct pg *db, int exists, struct err *e)
 {
     char *sql = NULL;
-    int exists = versions_table_exists(db, v->history, e);
     int ret;
 
+    if (exists < 0)
+        exists = versions_table_exists(db, v->history, e);
     if (exists < 0)
         return -1;
     if (exists)

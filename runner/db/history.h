@@ -32,8 +32,9 @@ struct history_row {
 };
 
 /* Create the history table when missing; check the layout of an existing
- * one. */
-int history_ensure(const struct versions *v, struct pg *db, struct err *e);
+ * one.  exists: whether the caller found it (versions_ensure() asks once
+ * for both tables), or -1 to look it up here. */
+int history_ensure(const struct versions *v, struct pg *db, int exists, struct err *e);
 
 int history_record(const struct versions *v, struct pg *db, const struct history_row *h,
                    struct err *e);

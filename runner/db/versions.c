@@ -277,11 +277,18 @@ out:
 
 int versions_ensure(const struct versions *v, struct pg *db, struct err *e)
 {
+    struct pg_rows r = PG_ROWS_INIT;
+    const char *params[] = { v->table, v->history };
     char *sql = NULL;
-    int exists = versions_table_exists(db, v->table, e);
+    int exists, history_exists;
 
-    if (exists < 0)
+    /* both tables in one round trip */
+    if (pg_query(db, "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL", 2,
+                 params, &r, NULL, e) < 0)
         return -1;
+    exists = pg_rows_get(&r, 0, 0) && strcmp(pg_rows_get(&r, 0, 0), "t") == 0;
+    history_exists = pg_rows_get(&r, 0, 1) && strcmp(pg_rows_get(&r, 0, 1), "t") == 0;
+    pg_rows_release(&r);
     if (exists) {
         if (check_version_layout(v, db, e) < 0)
             return -1;
@@ -297,7 +304,7 @@ int versions_ensure(const struct versions *v, struct pg *db, struct err *e)
         }
         free(sql);
     }
-    return history_ensure(v, db, e);
+    return history_ensure(v, db, history_exists, e);
 }
 
 int versions_check_known(const struct graph *g, char *const *ids, size_t n, struct err *e)

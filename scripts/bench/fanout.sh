@@ -104,8 +104,11 @@ tck=$(getconf CLK_TCK)
 server_cpu() {
     awk -v t="$tck" '{ printf "%.2f\n", ($16 + $17) / t }' "/proc/$(head -n1 "$out/db/data/postmaster.pid")/stat"
 }
+# `times` must run in the shell whose children are counted, not in a
+# $(...) or a pipeline's subshell, which start from zero
+client_times() { times > "$bench/times"; }
 client_cpu() {
-    times | tail -n1 | awk '{ n = split($0, f, /[ ms]+/); s = 0
+    tail -n1 "$bench/times" | awk '{ n = split($0, f, /[ ms]+/); s = 0
         for (i = 1; i + 1 <= n; i += 2) s += f[i] * 60 + f[i + 1]; printf "%.2f\n", s }'
 }
 
@@ -116,11 +119,11 @@ timed() {
     shift
     fresh
     sleep 0.3                   # the fresh backends have exited
-    s0=$(server_cpu); c0=$(client_cpu)
+    s0=$(server_cpu); client_times; c0=$(client_cpu)
     t0=$(now)
     "$@"
     t1=$(now)
-    c1=$(client_cpu)
+    client_times; c1=$(client_cpu)
     sleep 0.3                   # and the run's
     s1=$(server_cpu)
     echo "$s1 - $s0" | bc -l | xargs printf '%.2f ' >> "$bench/$name.cpu"

@@ -1,7 +1,8 @@
 /* test_steps.c -- the step executor's round trips (steps.c, pg.c's lead
  * and trail): a revision's BEGIN rides with its first statement and its
  * COMMIT with the version row, and the errors still say which statement
- * failed.  Scenarios are tests/plugins/exec (see rev.c there). */
+ * failed; the version statement prepared once; the session lock's pooler
+ * probe without a second connection on a direct one.  Scenarios are tests/plugins/exec (see rev.c there). */
 #include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,6 +76,26 @@ static void test_version_statement_prepared_only_under_session_lock(void)
     CU_ASSERT_STRING_EQUAL(out, "0");
 }
 
+/* The session lock's pooler probe: on a direct connection the server
+ * process answering is the one the connection started with, so no second
+ * connection is opened; a role allowed one connection can migrate. */
+static void test_session_lock_on_direct_connection_needs_one_connection(void)
+{
+    char url[IT_URL_SIZE], one[IT_URL_SIZE + 32];
+    int st;
+
+    CU_ASSERT_FATAL(it_db_create("it_onecon", url, sizeof(url)) == 0);
+    CU_ASSERT_FATAL(it_exec(url, "DROP ROLE IF EXISTS it_one") == 0);
+    CU_ASSERT_FATAL(it_exec(url, "CREATE ROLE it_one LOGIN CONNECTION LIMIT 1") == 0);
+    CU_ASSERT_FATAL(it_exec(url, "ALTER DATABASE it_onecon OWNER TO it_one") == 0);
+    snprintf(one, sizeof(one), "%s user=it_one", url);
+    st = it_runner(&run, "linear", one, "upgrade head");
+    CU_ASSERT_EQUAL(st, 0);
+    if (st != 0)
+        fprintf(stderr, "\n%s", run.err);
+    it_check_versions(url, "l5");
+}
+
 CU_TestInfo steps_tests[] = {
     { "error in first statement names it, not BEGIN",
       test_error_in_first_statement_names_it_not_begin },
@@ -82,5 +103,7 @@ CU_TestInfo steps_tests[] = {
       test_failing_commit_is_reported_as_commit_version_unchanged },
     { "version statement prepared only under the session lock",
       test_version_statement_prepared_only_under_session_lock },
+    { "session lock on a direct connection needs one connection",
+      test_session_lock_on_direct_connection_needs_one_connection },
     CU_TEST_INFO_NULL,
 };
