@@ -2,7 +2,8 @@
  * and trail): a revision's BEGIN rides with its first statement and its
  * COMMIT with the version row, and the errors still say which statement
  * failed; the version statement prepared once; the session lock's pooler
- * probe without a second connection on a direct one.  Scenarios are tests/plugins/exec (see rev.c there). */
+ * probe without a second connection on a direct one.  Scenarios are
+ * tests/plugins/exec (see rev.c there). */
 #include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <string.h>
