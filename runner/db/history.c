@@ -37,12 +37,13 @@ static int check_layout(const struct versions *v, struct pg *db, struct err *e)
     return ret;
 }
 
-int history_ensure(const struct versions *v, struct pg *db, struct err *e)
+int history_ensure(const struct versions *v, struct pg *db, int exists, struct err *e)
 {
     char *sql = NULL;
-    int exists = versions_table_exists(db, v->history, e);
     int ret;
 
+    if (exists < 0)
+        exists = versions_table_exists(db, v->history, e);
     if (exists < 0)
         return -1;
     if (exists)
@@ -103,86 +104,100 @@ int history_record(const struct versions *v, struct pg *db, const struct history
     return ret;
 }
 
-/* The unfinished markers: a lock holder closes them (no other run can be
- * going, so they died); anyone else only reads them. */
-static int unfinished_markers(const struct versions *v, struct pg *db, int close,
-                              struct pg_rows *rows, struct err *e)
+/* The unfinished markers (a lock holder closes them: no other run can be
+ * going, so they died; anyone else only reads them) and ours, inserted,
+ * in one statement: its snapshot does not see our new row, so ours is
+ * never among them.  One row per marker found, or one row of NULLs after
+ * our id when there is none. */
+static int markers_and_ours(const struct versions *v, struct pg *db, int close,
+                            const struct history_params *hp, struct pg_rows *rows,
+                            struct err *e)
 {
     static const char *const fields =
-        "to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ'), coalesce(hostname, '?'), db_user, "
-        "revision";
+        "id, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ') AS started, "
+        "coalesce(hostname, '?') AS host, db_user, revision";
     char *sql = NULL;
     int ret;
 
     if (close)
         ret = asprintf(&sql,
-                       "UPDATE %s SET duration_ms = -2 WHERE direction = 'run' AND "
-                       "duration_ms = -1 RETURNING %s",
+                       "WITH found AS (UPDATE %s SET duration_ms = -2 WHERE direction = 'run' "
+                       "AND duration_ms = -1 RETURNING %s), ",
                        v->history, fields);
     else
         ret = asprintf(&sql,
-                       "SELECT %s FROM %s WHERE direction = 'run' AND duration_ms = -1 "
-                       "ORDER BY id",
+                       "WITH found AS (SELECT %s FROM %s WHERE direction = 'run' AND "
+                       "duration_ms = -1), ",
                        fields, v->history);
     if (ret < 0)
         return err_set(e, ERR_FAIL, "out of memory");
-    ret = pg_query(db, sql, 0, NULL, rows, NULL, e);
+    {
+        char *full = NULL;
+
+        ret = asprintf(&full,
+                       "%sours AS (INSERT INTO %s " HISTORY_COLUMNS " VALUES "
+                       HISTORY_VALUES(1, 2, 3, 4, 5, 6, 7, 8) " RETURNING id) "
+                       "SELECT (SELECT id FROM ours), found.started, found.host, "
+                       "found.db_user, found.revision FROM (SELECT 1) one "
+                       "LEFT JOIN found ON true ORDER BY found.id",
+                       sql, v->history);
+        free(sql);
+        if (ret < 0)
+            return err_set(e, ERR_FAIL, "out of memory");
+        sql = full;
+    }
+    ret = pg_query(db, sql, 8, hp->p, rows, NULL, e);
     free(sql);
     return ret;
 }
 
 int history_run_start(const struct versions *v, struct pg *db, const char *revision,
-                      int holds_lock, FILE *log, long long *id, struct err *e)
+                      int table_known, int holds_lock, FILE *log, long long *id,
+                      struct err *e)
 {
     struct history_row h = { revision ? revision : "", "run", NULL, 0, -1, 0 };
     struct history_params hp;
     struct pg_rows rows = PG_ROWS_INIT;
-    char *sql = NULL;
-    int exists;
     int ret = -1;
 
     *id = 0;
-    exists = versions_table_exists(db, v->history, e);
-    if (exists <= 0)
-        return exists;
-    if (unfinished_markers(v, db, holds_lock, &rows, e) < 0)
+    if (!table_known) {
+        int exists = versions_table_exists(db, v->history, e);
+
+        if (exists <= 0)
+            return exists;
+    }
+    h.started_at = clock_epoch_s();
+    history_bind(&h, &hp);
+    if (markers_and_ours(v, db, holds_lock, &hp, &rows, e) < 0)
         goto out;
     for (size_t i = 0; i < rows.n_rows && log; i++) {
+        if (!pg_rows_get(&rows, i, 1))
+            continue;               /* no marker: only our id */
         if (holds_lock)
             fprintf(log,
                     "runner: warning: the run started %s on host '%s' by '%s' (at revision "
                     "'%s') did not finish: it was killed or crashed; every revision it "
                     "committed is in the version table and the one it was running was rolled "
                     "back (unless it ran outside a transaction)\n",
-                    pg_rows_get(&rows, i, 0), pg_rows_get(&rows, i, 1),
-                    pg_rows_get(&rows, i, 2), pg_rows_get(&rows, i, 3));
+                    pg_rows_get(&rows, i, 1), pg_rows_get(&rows, i, 2),
+                    pg_rows_get(&rows, i, 3), pg_rows_get(&rows, i, 4));
         else
             fprintf(log,
                     "runner: warning: the run started %s on host '%s' by '%s' (at revision "
                     "'%s') has not finished: it is still running, or it was killed or "
                     "crashed; without the migration lock this run cannot tell which, so the "
                     "record is left open\n",
-                    pg_rows_get(&rows, i, 0), pg_rows_get(&rows, i, 1),
-                    pg_rows_get(&rows, i, 2), pg_rows_get(&rows, i, 3));
+                    pg_rows_get(&rows, i, 1), pg_rows_get(&rows, i, 2),
+                    pg_rows_get(&rows, i, 3), pg_rows_get(&rows, i, 4));
     }
-    pg_rows_release(&rows);
-    h.started_at = clock_epoch_s();
-    history_bind(&h, &hp);
-    if (asprintf(&sql, "INSERT INTO %s " HISTORY_COLUMNS " VALUES "
-                 HISTORY_VALUES(1, 2, 3, 4, 5, 6, 7, 8) " RETURNING id", v->history) < 0) {
-        sql = NULL;
-        err_set(e, ERR_FAIL, "out of memory");
-        goto out;
-    }
-    if (pg_query(db, sql, 8, hp.p, &rows, NULL, e) < 0)
-        goto out;
-    *id = rows.n_rows ? strtoll(pg_rows_get(&rows, 0, 0), NULL, 10) : 0;
+    *id = rows.n_rows && pg_rows_get(&rows, 0, 0) ? strtoll(pg_rows_get(&rows, 0, 0), NULL, 10)
+                                                  : 0;
     ret = 0;
 out:
     if (ret < 0)
         err_prefix(e, "cannot record the run in '%s'", v->hlabel);
     pg_rows_release(&rows);
-    free(sql);
     return ret;
 }
 

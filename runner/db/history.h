@@ -32,8 +32,9 @@ struct history_row {
 };
 
 /* Create the history table when missing; check the layout of an existing
- * one. */
-int history_ensure(const struct versions *v, struct pg *db, struct err *e);
+ * one.  exists: whether the caller found it (versions_ensure() asks once
+ * for both tables), or -1 to look it up here. */
+int history_ensure(const struct versions *v, struct pg *db, int exists, struct err *e);
 
 int history_record(const struct versions *v, struct pg *db, const struct history_row *h,
                    struct err *e);
@@ -68,10 +69,13 @@ void history_bind(const struct history_row *h, struct history_params *hp);
  * warning.  Only a caller that holds the migration lock (holds_lock) can
  * know that no such run is still going: it closes them as died
  * (duration_ms -2, success false).  Without the lock (--lock-mode none)
- * they are reported and left open.  Then it writes ours; *id is 0 when the
- * history table does not exist yet (nothing to mark). */
+ * they are reported and left open.  Then it writes ours (one round trip
+ * for both); *id is 0 when the history table does not exist yet (nothing
+ * to mark).  table_known: the caller has just made sure that it exists
+ * (versions_ensure()), so it is not looked up again. */
 int history_run_start(const struct versions *v, struct pg *db, const char *revision,
-                      int holds_lock, FILE *log, long long *id, struct err *e);
+                      int table_known, int holds_lock, FILE *log, long long *id,
+                      struct err *e);
 int history_run_finish(const struct versions *v, struct pg *db, long long id,
                        double started_at, int success, struct err *e);
 

@@ -120,8 +120,9 @@ int mlock_fence(struct mlock *l, struct err *e);
 void mlock_release(struct mlock *l);
 
 /* Whether db's connection is pooled per transaction (PgBouncer's
- * pool_mode = transaction), probed with a second connection to url (see
- * mlock_advisory.c): *pooled = 1 then, and detail says what was seen.
+ * pool_mode = transaction), probed with a second connection to url unless
+ * the server process answering is the one the connection started with
+ * (see mlock_advisory.c): *pooled = 1 then, and detail says what was seen.
  * Session mode refuses such a connection; a run whose session settings
  * must hold (a tenant's search_path) asks too. */
 int mlock_probe_pooling(struct pg *db, const char *url, int *pooled, char *detail,

@@ -42,7 +42,13 @@ static int backend_pid(struct pg *db, char *buf, size_t size, struct err *e)
  * (PgBouncer reuses the last released one first, server_round_robin = 0),
  * and if not, the run's next transaction has to go elsewhere.  Neither can
  * happen on a session of its own, so the probe never refuses a direct
- * connection or a session-pooled one. */
+ * connection or a session-pooled one.
+ *
+ * First, the cheap answer: when the server process that answers is the
+ * one whose pid the connection's start-up reported (BackendKeyData,
+ * PQbackendPID), nothing sits in between; a pooler hands its clients a
+ * cancel key of its own.  Then no second connection (a server process of
+ * its own, per database of a fan-out) is needed. */
 int mlock_probe_pooling(struct pg *db, const char *url, int *pooled, char *detail,
                         size_t size, struct err *e)
 {
@@ -56,6 +62,8 @@ int mlock_probe_pooling(struct pg *db, const char *url, int *pooled, char *detai
         detail[0] = '\0';
     if (backend_pid(db, before, sizeof(before), e) < 0)
         return -1;
+    if (strtol(before, NULL, 10) == (long)PQbackendPID(pg_conn(db)))
+        return 0;
     if (pg_open(&other, db->loop, url, e) < 0)
         goto out;
     if (pg_exec(&other, "BEGIN", e) < 0 || backend_pid(&other, second, sizeof(second), e) < 0 ||

@@ -8,10 +8,12 @@
 #include "pg.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "url.h"
 
 #define PG_STMT_SHOWN 240       /* bytes of a failing statement quoted in an error */
@@ -172,6 +174,10 @@ int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
     db->poll_open = db->timer_open = db->closing = 0;
     db->ready = db->timed_out = 0;
     db->backstop_fired = 0;         /* not interrupted: a signal may already have come */
+    pg_lead_drop(db);
+    db->trail = NULL;
+    db->trail_state = PG_TRAIL_NONE;
+    db->n_reused = 0;               /* a new session has none */
     norm = url_normalize(url, e);
     if (!norm)
         goto out;
@@ -401,13 +407,16 @@ static long stmt_show(const char *s, size_t start, size_t end, long at, char *bu
 }
 
 /* Fill *e from an error result of `sql`, whose statement number
- * `ok_before` (successful results before it) failed. */
+ * `ok_before` (successful results before it) failed.  `offset`: the
+ * characters sent in front of `sql` in the same message (a lead), which
+ * the server's position counts and `sql` does not hold. */
 static int result_error(struct pg *db, const PGresult *res, const char *sql,
-                        size_t ok_before, struct err *e)
+                        size_t ok_before, long offset, struct err *e)
 {
     const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+    const char *pos_field = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+    long pos = pos_field ? strtol(pos_field, NULL, 10) - offset : 0;
     char shown[PG_STMT_SHOWN + 8];
     size_t start = 0, end = 0;
     long at = -1;
@@ -416,8 +425,8 @@ static int result_error(struct pg *db, const PGresult *res, const char *sql,
         msg = PQresultErrorMessage(res);
     if (!msg || !*msg)
         msg = PQerrorMessage(db->conn);
-    if (pos)
-        at = char_to_byte(sql, strtol(pos, NULL, 10) - 1);
+    if (pos > 0)
+        at = char_to_byte(sql, pos - 1);
     if (!sql || stmt_find(sql, at, ok_before, &start, &end) < 0) {
         err_set(e, ERR_FAIL, "%s (SQLSTATE %s)", msg, state ? state : "none");
     } else {
@@ -433,8 +442,7 @@ static int result_error(struct pg *db, const PGresult *res, const char *sql,
     err_sqlstate(e, state);
     err_server_fields(e, PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL),
                       PQresultErrorField(res, PG_DIAG_MESSAGE_HINT),
-                      PQresultErrorField(res, PG_DIAG_CONTEXT),
-                      pos ? (int)strtol(pos, NULL, 10) : 0);
+                      PQresultErrorField(res, PG_DIAG_CONTEXT), pos > 0 ? (int)pos : 0);
     return -1;
 }
 
@@ -498,11 +506,23 @@ static int rows_copy(const PGresult *res, struct pg_rows *out)
     return 0;
 }
 
-/* Read every result of the query just sent; the first error wins. */
-static int collect(struct pg *db, const char *sql, struct pg_rows *out, long *n_affected,
+/* What one query put on the wire holds: `sql`, with a lead's `n_lead`
+ * statements (`lead`, `offset` characters and a ';') in front of it in
+ * the same message (pg_exec), or nothing in front. */
+struct sent {
+    const char *sql;
+    const char *lead;           /* NULL: no lead in this message */
+    size_t n_lead;
+    long offset;
+};
+
+/* Read every result of one query; the first error wins.  In pipeline
+ * mode a query that was not run because an earlier one failed reports
+ * PGRES_PIPELINE_ABORTED: a failure, whose cause *e already holds. */
+static int collect(struct pg *db, const struct sent *q, struct pg_rows *out, long *n_affected,
                    struct err *e)
 {
-    size_t ok = 0;
+    size_t ok = 0, lead_ok = 0;
     int failed = 0;
     PGresult *res;
 
@@ -520,6 +540,10 @@ static int collect(struct pg *db, const char *sql, struct pg_rows *out, long *n_
         case PGRES_COMMAND_OK:
         case PGRES_TUPLES_OK:
         case PGRES_SINGLE_TUPLE:
+            if (lead_ok < q->n_lead) {
+                lead_ok++;          /* the lead's own: not a statement of sql */
+                break;
+            }
             if (!failed) {
                 ok++;
                 if (out && rows_copy(res, out) < 0)
@@ -529,6 +553,9 @@ static int collect(struct pg *db, const char *sql, struct pg_rows *out, long *n_
             }
             break;
         case PGRES_EMPTY_QUERY:
+            break;
+        case PGRES_PIPELINE_ABORTED:
+            failed = -1;
             break;
         case PGRES_COPY_IN:
             PQputCopyEnd(db->conn, "COPY FROM STDIN is not supported by runner");
@@ -541,8 +568,10 @@ static int collect(struct pg *db, const char *sql, struct pg_rows *out, long *n_
             break;
         }
         default:
-            if (!failed)
-                result_error(db, res, sql, ok, e);
+            if (!failed && lead_ok < q->n_lead)
+                result_error(db, res, q->lead, lead_ok, 0, e);
+            else if (!failed)
+                result_error(db, res, q->sql, ok, q->offset, e);
             failed = -1;
             break;
         }
@@ -616,39 +645,250 @@ static int stmt_end(struct pg *db, int rc, struct err *e)
     return rc;
 }
 
+int pg_lead(struct pg *db, const char *sql, struct err *e)
+{
+    size_t have = strlen(db->lead), add = strlen(sql);
+
+    if (have + add + 2 > sizeof(db->lead))
+        return err_set(e, ERR_FAIL, "too many statements queued in front of the next one");
+    if (have)
+        db->lead[have++] = ';';
+    memcpy(db->lead + have, sql, add + 1);
+    db->n_lead++;
+    return 0;
+}
+
+int pg_lead_pending(const struct pg *db)
+{
+    return db && db->lead[0] != '\0';
+}
+
+void pg_lead_drop(struct pg *db)
+{
+    db->lead[0] = '\0';
+    db->n_lead = 0;
+}
+
+int pg_lead_flush(struct pg *db, struct err *e)
+{
+    char lead[PG_LEAD_SIZE];
+
+    if (!pg_lead_pending(db))
+        return 0;
+    memcpy(lead, db->lead, sizeof(lead));
+    pg_lead_drop(db);
+    return pg_exec(db, lead, e);
+}
+
+void pg_trail(struct pg *db, const char *sql)
+{
+    db->trail = sql;
+    db->trail_state = PG_TRAIL_NONE;
+}
+
 int pg_exec(struct pg *db, const char *sql, struct err *e)
 {
+    struct sent q = { sql, NULL, 0, 0 };
+    char lead[PG_LEAD_SIZE];
+    char *joined = NULL;
+    int rc;
+
     if (stmt_begin(db, e) < 0)
         return -1;
-    if (!PQsendQuery(db->conn, sql))
+    db->trail = NULL;
+    if (pg_lead_pending(db)) {
+        /* one message: the server's positions count the lead and the ';' */
+        memcpy(lead, db->lead, sizeof(lead));
+        q.lead = lead;
+        q.n_lead = db->n_lead;
+        q.offset = (long)strlen(lead) + 1;      /* ASCII: characters are bytes */
+        pg_lead_drop(db);
+        if (asprintf(&joined, "%s;%s", lead, sql) < 0)
+            return stmt_end(db, err_set(e, ERR_FAIL, "out of memory"), e);
+    }
+    if (!PQsendQuery(db->conn, joined ? joined : sql)) {
+        free(joined);
+        return stmt_end(db, send_failed(db, e), e);
+    }
+    free(joined);
+    if (flush(db, e) < 0)
+        return stmt_end(db, -1, e);
+    rc = collect(db, &q, NULL, NULL, e);
+    return stmt_end(db, rc, e);
+}
+
+/* One round trip through libpq's pipeline mode: the lead's statements,
+ * the statement (prepared `name`, or `sql` with parameters), the trail,
+ * one sync.  After the first failure the server skips the rest up to the
+ * sync (libpq reports them aborted): a failed lead leaves the statement
+ * unrun, a failed statement the trail. */
+static int pipeline(struct pg *db, const char *name, int prepare, const char *sql,
+                    int n_params, const char *const *params, struct pg_rows *out,
+                    long *n_affected, struct err *e)
+{
+    char lead[PG_LEAD_SIZE];
+    const char *stmts[PG_LEAD_SIZE / 2];
+    size_t n_stmts = 0;
+    const char *trail = db->trail;
+    struct err later = ERR_INIT;    /* what the queries after a failure report */
+    char *save = NULL;
+    int failed = 0;
+    PGresult *res;
+
+    memcpy(lead, db->lead, sizeof(lead));
+    pg_lead_drop(db);
+    db->trail = NULL;
+    for (char *t = strtok_r(lead, ";", &save); t; t = strtok_r(NULL, ";", &save))
+        stmts[n_stmts++] = t;
+    if (!PQenterPipelineMode(db->conn))
+        return send_failed(db, e);
+    for (size_t i = 0; i < n_stmts; i++)
+        if (!PQsendQueryParams(db->conn, stmts[i], 0, NULL, NULL, NULL, NULL, 0))
+            goto send_fail;
+    if (prepare && !PQsendPrepare(db->conn, name, sql, n_params, NULL))
+        goto send_fail;
+    if (name ? !PQsendQueryPrepared(db->conn, name, n_params, params, NULL, NULL, 0)
+             : !PQsendQueryParams(db->conn, sql, n_params, NULL, params, NULL, NULL, 0))
+        goto send_fail;
+    if (trail && !PQsendQueryParams(db->conn, trail, 0, NULL, NULL, NULL, NULL, 0))
+        goto send_fail;
+    if (!PQpipelineSync(db->conn))
+        goto send_fail;
+    if (flush(db, e) < 0)
+        return -1;
+    for (size_t i = 0; i < n_stmts; i++) {
+        struct sent q = { stmts[i], NULL, 0, 0 };
+
+        if (collect(db, &q, NULL, NULL, failed ? &later : e) < 0)
+            failed = 1;
+        if (PQstatus(db->conn) == CONNECTION_BAD)
+            return -1;
+    }
+    if (prepare) {
+        struct sent q = { sql, NULL, 0, 0 };
+
+        if (collect(db, &q, NULL, NULL, failed ? &later : e) < 0)
+            failed = 1;
+        else
+            db->reused[db->n_reused++] = hash_fnv1a64(sql);
+        if (PQstatus(db->conn) == CONNECTION_BAD)
+            return -1;
+    }
+    {
+        struct sent q = { sql, NULL, 0, 0 };
+
+        if (collect(db, &q, out, n_affected, failed ? &later : e) < 0)
+            failed = 1;
+        if (PQstatus(db->conn) == CONNECTION_BAD)
+            return -1;
+    }
+    if (trail) {
+        struct sent q = { trail, NULL, 0, 0 };
+
+        db->trail_state = failed ? PG_TRAIL_SKIPPED : PG_TRAIL_DONE;
+        if (collect(db, &q, NULL, NULL, failed ? &later : e) < 0 && !failed) {
+            db->trail_state = PG_TRAIL_FAILED;
+            failed = 1;
+        }
+        if (PQstatus(db->conn) == CONNECTION_BAD)
+            return -1;
+    }
+    /* the sync's own result, then out of pipeline mode */
+    for (int nulls = 0; nulls < 2;) {
+        while (PQisBusy(db->conn)) {
+            if (io_wait(db, UV_READABLE, 0, &later) < 0 || !PQconsumeInput(db->conn))
+                return failed ? -1 : conn_lost(db, e);
+        }
+        res = PQgetResult(db->conn);
+        if (!res) {
+            nulls++;
+            continue;
+        }
+        nulls = 0;
+        if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            break;
+        }
+        PQclear(res);
+        if (PQstatus(db->conn) == CONNECTION_BAD)
+            return failed ? -1 : conn_lost(db, e);
+    }
+    if (!PQexitPipelineMode(db->conn) && !failed)
+        return err_set(e, ERR_FAIL, "cannot leave pipeline mode: %s", PQerrorMessage(db->conn));
+    return failed ? -1 : 0;
+send_fail:
+    send_failed(db, e);
+    if (PQstatus(db->conn) != CONNECTION_BAD) {
+        /* nothing was flushed: drop what was queued */
+        PQpipelineSync(db->conn);
+        flush(db, &later);
+        while ((res = PQgetResult(db->conn)) != NULL || PQisBusy(db->conn)) {
+            if (res && PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+                PQclear(res);
+                break;
+            }
+            PQclear(res);
+            if (!res && (io_wait(db, UV_READABLE, 0, &later) < 0 || !PQconsumeInput(db->conn)))
+                break;
+        }
+        PQexitPipelineMode(db->conn);
+    }
+    return -1;
+}
+
+/* The extended protocol's one statement; with a lead or a trail queued,
+ * they share its round trip. */
+static int extended(struct pg *db, const char *name, const char *sql, int n_params,
+                    const char *const *params, struct pg_rows *out, long *n_affected,
+                    struct err *e)
+{
+    struct sent q = { sql, NULL, 0, 0 };
+    int ok;
+
+    if (stmt_begin(db, e) < 0)
+        return -1;
+    if (pg_lead_pending(db) || db->trail)
+        return stmt_end(db, pipeline(db, name, 0, sql, n_params, params, out, n_affected, e),
+                        e);
+    ok = name ? PQsendQueryPrepared(db->conn, name, n_params, params, NULL, NULL, 0)
+              : PQsendQueryParams(db->conn, sql, n_params, NULL, params, NULL, NULL, 0);
+    if (!ok)
         return stmt_end(db, send_failed(db, e), e);
     if (flush(db, e) < 0)
         return stmt_end(db, -1, e);
-    return stmt_end(db, collect(db, sql, NULL, NULL, e), e);
+    return stmt_end(db, collect(db, &q, out, n_affected, e), e);
 }
 
 int pg_query(struct pg *db, const char *sql, int n_params, const char *const *params,
              struct pg_rows *out, long *n_affected, struct err *e)
 {
+    return extended(db, NULL, sql, n_params, params, out, n_affected, e);
+}
+
+int pg_query_reused(struct pg *db, const char *sql, int n_params, const char *const *params,
+                    struct pg_rows *out, long *n_affected, struct err *e)
+{
+    uint64_t h = hash_fnv1a64(sql);
+    char name[32];
+
+    if (!db->reuse_plans)
+        return pg_query(db, sql, n_params, params, out, n_affected, e);
+    snprintf(name, sizeof(name), "runner_r%016" PRIx64, h);
+    for (size_t i = 0; i < db->n_reused; i++)
+        if (db->reused[i] == h)
+            return extended(db, name, sql, n_params, params, out, n_affected, e);
+    if (db->n_reused == PG_REUSED_MAX)
+        return pg_query(db, sql, n_params, params, out, n_affected, e);
+    /* first use: Parse (named) and the execution in one round trip */
     if (stmt_begin(db, e) < 0)
         return -1;
-    if (!PQsendQueryParams(db->conn, sql, n_params, NULL, params, NULL, NULL, 0))
-        return stmt_end(db, send_failed(db, e), e);
-    if (flush(db, e) < 0)
-        return stmt_end(db, -1, e);
-    return stmt_end(db, collect(db, sql, out, n_affected, e), e);
+    return stmt_end(db, pipeline(db, name, 1, sql, n_params, params, out, n_affected, e), e);
 }
 
 int pg_query_named(struct pg *db, const char *name, const char *sql, int n_params,
                    const char *const *params, struct pg_rows *out, struct err *e)
 {
-    if (stmt_begin(db, e) < 0)
-        return -1;
-    if (!PQsendQueryPrepared(db->conn, name, n_params, params, NULL, NULL, 0))
-        return stmt_end(db, send_failed(db, e), e);
-    if (flush(db, e) < 0)
-        return stmt_end(db, -1, e);
-    return stmt_end(db, collect(db, sql, out, NULL, e), e);
+    return extended(db, name, sql, n_params, params, out, NULL, e);
 }
 
 int pg_exec_params(struct pg *db, const char *sql, int n_params, const char *const *params,
@@ -711,7 +951,7 @@ static int collect_each(struct pg *db, const char *sql, struct pg_rows *outs, si
         default:
             /* the scripts sent here hold no COPY: anything else is an error */
             if (!failed)
-                result_error(db, res, sql, *n_ok, e);
+                result_error(db, res, sql, *n_ok, 0, e);
             failed = -1;
             break;
         }
@@ -726,6 +966,9 @@ int pg_exec_results(struct pg *db, const char *sql, struct pg_rows *outs, size_t
                     size_t *n_ok, struct err *e)
 {
     *n_ok = 0;
+    /* the results are counted for `sql` alone: a queued lead goes first */
+    if (pg_lead_flush(db, e) < 0)
+        return -1;
     if (stmt_begin(db, e) < 0)
         return -1;
     if (!PQsendQuery(db->conn, sql))

@@ -24,6 +24,17 @@
 
 #include "err.h"
 
+#define PG_LEAD_SIZE 256        /* bytes of pg_lead() statements pending at once */
+#define PG_REUSED_MAX 8         /* statements pg_query_reused() keeps prepared per session */
+
+/* What became of a trail (pg_trail()). */
+enum pg_trail_state {
+    PG_TRAIL_NONE,              /* no trail went with the last statement */
+    PG_TRAIL_DONE,              /* statement and trail succeeded */
+    PG_TRAIL_SKIPPED,           /* the statement failed, so the trail did not run */
+    PG_TRAIL_FAILED,            /* the statement succeeded, the trail failed: *e is its error */
+};
+
 /* Caller-allocated.  Zero-initialise (or PG_INIT), pg_open(), use,
  * pg_close(); pg_close() is safe after a failed pg_open() and twice. */
 struct pg {
@@ -47,9 +58,22 @@ struct pg {
     int backstop_fired;         /* the backstop cancelled the last statement */
     const int *stop;            /* borrowed, optional: like `interrupted`, but a flag of the
                                  * caller's (wait.c's attempts watch the run's) */
+    char lead[PG_LEAD_SIZE];    /* pg_lead(): ';'-joined statements that go out in front of
+                                 * the next statement, in its round trip; "": none */
+    size_t n_lead;              /* statements in `lead` */
+    const char *trail;          /* pg_trail(): borrowed, static; goes out after the next
+                                 * extended-protocol statement, in its round trip */
+    int trail_state;            /* PG_TRAIL_* of the last statement that carried a trail */
+    int reuse_plans;            /* set by the caller: this is a server session of its own
+                                 * (no transaction pooler), so pg_query_reused() may keep
+                                 * named prepared statements on it */
+    uint64_t reused[PG_REUSED_MAX]; /* hashes of the texts prepared as "runner_r<hash>" */
+    size_t n_reused;
 };
 
-#define PG_INIT { NULL, NULL, { 0 }, { 0 }, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL }
+#define PG_INIT                                                                          \
+    { NULL, NULL, { 0 }, { 0 }, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, { 0 }, 0, NULL, 0, 0, \
+      { 0 }, 0 }
 
 /* Rows of a read.  cells is row-major, n_rows * n_cols entries, NULL for
  * SQL NULL.  Owned by the struct: pg_rows_release() frees them. */
@@ -106,6 +130,43 @@ int pg_query(struct pg *db, const char *sql, int n_params, const char *const *pa
  * (pg_prepared.h); `sql` is its text, for error messages only. */
 int pg_query_named(struct pg *db, const char *name, const char *sql, int n_params,
                    const char *const *params, struct pg_rows *out, struct err *e);
+
+/* Round trips saved: a lead is a statement (BEGIN, SET LOCAL) queued to
+ * go out in front of the next statement, in the same round trip: with
+ * pg_exec() as one message "<lead>;<sql>" (errors still name the
+ * statement of `sql` and its position there; the lead's own results are
+ * not counted), with the extended protocol through libpq's pipeline
+ * mode.  A lead that fails is reported as itself.  Anything that looks at
+ * the raw connection's transaction state must pg_lead_flush() first.
+ * pg_lead() fails only when the lead would not fit. */
+int pg_lead(struct pg *db, const char *sql, struct err *e);
+
+/* 1 when a lead is queued (nothing of it sent yet). */
+int pg_lead_pending(const struct pg *db);
+
+/* Send the queued lead now, alone (one round trip); 0 when none. */
+int pg_lead_flush(struct pg *db, struct err *e);
+
+/* Forget the queued lead unsent (a failure before any statement: there
+ * is nothing to roll back). */
+void pg_lead_drop(struct pg *db);
+
+/* `sql` (static, one statement, e.g. "COMMIT") goes out right after the
+ * next pg_query()/pg_exec_params()/pg_query_named() statement, in the same
+ * round trip, and runs only if that statement succeeded; afterwards
+ * db->trail_state says which of the two failed.  NULL clears a trail that
+ * was not used.  pg_exec() ignores a trail and clears it. */
+void pg_trail(struct pg *db, const char *sql);
+
+/* Like pg_query, for a statement the session runs again and again (a
+ * revision's version and history rows): with db->reuse_plans, prepared
+ * as a named statement on first use, in the same round trip, so the
+ * server parses it once (and plans it once, from the sixth run on);
+ * otherwise plain pg_query().  Behind a transaction pooler a named
+ * statement would stay on one server session: the caller sets
+ * reuse_plans only on a session known to be its own. */
+int pg_query_reused(struct pg *db, const char *sql, int n_params, const char *const *params,
+                    struct pg_rows *out, long *n_affected, struct err *e);
 
 /* Cell (row, col), NULL for SQL NULL; borrowed from *r. */
 const char *pg_rows_get(const struct pg_rows *r, size_t row, size_t col);

@@ -292,11 +292,18 @@ out:
 
 int versions_ensure(const struct versions *v, struct pg *db, struct err *e)
 {
+    struct pg_rows r = PG_ROWS_INIT;
+    const char *params[] = { v->table, v->history };
     char *sql = NULL;
-    int exists = versions_table_exists(db, v->table, e);
+    int exists, history_exists;
 
-    if (exists < 0)
+    /* both tables in one round trip */
+    if (pg_query(db, "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL", 2,
+                 params, &r, NULL, e) < 0)
         return -1;
+    exists = pg_rows_get(&r, 0, 0) && strcmp(pg_rows_get(&r, 0, 0), "t") == 0;
+    history_exists = pg_rows_get(&r, 0, 1) && strcmp(pg_rows_get(&r, 0, 1), "t") == 0;
+    pg_rows_release(&r);
     if (exists) {
         if (check_version_layout(v, db, e) < 0)
             return -1;
@@ -312,7 +319,7 @@ int versions_ensure(const struct versions *v, struct pg *db, struct err *e)
         }
         free(sql);
     }
-    return history_ensure(v, db, e);
+    return history_ensure(v, db, history_exists, e);
 }
 
 int versions_check_known(const struct graph *g, char *const *ids, size_t n, struct err *e)
@@ -421,13 +428,32 @@ int versions_step_done(const struct versions *v, struct pg *db, const struct ste
     char *sql = NULL;
     int ret = -1;
 
+    if (s->vt == VT_INSERT) {
+        /* a base revision: its row and the history row, one statement too */
+        history_bind(h, &hp);
+        params[0] = s->to;
+        memcpy(params + 1, hp.p, sizeof(hp.p));
+        if (asprintf(&sql,
+                     "WITH added AS (INSERT INTO %s (version_num) VALUES ($1) RETURNING 1), "
+                     "logged AS (INSERT INTO %s " HISTORY_COLUMNS " VALUES "
+                     HISTORY_VALUES(2, 3, 4, 5, 6, 7, 8, 9) " RETURNING 1) "
+                     "SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM logged)",
+                     v->table, v->history) < 0)
+            return err_set(e, ERR_FAIL, "out of memory");
+        ret = pg_query_reused(db, sql, 9, params, NULL, NULL, e);
+        free(sql);
+        return ret;
+    }
     if (s->vt != VT_UPDATE) {
         if (versions_apply(v, db, s, e) < 0)
             return -1;
         return history_record(v, db, h, e);
     }
     /* The common step, one round trip: both rows in one statement; the
-     * count of moved rows is checked as alembic checks its rowcount. */
+     * count of moved rows is checked as alembic checks its rowcount, by
+     * the server (1 / 0 when no row moved; a primary key moves at most
+     * one), so that a COMMIT sent in the same round trip (steps.c's
+     * pg_trail) does not run after a mismatch. */
     history_bind(h, &hp);
     params[0] = s->to;
     params[1] = s->from;
@@ -436,11 +462,19 @@ int versions_step_done(const struct versions *v, struct pg *db, const struct ste
                  "WITH moved AS (UPDATE %s SET version_num = $1 WHERE %s.version_num = $2 "
                  "RETURNING 1), logged AS (INSERT INTO %s " HISTORY_COLUMNS " VALUES "
                  HISTORY_VALUES(3, 4, 5, 6, 7, 8, 9, 10) " RETURNING 1) "
-                 "SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM logged)",
+                 "SELECT 1 / (SELECT count(*) FROM moved)::int, (SELECT count(*) FROM logged)",
                  v->table, v->table, v->history) < 0)
         return err_set(e, ERR_FAIL, "out of memory");
-    if (pg_query(db, sql, 10, params, &r, NULL, e) < 0)
+    if (pg_query_reused(db, sql, 10, params, &r, NULL, e) < 0) {
+        if (strcmp(e->sqlstate, "22012") == 0) {    /* division_by_zero: no row moved */
+            err_set(e, ERR_FAIL,
+                    "Online migration expected to match one row when updating '%s' to '%s' "
+                    "in '%s'; 0 found",
+                    s->from, s->to, v->label);
+            err_sqlstate(e, NULL);
+        }
         goto out;
+    }
     if (!pg_rows_get(&r, 0, 0) || strcmp(pg_rows_get(&r, 0, 0), "1") != 0) {
         err_set(e, ERR_FAIL,
                 "Online migration expected to match one row when updating '%s' to '%s' "

@@ -110,8 +110,10 @@ int versions_apply(const struct versions *v, struct pg *db, const struct step *s
 /* DELETE every row (stamp --purge). */
 int versions_purge(const struct versions *v, struct pg *db, struct err *e);
 
-/* versions_apply() and history_record() together; a plain update (the
- * usual step) takes one round trip instead of two. */
+/* versions_apply() and history_record() together; a plain update or a
+ * base revision's insert (the usual steps) is one statement, one round
+ * trip instead of two, which the caller's COMMIT may join (pg_trail): an
+ * update that matches no row fails in the server, before that COMMIT. */
 int versions_step_done(const struct versions *v, struct pg *db, const struct step *s,
                        const struct history_row *h, struct err *e);
 

@@ -176,15 +176,20 @@ static int first_read(struct versions *v, const struct migrate_opts *o, struct p
         keepalive_sql(o->keepalive_s, keepalive, sizeof(keepalive));
         sets[n++] = (struct versions_load_set){ keepalive, KEEPALIVE_STMTS, "--keepalive" };
     }
+    /* table mode is the one for a transaction pooler, where a session SET
+     * lands on one server session and the run's transactions on others:
+     * there every transaction the run opens carries them as SET LOCAL
+     * (steps.c's migrate__begin) */
     if (o->statement_timeout_s > 0) {
         long ms = (long)(o->statement_timeout_s * 1000.0);
 
         snprintf(stmt_timeout, sizeof(stmt_timeout), "SET statement_timeout = '%ldms'",
                  ms > 0 ? ms : 1);
-        sets[n++] = (struct versions_load_set){ stmt_timeout, 1, "--statement-timeout" };
+        if (o->lock_mode != MIGRATE_LOCK_TABLE)
+            sets[n++] = (struct versions_load_set){ stmt_timeout, 1, "--statement-timeout" };
         db->backstop_ms = (uint64_t)(ms > 0 ? ms : 1) + BACKSTOP_GRACE_MS;
     }
-    if (o->lock_timeout_s > 0) {
+    if (o->lock_timeout_s > 0 && o->lock_mode != MIGRATE_LOCK_TABLE) {
         long ms = (long)(o->lock_timeout_s * 1000.0);
 
         snprintf(lock_timeout, sizeof(lock_timeout), "SET lock_timeout = '%ldms'",
@@ -322,13 +327,14 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
     if (!o->single_transaction && versions_ensure(v, &db, e) < 0)
         goto out;
     if (p.n_steps > 0 &&
-        history_run_start(v, &db, n ? heads[0] : "base", lock.held, o->log, &run_id, e) < 0)
+        history_run_start(v, &db, n ? heads[0] : "base", !o->single_transaction, lock.held,
+                          o->log, &run_id, e) < 0)
         goto out;
     run_started = clock_epoch_s();
     sigwatch_phase(&sig, SIGWATCH_STEPS);
     steps_started = 1;
     if (o->single_transaction) {
-        if (pg_exec(&db, "BEGIN", e) < 0)
+        if (migrate__begin(&db, o, e) < 0)
             goto out;
         in_tx = 1;
         if (versions_ensure(v, &db, e) < 0)

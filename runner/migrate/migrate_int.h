@@ -31,6 +31,11 @@ int migrate__plan(const struct graph *g, const struct migrate_opts *o,
                   const char *const *heads, size_t n, const char *target, struct plan *p,
                   struct err *e);
 
+/* Open a transaction on `db`: BEGIN queued to ride with the next
+ * statement (pg_lead), with --statement-timeout and --lock-timeout as SET
+ * LOCAL in table lock mode (a transaction pooler's). */
+int migrate__begin(struct pg *db, const struct migrate_opts *o, struct err *e);
+
 /* Stamp: version-table changes only, one transaction (or the outer one
  * when in_tx). */
 int migrate__stamp_steps(struct pg *db, const struct versions *v, const struct plan *p,

@@ -49,6 +49,11 @@ static int exec_observed(struct op_state *st, const char *sql, struct err *e)
     uint64_t t0 = uv_hrtime();
     int rc = 0;
 
+    /* the watcher reads the transaction state: a queued BEGIN goes first */
+    if (st->observer && pg_lead_flush(st->db, e) < 0) {
+        observe(st, sql, -1, t0);
+        return -1;
+    }
     if (!st->observer || PQtransactionStatus(pg_conn(st->db)) != PQTRANS_INTRANS ||
         sql_split(sql, &parts) < 0 || parts.n < 2) {
         sql_split_release(&parts);
@@ -106,9 +111,18 @@ static int online_is_offline(const runner_op *op)
     return 0;
 }
 
+/* The plugin sees the raw connection: a BEGIN still queued goes out
+ * first, so that what it runs is inside the revision's transaction. */
 static void *online_pgconn(runner_op *op)
 {
-    return pg_conn(ops_state(op)->db);
+    struct op_state *st = ops_state(op);
+    struct err e = ERR_INIT;
+
+    if (pg_lead_flush(st->db, &e) < 0) {
+        ops_fail(st, "pgconn", &e);
+        return NULL;
+    }
+    return pg_conn(st->db);
 }
 
 /* The values travel as text parameters, never spliced into the SQL; rows

@@ -96,13 +96,44 @@ static void err_note(struct err *e, const char *note)
     snprintf(e->msg + n, sizeof(e->msg) - n, " (%s)", note);
 }
 
+/* The `SET LOCAL <name> = '<ms>ms'` of a timeout of `secs` (> 0). */
+static int lead_timeout(struct pg *db, const char *name, double secs, struct err *e)
+{
+    long ms = (long)(secs * 1000.0);
+    char sql[96];
+
+    snprintf(sql, sizeof(sql), "SET LOCAL %s = '%ldms'", name, ms > 0 ? ms : 1);
+    return pg_lead(db, sql, e);
+}
+
+int migrate__begin(struct pg *db, const struct migrate_opts *o, struct err *e)
+{
+    if (pg_lead(db, "BEGIN", e) < 0)
+        return -1;
+    /* table mode is the one for a pooler that hands each transaction to
+     * another server session, where session.c's SETs would not hold */
+    if (o->lock_mode != MIGRATE_LOCK_TABLE)
+        return 0;
+    if (o->statement_timeout_s > 0 &&
+        lead_timeout(db, "statement_timeout", o->statement_timeout_s, e) < 0)
+        return -1;
+    if (o->lock_timeout_s > 0 && lead_timeout(db, "lock_timeout", o->lock_timeout_s, e) < 0)
+        return -1;
+    return 0;
+}
+
 /* After a failure: roll back, then record the failed attempt in its own
- * transaction (best effort: the connection may be gone). */
+ * transaction (best effort: the connection may be gone).  A BEGIN still
+ * queued was never sent: there is nothing to roll back. */
 static void after_failure(struct pg *db, const struct versions *v, int rollback,
                           int record, const struct history_row *h)
 {
     struct err ignored = ERR_INIT;
 
+    if (rollback && pg_lead_pending(db)) {
+        pg_lead_drop(db);
+        rollback = 0;
+    }
     if (rollback && pg_exec(db, "ROLLBACK", &ignored) < 0)
         return;
     if (record)
@@ -117,6 +148,7 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
     const struct rev *r = s->rev;
     int autocommit = (r->meta.flags & RUNNER_NO_TRANSACTION) != 0;
     int open_tx = 0;                /* we began a transaction that is still open */
+    int one_stmt, committed, commit_failed;
     struct plugin pl = { 0 };
     struct op_state st;
     struct step_words w;
@@ -126,8 +158,9 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
     int rc;
 
     migrate__describe(s, 0, &w);
+    /* the BEGIN rides with the transaction's first statement (pg_lead) */
     if (!in_tx && !autocommit) {
-        if (pg_exec(db, "BEGIN", e) < 0)
+        if (migrate__begin(db, o, e) < 0)
             goto fail;
         open_tx = 1;
     }
@@ -156,7 +189,7 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
     }
     /* a non-transactional revision: its version update commits right after it */
     if (!in_tx && autocommit) {
-        if (pg_exec(db, "BEGIN", e) < 0)
+        if (migrate__begin(db, o, e) < 0)
             goto fail;
         open_tx = 1;
         if (mlock_fence(o->lock, e) < 0) {
@@ -166,18 +199,26 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
     }
     h.duration_ms = (long long)((uv_hrtime() - t0) / 1000000);
     h.success = 1;
-    if (versions_step_done(v, db, s, &h, e) < 0) {
+    /* the common steps are one statement (versions.h): COMMIT rides with it */
+    one_stmt = s->vt == VT_UPDATE || s->vt == VT_INSERT;
+    if (open_tx && one_stmt)
+        pg_trail(db, "COMMIT");
+    rc = versions_step_done(v, db, s, &h, e);
+    committed = open_tx && one_stmt && db->trail_state == PG_TRAIL_DONE;
+    commit_failed = open_tx && one_stmt && db->trail_state == PG_TRAIL_FAILED;
+    pg_trail(db, NULL);
+    if (rc < 0 && !commit_failed) {
         err_prefix(e, "revision %s (%s)", r->id, migrate__rev_file(r));
         goto fail;
     }
-    if (open_tx) {
-        if (pg_exec(db, "COMMIT", e) < 0) {
-            err_prefix(e, "revision %s (%s): commit", r->id, migrate__rev_file(r));
-            open_tx = 0;            /* a failed COMMIT ends the transaction */
-            goto fail;
-        }
-        open_tx = 0;
+    if (open_tx && !committed && !commit_failed && pg_exec(db, "COMMIT", e) < 0)
+        commit_failed = 1;
+    if (commit_failed) {
+        err_prefix(e, "revision %s (%s): commit", r->id, migrate__rev_file(r));
+        open_tx = 0;                /* a failed COMMIT ends the transaction */
+        goto fail;
     }
+    open_tx = 0;
     migrate__log_step(o, &w, (long long)((uv_hrtime() - t0) / 1000000));
     return 0;
 fail:
@@ -277,6 +318,9 @@ int migrate_steps(struct pg *db, const struct versions *v, const struct plan *p,
     struct backoff bo;
 
     backoff_init(&bo, RETRY_FIRST_MS, RETRY_MAX_MS, RETRY_JITTER, 0, 0);
+    /* the session lock is held: its probe found no transaction pooler, so
+     * the version statement may stay prepared on this session */
+    db->reuse_plans = o->lock_mode == MIGRATE_LOCK_SESSION && o->lock != NULL;
 
     for (size_t i = 0; i < p->n_steps; i++) {
         const struct step *s = &p->steps[i];
@@ -319,7 +363,7 @@ int migrate__stamp_steps(struct pg *db, const struct versions *v, const struct p
 {
     struct err ignored = ERR_INIT;
 
-    if (!in_tx && pg_exec(db, "BEGIN", e) < 0)
+    if (!in_tx && migrate__begin(db, o, e) < 0)
         return -1;
     if (mlock_fence(o->lock, e) < 0)
         goto fail;
@@ -341,7 +385,9 @@ int migrate__stamp_steps(struct pg *db, const struct versions *v, const struct p
         return -1;
     return 0;
 fail:
-    if (!in_tx)
+    if (!in_tx && pg_lead_pending(db))
+        pg_lead_drop(db);           /* the BEGIN never went out */
+    else if (!in_tx)
         pg_exec(db, "ROLLBACK", &ignored);
     return -1;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fanout.sh [DATABASES] [REVISIONS]: fan-out against its floor (issue 14).
+# fanout.sh [DATABASES] [REVISIONS] [BASE]: fan-out against its floor (issue 14).
 # Applies REVISIONS trivial revisions (one CREATE TABLE each, default 50)
 # to DATABASES fresh databases (default 50) on one local cluster, with
 #   floor:   the same SQL (`runner upgrade head --sql`: the revisions'
@@ -11,6 +11,9 @@
 #            message (`psql -c "$(cat upgrade.sql)"`): one round trip per
 #            database, the tightest floor
 #   fan-out: one `runner upgrade head --targets FILE --jobs $JOBS`
+#   before:  with BASE (a git revision, e.g. main), the same fan-out by
+#            the runner of BASE, built the same way from its own tree, so
+#            that one run gives before, after and the floor
 #   (SEQUENTIAL=1 adds `runner upgrade head` once per database, in turn)
 # $ROUNDS rounds (default 3), the variants interleaved in each round so
 # that a shared machine's load hits both alike; every database is emptied
@@ -22,6 +25,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 n_db=${1:-50}
 n_rev=${2:-50}
+base=${3:-}
 jobs=${JOBS:-8}
 rounds=${ROUNDS:-3}
 out=${BENCH_DIR:-$root/build-bench-fanout}
@@ -34,6 +38,22 @@ mkdir -p "$bench/plugins"
 chmod go-w "$bench" "$bench/plugins"
 python3 scripts/bench/gen-linear.py "$n_rev" "$bench/revisions"
 "$runner" --sources "$bench/revisions" --dir "$bench/plugins" build -q --jobs "$(nproc)" >/dev/null
+if [ -n "$base" ]; then
+    base_src=$out/fanout-base/src
+    rm -rf "$base_src"
+    mkdir -p "$base_src"
+    git archive "$base" | tar -x -C "$base_src"
+    cmake -S "$base_src" -B "$out/fanout-base/build" -DCMAKE_BUILD_TYPE=Release \
+        -DRUNNER_BUILD_TESTS=OFF >/dev/null
+    cmake --build "$out/fanout-base/build" -j"$(nproc)" --target runner >/dev/null
+    runner_base=$out/fanout-base/build/runner/runner
+    # BASE reads plugins built against its own headers (the metadata grows
+    # at the end, and an older runner refuses a larger one)
+    mkdir -p "$bench/plugins-base"
+    chmod go-w "$bench/plugins-base"
+    "$runner_base" --sources "$bench/revisions" --dir "$bench/plugins-base" build -q \
+        --jobs "$(nproc)" >/dev/null
+fi
 "$runner" --dir "$bench/plugins" -q upgrade head --sql > "$bench/upgrade.sql"
 
 export RUNNER_DEV_DB_DIR=$out/db
@@ -76,14 +96,38 @@ at_head() {
 
 now() { date +%s.%N; }
 
-# One variant: fresh databases, the timed command, the check; prints seconds.
+# CPU seconds, which a machine shared with others disturbs less than the
+# wall clock: the server's (what the postmaster's reaped children, the
+# backends, used: /proc/PID/stat cutime + cstime) and the client's (this
+# shell's children: `times`).
+tck=$(getconf CLK_TCK)
+server_cpu() {
+    awk -v t="$tck" '{ printf "%.2f\n", ($16 + $17) / t }' "/proc/$(head -n1 "$out/db/data/postmaster.pid")/stat"
+}
+# `times` must run in the shell whose children are counted, not in a
+# $(...) or a pipeline's subshell, which start from zero
+client_times() { times > "$bench/times"; }
+client_cpu() {
+    tail -n1 "$bench/times" | awk '{ n = split($0, f, /[ ms]+/); s = 0
+        for (i = 1; i + 1 <= n; i += 2) s += f[i] * 60 + f[i + 1]; printf "%.2f\n", s }'
+}
+
+# One variant: fresh databases, the timed command, the check; prints
+# seconds and appends "server-cpu client-cpu" to $bench/NAME.cpu.
 timed() {
-    local name=$1 t0 t1
+    local name=$1 t0 t1 s0 s1 c0 c1
     shift
     fresh
+    sleep 0.3                   # the fresh backends have exited
+    s0=$(server_cpu); client_times; c0=$(client_cpu)
     t0=$(now)
     "$@"
     t1=$(now)
+    client_times; c1=$(client_cpu)
+    sleep 0.3                   # and the run's
+    s1=$(server_cpu)
+    echo "$s1 - $s0" | bc -l | xargs printf '%.2f ' >> "$bench/$name.cpu"
+    echo "$c1 - $c0" | bc -l | xargs printf '%.2f\n' >> "$bench/$name.cpu"
     at_head "$name"
     echo "$t1 - $t0" | bc -l
 }
@@ -103,6 +147,10 @@ floor1() {
 fanout() {
     "$runner" --dir "$bench/plugins" -q upgrade head --targets "$targets" --jobs "$jobs" >/dev/null
 }
+before() {
+    "$runner_base" --dir "$bench/plugins-base" -q upgrade head --targets "$targets" \
+        --jobs "$jobs" >/dev/null
+}
 sequential() {
     while read -r u; do
         "$runner" --dir "$bench/plugins" --url "$u" -q upgrade head
@@ -117,11 +165,16 @@ printf '%d databases x %d revisions, --jobs %d, %d cores, load %s\n' "$n_db" "$n
 : > "$bench/fanout.times"
 : > "$bench/floor1.times"
 : > "$bench/sequential.times"
+: > "$bench/before.times"
+rm -f "$bench"/*.cpu
 for r in $(seq "$rounds"); do
     # alternate which goes first, so neither always runs on a warmer server
+    b=
     if [ $((r % 2)) -eq 1 ]; then
         f=$(timed floor floor); f1=$(timed floor1 floor1); o=$(timed fan-out fanout)
+        [ -z "$base" ] || b=$(timed before before)
     else
+        [ -z "$base" ] || b=$(timed before before)
         o=$(timed fan-out fanout); f1=$(timed floor1 floor1); f=$(timed floor floor)
     fi
     echo "$f" >> "$bench/floor.times"
@@ -129,6 +182,10 @@ for r in $(seq "$rounds"); do
     echo "$o" >> "$bench/fanout.times"
     line=$(printf 'round %d: floor (psql -f) %.2f s, floor1 (psql -c) %.2f s, fan-out %.2f s' \
         "$r" "$f" "$f1" "$o")
+    if [ -n "$base" ]; then
+        echo "$b" >> "$bench/before.times"
+        line="$line, before ($base) $(printf '%.2f' "$b") s"
+    fi
     if [ "${SEQUENTIAL:-0}" = 1 ]; then
         s=$(timed sequential sequential)
         echo "$s" >> "$bench/sequential.times"
@@ -142,6 +199,16 @@ o=$(median < "$bench/fanout.times")
 printf 'median: floor %.2f s, floor1 %.2f s, fan-out %.2f s\n' "$f" "$f1" "$o"
 printf 'fan-out / floor %.2fx, fan-out / floor1 %.2fx\n' "$(echo "$o / $f" | bc -l)" \
     "$(echo "$o / $f1" | bc -l)"
+for v in floor floor1 fan-out before; do
+    [ -f "$bench/$v.cpu" ] || continue
+    printf 'median cpu %s: server %.2f s, client %.2f s\n' "$v" \
+        "$(cut -d' ' -f1 "$bench/$v.cpu" | median)" "$(cut -d' ' -f2 "$bench/$v.cpu" | median)"
+done
+if [ -n "$base" ]; then
+    b=$(median < "$bench/before.times")
+    printf 'median: before (%s) %.2f s, before / floor %.2fx, fan-out / before %.2fx\n' "$base" \
+        "$b" "$(echo "$b / $f" | bc -l)" "$(echo "$o / $b" | bc -l)"
+fi
 if [ "${SEQUENTIAL:-0}" = 1 ]; then
     printf 'median: sequential %.2f s\n' "$(median < "$bench/sequential.times")"
 fi

@@ -19,4 +19,5 @@
     SUITE(fleet) \
     SUITE(lint) \
     SUITE(locks) \
-    SUITE(first_read)
+    SUITE(first_read) \
+    SUITE(steps)

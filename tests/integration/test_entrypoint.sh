@@ -257,7 +257,7 @@ waiting_for_db() {
 # the slow revision runs (its pg_sleep is active in the server)
 slow_revision_running() {
     test "$(psql_in ep_s -c "SELECT count(*) FROM pg_stat_activity
-        WHERE datname = 'ep_s' AND query LIKE 'SELECT pg_sleep%'")" -ge 1
+        WHERE datname = 'ep_s' AND query LIKE '%SELECT pg_sleep%' AND pid <> pg_backend_pid()")" -ge 1
 }
 
 if unshare --pid --fork --mount-proc true 2>/dev/null; then

@@ -4,7 +4,8 @@
  * pooling with the fix named (upgrade, stamp, repair), --lock-mode table
  * with ten concurrent runners, a holder killed with kill -9 and its lease
  * taken over after it expired, a lease lost while its holder runs,
- * release on SIGTERM, and session pooling keeping the advisory lock.
+ * release on SIGTERM, session pooling keeping the advisory lock, and
+ * table mode's --lock-timeout holding per transaction.
  * Scenarios: pl_count10 (tests/plugins/pooler), rt_slow and rt_cslow
  * (tests/plugins/runtime). */
 #include <CUnit/CUnit.h>
@@ -77,7 +78,8 @@ static void bouncer_url(const struct bouncer *b, const char *db, char *url, size
     snprintf(url, size, "host=%s port=%d dbname=%s user=%s", b->dir, BOUNCER_PORT, db, user);
 }
 
-static int bouncer_start(struct bouncer *b, const char *pool_mode)
+/* `extra`: more [pgbouncer] settings, one "key = value\n" each. */
+static int bouncer_start_with(struct bouncer *b, const char *pool_mode, const char *extra)
 {
     char host[PART_SIZE], port[PART_SIZE], user[PART_SIZE], path[700], text[4096];
     char url[IT_URL_SIZE];
@@ -112,8 +114,9 @@ static int bouncer_start(struct bouncer *b, const char *pool_mode)
              "pool_mode = %s\n"
              "default_pool_size = 40\n"
              "max_client_conn = 200\n"
-             "logfile = %s/pgbouncer.log\n",
-             host, port, user, BOUNCER_PORT, b->dir, b->dir, pool_mode, b->dir);
+             "logfile = %s/pgbouncer.log\n"
+             "%s",
+             host, port, user, BOUNCER_PORT, b->dir, b->dir, pool_mode, b->dir, extra);
     snprintf(path, sizeof(path), "%s/pgbouncer.ini", b->dir);
     if (write_file(path, text) < 0)
         return -1;
@@ -159,6 +162,11 @@ static int bouncer_start(struct bouncer *b, const char *pool_mode)
     }
     fprintf(stderr, "\npgbouncer did not start (see %s/pgbouncer.log)\n", b->dir);
     return -1;
+}
+
+static int bouncer_start(struct bouncer *b, const char *pool_mode)
+{
+    return bouncer_start_with(b, pool_mode, "");
 }
 
 static void bouncer_stop(struct bouncer *b)
@@ -450,6 +458,42 @@ static void test_tenant_refused_behind_transaction_pooling(void)
     bouncer_stop(&b);
 }
 
+/* Table mode's --lock-timeout is each transaction's SET LOCAL: a session
+ * SET would land on one server session, which PgBouncer resets (here with
+ * server_reset_query_always, so that it is certain) or hands to another
+ * client, and k2 would wait for exec_k1's lock for ever. */
+static void test_table_mode_lock_timeout_holds_behind_transaction_pooling(void)
+{
+    struct bouncer b;
+    struct it_bg r;
+    const char *urls[2] = { NULL, NULL };
+    char url[IT_URL_SIZE], via[IT_URL_SIZE], buf[8192];
+    PGconn *holder;
+    PGresult *res;
+    int st;
+
+    CU_ASSERT_FATAL(it_db_create("pl_local", url, sizeof(url)) == 0);
+    CU_ASSERT_FATAL(it_runner(&run, "locked", url, "upgrade k1") == 0);
+    holder = PQconnectdb(url);
+    res = PQexec(holder, "BEGIN; LOCK TABLE exec_k1 IN ACCESS SHARE MODE");
+    CU_ASSERT_FATAL(PQresultStatus(res) == PGRES_COMMAND_OK);
+    PQclear(res);
+    CU_ASSERT_FATAL(bouncer_start_with(&b, "transaction", "server_reset_query_always = 1\n") == 0);
+    bouncer_url(&b, "pl_local", via, sizeof(via));
+    urls[0] = via;
+    it_spawn(&r, "pl_local", "locked", urls, NULL,
+             "upgrade head --lock-mode table --lock-timeout 1");
+    st = it_reap(&r, 20);
+    PQclear(PQexec(holder, "ROLLBACK"));
+    PQfinish(holder);
+    CU_ASSERT_EQUAL(st, 1);
+    it_slurp(r.err, buf, sizeof(buf));
+    HAS(buf, "runner: error: revision k2 (");
+    HAS(buf, "(SQLSTATE 55P03)");
+    it_check_versions(url, "k1");
+    bouncer_stop(&b);
+}
+
 CU_TestInfo pooler_tests[] = {
     { "session lock refused behind transaction pooling", test_transaction_pooling_refuses_session_lock },
     { "table mode: ten runners through transaction pooling", test_table_mode_ten_runners_transaction_pooling },
@@ -459,5 +503,7 @@ CU_TestInfo pooler_tests[] = {
     { "session pooling keeps the advisory lock", test_session_pooling_keeps_advisory_lock },
     { "--lock-mode and --lock-lease usage", test_lock_mode_usage },
     { "a tenant is refused behind transaction pooling", test_tenant_refused_behind_transaction_pooling },
+    { "table mode: --lock-timeout holds behind transaction pooling",
+      test_table_mode_lock_timeout_holds_behind_transaction_pooling },
     CU_TEST_INFO_NULL,
 };

@@ -188,7 +188,7 @@ multi_f="host=$B,$A port=5432,5432 dbname=sb_f user=$dbuser target_session_attrs
 SB_SLEEP=60 "$runner" --dir "$plugins" --url "$multi_f" upgrade head \
     >"$tmp/f1.out" 2>"$tmp/f1.err" &
 bg_pid=$!
-if wait_true "$A" sb_f "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = 'sb_f' AND query LIKE 'SELECT pg_sleep%')" 30 &&
+if wait_true "$A" sb_f "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = 'sb_f' AND query LIKE '%SELECT pg_sleep%' AND pid <> pg_backend_pid())" 30 &&
     wait_true "$B" sb_f "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'alembic_version') AND EXISTS (SELECT 1 FROM alembic_version WHERE version_num = 'sb0000000001')" 30; then
     pass "f: revision 1 committed and replayed, revision 2 running"
 else

@@ -16,6 +16,10 @@
 #define MODE_CONC_SCRIPT 4      /* the same two in one op_execute: PostgreSQL refuses */
 #define MODE_EMPTY 5            /* nothing (merge points) */
 #define MODE_TAMPER 6           /* empties the version table behind the runner's back */
+#define MODE_FIRST_FAIL 7       /* a script whose first statement fails */
+#define MODE_DEFERRED 8         /* a deferred unique constraint that fails at COMMIT */
+#define MODE_LOCK 9             /* LOCK TABLE EXEC_TABLE (made by an earlier revision) */
+#define MODE_PREPARED 10        /* EXEC_TABLE holds the session's runner_r% prepared statements */
 
 #if defined(EXEC_DOWN2)
 RUNNER_REVISION(.revision = EXEC_REV, .down_revision = RUNNER_REVS(EXEC_DOWN, EXEC_DOWN2),
@@ -48,6 +52,18 @@ int upgrade(runner_op *op)
         return 7;
     case MODE_TAMPER:
         return op_execute(op, "DELETE FROM alembic_version");
+    case MODE_FIRST_FAIL:
+        return op_execute(op, "SELECT id FROM exec_first_missing; CREATE TABLE " EXEC_TABLE
+                              " (id integer)");
+    case MODE_PREPARED:
+        return op_execute(op, "CREATE TABLE " EXEC_TABLE " AS SELECT name, statement FROM "
+                              "pg_prepared_statements WHERE name LIKE 'runner\\_r%'");
+    case MODE_LOCK:
+        return op_execute(op, "LOCK TABLE " EXEC_TABLE " IN ACCESS EXCLUSIVE MODE");
+    case MODE_DEFERRED:
+        return op_execute(op, "CREATE TABLE " EXEC_TABLE " (id integer, CONSTRAINT " EXEC_TABLE
+                              "_u UNIQUE (id) DEFERRABLE INITIALLY DEFERRED); INSERT INTO "
+                              EXEC_TABLE " VALUES (1), (1)");
     case MODE_CONCURRENTLY:
         /* one statement per call: a multi-statement string is one implicit
          * transaction, where CONCURRENTLY is refused */
