@@ -14,7 +14,11 @@
 #   before:  with BASE (a git revision, e.g. main), the same fan-out by
 #            the runner of BASE, built the same way from its own tree, so
 #            that one run gives before, after and the floor
-#   (SEQUENTIAL=1 adds `runner upgrade head` once per database, in turn)
+#   (SEQUENTIAL=1 adds `runner upgrade head` once per database, in turn;
+#   TX=1 adds floor-tx, the floor's script cut into one transaction per
+#   revision as runner runs them, and fan-out-1tx, the fan-out with
+#   --single-transaction, as the floor's script runs: the cost of the
+#   transactions told apart from runner's own)
 # $ROUNDS rounds (default 3), the variants interleaved in each round so
 # that a shared machine's load hits both alike; every database is emptied
 # (schema public dropped and recreated) before each variant and checked to
@@ -147,6 +151,14 @@ floor1() {
 fanout() {
     "$runner" --dir "$bench/plugins" -q upgrade head --targets "$targets" --jobs "$jobs" >/dev/null
 }
+floor_tx() {
+    xargs -P "$jobs" -I{} "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d {} -f "$bench/upgrade-tx.sql" \
+        < "$targets" >/dev/null
+}
+fanout_1tx() {
+    "$runner" --dir "$bench/plugins" -q upgrade head --single-transaction --targets "$targets" \
+        --jobs "$jobs" >/dev/null
+}
 before() {
     "$runner_base" --dir "$bench/plugins-base" -q upgrade head --targets "$targets" \
         --jobs "$jobs" >/dev/null
@@ -166,7 +178,12 @@ printf '%d databases x %d revisions, --jobs %d, %d cores, load %s\n' "$n_db" "$n
 : > "$bench/floor1.times"
 : > "$bench/sequential.times"
 : > "$bench/before.times"
+: > "$bench/floor-tx.times"
+: > "$bench/fan-out-1tx.times"
 rm -f "$bench"/*.cpu
+# each revision's statements between BEGIN and COMMIT of their own
+awk '/^-- Running upgrade/ && seen++ { print "COMMIT;\n\nBEGIN;\n" } { print }' \
+    "$bench/upgrade.sql" > "$bench/upgrade-tx.sql"
 for r in $(seq "$rounds"); do
     # alternate which goes first, so neither always runs on a warmer server
     b=
@@ -186,6 +203,12 @@ for r in $(seq "$rounds"); do
         echo "$b" >> "$bench/before.times"
         line="$line, before ($base) $(printf '%.2f' "$b") s"
     fi
+    if [ "${TX:-0}" = 1 ]; then
+        ft=$(timed floor-tx floor_tx); o1=$(timed fan-out-1tx fanout_1tx)
+        echo "$ft" >> "$bench/floor-tx.times"
+        echo "$o1" >> "$bench/fan-out-1tx.times"
+        line="$line, floor-tx $(printf '%.2f' "$ft") s, fan-out-1tx $(printf '%.2f' "$o1") s"
+    fi
     if [ "${SEQUENTIAL:-0}" = 1 ]; then
         s=$(timed sequential sequential)
         echo "$s" >> "$bench/sequential.times"
@@ -199,7 +222,14 @@ o=$(median < "$bench/fanout.times")
 printf 'median: floor %.2f s, floor1 %.2f s, fan-out %.2f s\n' "$f" "$f1" "$o"
 printf 'fan-out / floor %.2fx, fan-out / floor1 %.2fx\n' "$(echo "$o / $f" | bc -l)" \
     "$(echo "$o / $f1" | bc -l)"
-for v in floor floor1 fan-out before; do
+if [ "${TX:-0}" = 1 ]; then
+    ft=$(median < "$bench/floor-tx.times")
+    o1=$(median < "$bench/fan-out-1tx.times")
+    printf 'median: floor-tx %.2f s, fan-out-1tx %.2f s; fan-out / floor-tx %.2fx, ' "$ft" "$o1" \
+        "$(echo "$o / $ft" | bc -l)"
+    printf 'fan-out-1tx / floor %.2fx\n' "$(echo "$o1 / $f" | bc -l)"
+fi
+for v in floor floor1 fan-out before floor-tx fan-out-1tx; do
     [ -f "$bench/$v.cpu" ] || continue
     printf 'median cpu %s: server %.2f s, client %.2f s\n' "$v" \
         "$(cut -d' ' -f1 "$bench/$v.cpu" | median)" "$(cut -d' ' -f2 "$bench/$v.cpu" | median)"
