@@ -518,9 +518,13 @@ struct sent {
 
 /* Read every result of one query; the first error wins.  In pipeline
  * mode a query that was not run because an earlier one failed reports
- * PGRES_PIPELINE_ABORTED: a failure, whose cause *e already holds. */
-static int collect(struct pg *db, const struct sent *q, struct pg_rows *out, long *n_affected,
-                   struct err *e)
+ * PGRES_PIPELINE_ABORTED: a failure, whose cause *e already holds.  With
+ * `each`, statement i's rows go to each[i] (i < n_each) instead of the
+ * last statement's to `out`, and *n_ok counts the statements that
+ * succeeded (pg_exec_results()). */
+static int collect_into(struct pg *db, const struct sent *q, struct pg_rows *out,
+                        long *n_affected, struct pg_rows *each, size_t n_each, size_t *n_ok,
+                        struct err *e)
 {
     size_t ok = 0, lead_ok = 0;
     int failed = 0;
@@ -528,10 +532,14 @@ static int collect(struct pg *db, const struct sent *q, struct pg_rows *out, lon
 
     for (;;) {
         while (PQisBusy(db->conn)) {
-            if (io_wait(db, UV_READABLE, 0, e) < 0)
-                return -1;
-            if (!PQconsumeInput(db->conn))
-                return failed ? -1 : conn_lost(db, e);
+            if (io_wait(db, UV_READABLE, 0, e) < 0) {
+                failed = -1;
+                goto out;
+            }
+            if (!PQconsumeInput(db->conn)) {
+                failed = failed ? -1 : conn_lost(db, e);
+                goto out;
+            }
         }
         res = PQgetResult(db->conn);
         if (!res)
@@ -545,9 +553,12 @@ static int collect(struct pg *db, const struct sent *q, struct pg_rows *out, lon
                 break;
             }
             if (!failed) {
-                ok++;
-                if (out && rows_copy(res, out) < 0)
+                struct pg_rows *dst = each ? (ok < n_each ? &each[ok] : NULL) : out;
+
+                if (dst && rows_copy(res, dst) < 0)
                     failed = err_set(e, ERR_FAIL, "out of memory");
+                else
+                    ok++;
                 if (n_affected)
                     *n_affected = strtol(PQcmdTuples(res), NULL, 10);
             }
@@ -576,10 +587,21 @@ static int collect(struct pg *db, const struct sent *q, struct pg_rows *out, lon
             break;
         }
         PQclear(res);
-        if (PQstatus(db->conn) == CONNECTION_BAD)
-            return failed ? -1 : conn_lost(db, e);
+        if (PQstatus(db->conn) == CONNECTION_BAD) {
+            failed = failed ? -1 : conn_lost(db, e);
+            goto out;
+        }
     }
+out:
+    if (n_ok)
+        *n_ok = ok;
     return failed ? -1 : 0;
+}
+
+static int collect(struct pg *db, const struct sent *q, struct pg_rows *out, long *n_affected,
+                   struct err *e)
+{
+    return collect_into(db, q, out, n_affected, NULL, 0, NULL, e);
 }
 
 int pg_cancel(struct pg *db, struct err *e)
@@ -918,53 +940,11 @@ void pg_rows_release(struct pg_rows *r)
 
 /* ---- a script's results, one per statement (versions_load.c) ---- */
 
-/* collect(), but the rows of result i go to outs[i] (i < n) and *n_ok
- * counts the statements that succeeded before the first error. */
-static int collect_each(struct pg *db, const char *sql, struct pg_rows *outs, size_t n,
-                        size_t *n_ok, struct err *e)
-{
-    int failed = 0;
-    PGresult *res;
-
-    for (;;) {
-        while (PQisBusy(db->conn)) {
-            if (io_wait(db, UV_READABLE, 0, e) < 0)
-                return -1;
-            if (!PQconsumeInput(db->conn))
-                return failed ? -1 : conn_lost(db, e);
-        }
-        res = PQgetResult(db->conn);
-        if (!res)
-            break;
-        switch (PQresultStatus(res)) {
-        case PGRES_COMMAND_OK:
-        case PGRES_TUPLES_OK:
-            if (!failed) {
-                if (*n_ok < n && rows_copy(res, &outs[*n_ok]) < 0)
-                    failed = err_set(e, ERR_FAIL, "out of memory");
-                else
-                    (*n_ok)++;
-            }
-            break;
-        case PGRES_EMPTY_QUERY:
-            break;
-        default:
-            /* the scripts sent here hold no COPY: anything else is an error */
-            if (!failed)
-                result_error(db, res, sql, *n_ok, 0, e);
-            failed = -1;
-            break;
-        }
-        PQclear(res);
-        if (PQstatus(db->conn) == CONNECTION_BAD)
-            return failed ? -1 : conn_lost(db, e);
-    }
-    return failed ? -1 : 0;
-}
-
 int pg_exec_results(struct pg *db, const char *sql, struct pg_rows *outs, size_t n,
                     size_t *n_ok, struct err *e)
 {
+    struct sent q = { sql, NULL, 0, 0 };
+
     *n_ok = 0;
     /* the results are counted for `sql` alone: a queued lead goes first */
     if (pg_lead_flush(db, e) < 0)
@@ -975,5 +955,5 @@ int pg_exec_results(struct pg *db, const char *sql, struct pg_rows *outs, size_t
         return stmt_end(db, send_failed(db, e), e);
     if (flush(db, e) < 0)
         return stmt_end(db, -1, e);
-    return stmt_end(db, collect_each(db, sql, outs, n, n_ok, e), e);
+    return stmt_end(db, collect_into(db, &q, NULL, NULL, outs, n, n_ok, e), e);
 }
