@@ -164,7 +164,10 @@ void pg_trail(struct pg *db, const char *sql);
  * server parses it once (and plans it once, from the sixth run on);
  * otherwise plain pg_query().  Behind a transaction pooler a named
  * statement would stay on one server session: the caller sets
- * reuse_plans only on a session known to be its own. */
+ * reuse_plans only on a session known to be its own.
+ * NEEDSWORK: a plugin that runs DEALLOCATE ALL or DISCARD ALL drops the
+ * prepared statement behind our back, and the next use fails (26000);
+ * untested, and not re-prepared. */
 int pg_query_reused(struct pg *db, const char *sql, int n_params, const char *const *params,
                     struct pg_rows *out, long *n_affected, struct err *e);
 
