@@ -1,11 +1,12 @@
 /* sql_split.h -- cut a SQL script into its statements, as psql does, so
  * that each can be run (and watched) on its own.
  *
- * Knows what can hide a ';': 'literals' ('' inside), E'escapes' (\'
- * inside), "identifiers", $tag$ dollar quotes $tag$, -- line comments and
- * nested block comments.  It does not parse SQL: a statement is whatever
- * lies between two top-level ';'.  Pieces holding only blanks and comments
- * are dropped.  Pure: no I/O, no libpq.  Running the pieces is the
+ * PostgreSQL's own scanner (libpg_query) finds the top-level ';', so
+ * whatever can hide one ('literals', E'escapes', "identifiers", $tag$
+ * dollar quotes, nested comments) hides it here as in the server.  It
+ * does not parse SQL: a statement is whatever lies between two top-level
+ * ';'.  Pieces holding only blanks and comments are dropped.  Pure: no
+ * I/O, no libpq.  Running the pieces is the
  * caller's (ops.c, only inside a transaction, where running them one by
  * one means the same as sending the script at once). */
 #ifndef RUNNER_SQL_SPLIT_H
