@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "hash.h"
+#include "sql_split.h"
 #include "url.h"
 
 #define PG_STMT_SHOWN 240       /* bytes of a failing statement quoted in an error */
@@ -251,106 +252,27 @@ void pg_close(struct pg *db)
 
 /* ---- failing statement of a script ---- */
 
-/* Bytes of the quoted/commented construct starting at s[i], or 0. */
-static size_t skip_special(const char *s, size_t i)
-{
-    size_t j;
-
-    if (s[i] == '\'' || s[i] == '"') {
-        char q = s[i];
-
-        for (j = i + 1; s[j]; j++) {
-            if (s[j] == q) {
-                if (s[j + 1] == q) {
-                    j++;
-                    continue;
-                }
-                return j + 1 - i;
-            }
-        }
-        return j - i;
-    }
-    if (s[i] == '-' && s[i + 1] == '-') {
-        for (j = i; s[j] && s[j] != '\n'; j++)
-            ;
-        return j - i;
-    }
-    if (s[i] == '/' && s[i + 1] == '*') {
-        int depth = 0;
-
-        for (j = i; s[j]; j++) {
-            if (s[j] == '/' && s[j + 1] == '*') {
-                depth++;
-                j++;
-            } else if (s[j] == '*' && s[j + 1] == '/') {
-                j++;
-                if (--depth == 0)
-                    return j + 1 - i;
-            }
-        }
-        return j - i;
-    }
-    if (s[i] == '$' && (i == 0 || !(isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_'))) {
-        /* $tag$ ... $tag$ */
-        size_t t = i + 1;
-        const char *end;
-
-        while (isalnum((unsigned char)s[t]) || s[t] == '_')
-            t++;
-        if (s[t] != '$' || isdigit((unsigned char)s[i + 1]))
-            return 0;
-        {
-            size_t tag_len = t + 1 - i;
-            char tag[128];
-
-            if (tag_len >= sizeof(tag))
-                return 0;
-            memcpy(tag, s + i, tag_len);
-            tag[tag_len] = '\0';
-            end = strstr(s + t + 1, tag);
-            return end ? (size_t)(end - s) + tag_len - i : strlen(s + i);
-        }
-    }
-    return 0;
-}
-
 /* Find the statement of the script that holds byte offset `at` (when
- * at >= 0) or else the index-th non-empty statement.  Sets [*start, *end). */
+ * at >= 0; past the last one: the last) or else the index-th non-empty
+ * statement, as sql_split.h cuts them.  Sets [*start, *end). */
 static int stmt_find(const char *s, long at, size_t index, size_t *start, size_t *end)
 {
-    size_t i = 0, begin = 0, n = 0;
-    int has_token = 0;
+    struct sql_span *spans;
+    size_t n, hit = SIZE_MAX;
 
-    for (;;) {
-        size_t k = s[i] ? skip_special(s, i) : 0;
-
-        if (k > 0) {
-            if (s[i] != '-' && s[i] != '/')
-                has_token = 1;
-            i += k;
-            continue;
-        }
-        if (s[i] == ';' || s[i] == '\0') {
-            int hit = at >= 0 ? (size_t)at < i + 1 || s[i] == '\0' : has_token && n == index;
-
-            if (hit && (has_token || at >= 0)) {
-                *start = begin;
-                *end = i;
-                return 0;
-            }
-            if (has_token)
-                n++;
-            if (s[i] == '\0')
-                return -1;
-            begin = i + 1;
-            has_token = 0;
-            i++;
-            continue;
-        }
-        if (!isspace((unsigned char)s[i]))
-            has_token = 1;
-        i++;
+    if (sql_split_spans(s, &spans, &n) < 0)
+        return -1;
+    for (size_t i = 0; i < n && hit == SIZE_MAX; i++)
+        if (at >= 0 ? (size_t)at <= spans[i].end : i == index)
+            hit = i;
+    if (hit == SIZE_MAX && at >= 0 && n > 0)
+        hit = n - 1;
+    if (hit != SIZE_MAX) {
+        *start = spans[hit].start;
+        *end = spans[hit].end;
     }
+    free(spans);
+    return hit == SIZE_MAX ? -1 : 0;
 }
 
 /* PostgreSQL's position counts characters; the client encoding is

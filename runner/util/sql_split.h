@@ -29,4 +29,14 @@ struct sql_split {
 int sql_split(const char *script, struct sql_split *out);
 void sql_split_release(struct sql_split *s);
 
+/* Where the statements of script lie: [start, end) byte ranges in order,
+ * a statement's own blanks and comments around it included, its ';' not
+ * (pg.c names the failing statement of a script with them).  *spans is
+ * the caller's to free.  0, or -1 when out of memory. */
+struct sql_span {
+    size_t start, end;
+};
+
+int sql_split_spans(const char *script, struct sql_span **spans, size_t *n);
+
 #endif
