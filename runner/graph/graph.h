@@ -140,6 +140,11 @@ int graph_resolve_ids(const struct graph *g, const char *start, const char ***id
 int graph_history(const struct graph *g, const char *range, const char *const *current,
                   size_t n_current, const struct rev ***out, size_t *n, struct err *e);
 
+/* Close a set under ancestry: in[] (graph_count(g) bytes, by rev->index)
+ * gains every ancestor, through down_revision and depends_on, of each
+ * revision it marks.  Iterative: a 10 000-deep chain is fine. */
+int graph_mark_ancestors(const struct graph *g, unsigned char *in, struct err *e);
+
 /* `current`: the revisions the version table's rows `ids` imply, as
  * alembic's ScriptDirectory.get_all_current() computes them: the rows and
  * every ancestor through down_revision and depends_on, reduced to the

@@ -128,45 +128,23 @@ static int history_says_applied(const struct recorded *rec, const char *id);
 static int mark_applied(const struct graph *g, char *const *heads, size_t n_heads,
                         const struct recorded *rec, unsigned char *applied, struct err *e)
 {
-    size_t cap = graph_count(g) + 1, top = 0;
-    const struct rev **stack = calloc(cap, sizeof(*stack));
     int head_missing = 0;
 
-    if (!stack)
-        return err_set(e, ERR_FAIL, "out of memory");
     for (size_t i = 0; i < n_heads; i++) {
         const struct rev *r = graph_find(g, heads[i]);
 
         if (!r)
             head_missing = 1;
-        if (r && !applied[r->index]) {
+        else
             applied[r->index] = 1;
-            stack[top++] = r;
-        }
     }
     for (size_t k = 0; head_missing && k < graph_count(g); k++) {
         const struct rev *r = graph_at(g, k);
 
-        if (!applied[r->index] && history_says_applied(rec, r->id)) {
+        if (history_says_applied(rec, r->id))
             applied[r->index] = 1;
-            stack[top++] = r;
-        }
     }
-    while (top > 0) {
-        const struct rev *r = stack[--top];
-
-        /* each revision is pushed once, so the stack never exceeds the count */
-        for (size_t k = 0; k < r->n_down + r->n_deps; k++) {
-            const struct rev *d = k < r->n_down ? r->down[k] : r->deps[k - r->n_down];
-
-            if (!applied[d->index]) {
-                applied[d->index] = 1;
-                stack[top++] = d;
-            }
-        }
-    }
-    free(stack);
-    return 0;
+    return graph_mark_ancestors(g, applied, e);
 }
 
 /* The successful history rows but the runs' markers: id, revision,
