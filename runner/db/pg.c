@@ -813,20 +813,33 @@ int pg_query_reused(struct pg *db, const char *sql, int n_params, const char *co
                     struct pg_rows *out, long *n_affected, struct err *e)
 {
     uint64_t h = hash_fnv1a64(sql);
-    char name[32];
+    char name[48];
 
     if (!db->reuse_plans)
         return pg_query(db, sql, n_params, params, out, n_affected, e);
-    snprintf(name, sizeof(name), "runner_r%016" PRIx64, h);
+    snprintf(name, sizeof(name), "runner_r%016" PRIx64 "_%u", h, db->reuse_gen);
     for (size_t i = 0; i < db->n_reused; i++)
-        if (db->reused[i] == h)
-            return extended(db, name, sql, n_params, params, out, n_affected, e);
+        if (db->reused[i] == h) {
+            int ret = extended(db, name, sql, n_params, params, out, n_affected, e);
+
+            if (ret < 0 && strcmp(e->sqlstate, "26000") == 0)
+                pg_forget_reused(db);   /* dropped unseen: the next run prepares anew */
+            return ret;
+        }
     if (db->n_reused == PG_REUSED_MAX)
         return pg_query(db, sql, n_params, params, out, n_affected, e);
     /* first use: Parse (named) and the execution in one round trip */
     if (stmt_begin(db, e) < 0)
         return -1;
     return stmt_end(db, pipeline(db, name, 1, sql, n_params, params, out, n_affected, e), e);
+}
+
+void pg_forget_reused(struct pg *db)
+{
+    if (db->n_reused == 0)
+        return;
+    db->n_reused = 0;
+    db->reuse_gen++;
 }
 
 int pg_query_named(struct pg *db, const char *name, const char *sql, int n_params,

@@ -67,13 +67,16 @@ struct pg {
     int reuse_plans;            /* set by the caller: this is a server session of its own
                                  * (no transaction pooler), so pg_query_reused() may keep
                                  * named prepared statements on it */
-    uint64_t reused[PG_REUSED_MAX]; /* hashes of the texts prepared as "runner_r<hash>" */
+    uint64_t reused[PG_REUSED_MAX]; /* hashes of the texts prepared as
+                                     * "runner_r<hash>_<reuse_gen>" */
     size_t n_reused;
+    unsigned reuse_gen;         /* bumped by pg_forget_reused(): new names, so that a
+                                 * statement still prepared never clashes */
 };
 
 #define PG_INIT                                                                          \
     { NULL, NULL, { 0 }, { 0 }, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, { 0 }, 0, NULL, 0, 0, \
-      { 0 }, 0 }
+      { 0 }, 0, 0 }
 
 /* Rows of a read.  cells is row-major, n_rows * n_cols entries, NULL for
  * SQL NULL.  Owned by the struct: pg_rows_release() frees them. */
@@ -165,11 +168,17 @@ void pg_trail(struct pg *db, const char *sql);
  * otherwise plain pg_query().  Behind a transaction pooler a named
  * statement would stay on one server session: the caller sets
  * reuse_plans only on a session known to be its own.
- * NEEDSWORK: a plugin that runs DEALLOCATE ALL or DISCARD ALL drops the
- * prepared statement behind our back, and the next use fails (26000);
- * untested, and not re-prepared. */
+ * A plugin's DEALLOCATE ALL drops the statement behind our back: whoever
+ * hands plugin SQL or the raw connection to the server calls
+ * pg_forget_reused() afterwards.  A statement dropped unseen (by a
+ * function the plugin calls) fails with 26000 and the revision rolls
+ * back; the session then forgets its statements, too. */
 int pg_query_reused(struct pg *db, const char *sql, int n_params, const char *const *params,
                     struct pg_rows *out, long *n_affected, struct err *e);
+
+/* Forget the statements pg_query_reused() prepared (the session may have
+ * dropped them); the next use prepares them again, under new names. */
+void pg_forget_reused(struct pg *db);
 
 /* Cell (row, col), NULL for SQL NULL; borrowed from *r. */
 const char *pg_rows_get(const struct pg_rows *r, size_t row, size_t col);

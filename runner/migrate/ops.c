@@ -9,6 +9,7 @@
 #include "ops.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <uv.h>
 
 #include "pg.h"
@@ -70,10 +71,20 @@ static int exec_observed(struct op_state *st, const char *sql, struct err *e)
     return rc;
 }
 
+/* The plugin's SQL may have dropped the session's prepared statements
+ * (DEALLOCATE, DISCARD): pg.c prepares its own again.  A false alarm (the
+ * word in a string) costs one Parse. */
+static void after_plugin_sql(struct op_state *st, const char *sql)
+{
+    if (strcasestr(sql, "dealloc") || strcasestr(sql, "discard"))
+        pg_forget_reused(st->db);
+}
+
 static int online_execute(runner_op *op, const char *sql)
 {
     struct op_state *st = ops_state(op);
     struct err e = ERR_INIT;
+    int rc;
 
     if (ops_check(st) < 0)
         return -1;
@@ -81,7 +92,9 @@ static int online_execute(runner_op *op, const char *sql)
         err_set(&e, ERR_FAIL, "missing sql");
         return ops_fail(st, "execute", &e);
     }
-    if (exec_observed(st, sql, &e) < 0)
+    rc = exec_observed(st, sql, &e);
+    after_plugin_sql(st, sql);
+    if (rc < 0)
         return ops_fail(st, "execute", &e);
     return 0;
 }
@@ -100,8 +113,13 @@ static int online_execute_params(runner_op *op, const char *sql, int n_params,
         err_set(&e, ERR_FAIL, "invalid number of parameters %d", n_params);
     else if (n_params > 0 && !params)
         err_set(&e, ERR_FAIL, "missing parameters");
-    else if (exec_params_observed(st, sql, n_params, params, &e) == 0)
-        return 0;
+    else {
+        int rc = exec_params_observed(st, sql, n_params, params, &e);
+
+        after_plugin_sql(st, sql);
+        if (rc == 0)
+            return 0;
+    }
     return ops_fail(st, "execute_params", &e);
 }
 
@@ -112,7 +130,8 @@ static int online_is_offline(const runner_op *op)
 }
 
 /* The plugin sees the raw connection: a BEGIN still queued goes out
- * first, so that what it runs is inside the revision's transaction. */
+ * first, so that what it runs is inside the revision's transaction; what
+ * it runs there may drop the session's prepared statements. */
 static void *online_pgconn(runner_op *op)
 {
     struct op_state *st = ops_state(op);
@@ -122,6 +141,7 @@ static void *online_pgconn(runner_op *op)
         ops_fail(st, "pgconn", &e);
         return NULL;
     }
+    pg_forget_reused(st->db);
     return pg_conn(st->db);
 }
 

@@ -384,7 +384,36 @@ static void test_ops_create_index_concurrently_outside_transaction(void)
     conn_close(&c);
 }
 
+/* A data migration's raw connection may drop the session's prepared
+ * statements (DEALLOCATE ALL): the statement pg_query_reused() prepared
+ * before still runs after it (prepared again). */
+static void test_ops_pgconn_deallocate_all_then_reused_statement_runs(void)
+{
+    struct conn c;
+    struct op_state st;
+    struct err e = ERR_INIT;
+    PGconn *raw;
+    PGresult *res;
+
+    CU_ASSERT_FATAL(conn_open(&c, "dealloc") == 0);
+    c.db.reuse_plans = 1;
+    CU_ASSERT_EQUAL(pg_query_reused(&c.db, "SELECT 1", 0, NULL, NULL, NULL, &e), 0);
+    CU_ASSERT_EQUAL(pg_query_reused(&c.db, "SELECT 1", 0, NULL, NULL, NULL, &e), 0);
+    ops_init(&st, &c.db, "r1", NULL);
+    raw = op_pgconn(&st.head);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(raw);
+    res = PQexec(raw, "DEALLOCATE ALL");
+    CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    CU_ASSERT_EQUAL(pg_query_reused(&c.db, "SELECT 1", 0, NULL, NULL, NULL, &e), 0);
+    if (e.code != ERR_OK)
+        fprintf(stderr, "\ntest_ops: %s\n", e.msg);
+    conn_close(&c);
+}
+
 CU_TestInfo ops_tests[] = {
+    { "op_pgconn: DEALLOCATE ALL, then a reused statement runs",
+      test_ops_pgconn_deallocate_all_then_reused_statement_runs },
     { "every op runs online; the offline script builds the same schema",
       test_ops_every_op_runs_online_and_offline_script_builds_the_same },
     { "bulk insert sends values as parameters", test_ops_bulk_insert_sends_values_as_parameters },

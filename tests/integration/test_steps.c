@@ -77,6 +77,23 @@ static void test_version_statement_prepared_only_under_session_lock(void)
     CU_ASSERT_STRING_EQUAL(out, "0");
 }
 
+/* A revision that runs DEALLOCATE ALL drops the session's prepared
+ * statements, the version statement among them: the next revision's
+ * version row still moves (the statement is prepared again). */
+static void test_deallocate_all_in_a_revision_does_not_break_the_next(void)
+{
+    char url[IT_URL_SIZE];
+    int st;
+
+    CU_ASSERT_FATAL(it_db_create("it_dealloc", url, sizeof(url)) == 0);
+    st = it_runner(&run, "dealloc", url, "upgrade head");
+    CU_ASSERT_EQUAL(st, 0);
+    if (st != 0)
+        fprintf(stderr, "\n%s", run.err);
+    it_check_versions(url, "k4");
+    CU_ASSERT_EQUAL(it_tables(url, "exec_k4"), 1);
+}
+
 /* The session lock's pooler probe: on a direct connection the server
  * process answering is the one the connection started with, so no second
  * connection is opened; a role allowed one connection can migrate. */
@@ -104,6 +121,8 @@ CU_TestInfo steps_tests[] = {
       test_failing_commit_is_reported_as_commit_version_unchanged },
     { "version statement prepared only under the session lock",
       test_version_statement_prepared_only_under_session_lock },
+    { "DEALLOCATE ALL in a revision does not break the next",
+      test_deallocate_all_in_a_revision_does_not_break_the_next },
     { "session lock on a direct connection needs one connection",
       test_session_lock_on_direct_connection_needs_one_connection },
     CU_TEST_INFO_NULL,

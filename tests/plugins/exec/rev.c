@@ -20,6 +20,7 @@
 #define MODE_DEFERRED 8         /* a deferred unique constraint that fails at COMMIT */
 #define MODE_LOCK 9             /* LOCK TABLE EXEC_TABLE (made by an earlier revision) */
 #define MODE_PREPARED 10        /* EXEC_TABLE holds the session's runner_r% prepared statements */
+#define MODE_DEALLOCATE 11      /* create the table, then DEALLOCATE ALL (the session's prepared statements) */
 
 #if defined(EXEC_DOWN2)
 RUNNER_REVISION(.revision = EXEC_REV, .down_revision = RUNNER_REVS(EXEC_DOWN, EXEC_DOWN2),
@@ -58,6 +59,10 @@ int upgrade(runner_op *op)
     case MODE_PREPARED:
         return op_execute(op, "CREATE TABLE " EXEC_TABLE " AS SELECT name, statement FROM "
                               "pg_prepared_statements WHERE name LIKE 'runner\\_r%'");
+    case MODE_DEALLOCATE:
+        if (create(op) != 0)
+            return -1;
+        return op_execute(op, "DEALLOCATE ALL");
     case MODE_LOCK:
         return op_execute(op, "LOCK TABLE " EXEC_TABLE " IN ACCESS EXCLUSIVE MODE");
     case MODE_DEFERRED:
