@@ -24,7 +24,7 @@
 
 #include "err.h"
 
-#define PG_LEAD_SIZE 256        /* bytes of pg_lead() statements pending at once */
+#define PG_LEAD_SIZE 512        /* bytes of pg_lead() statements pending at once */
 #define PG_REUSED_MAX 8         /* statements pg_query_reused() keeps prepared per session */
 
 /* What became of a trail (pg_trail()). */
@@ -141,6 +141,7 @@ int pg_query_named(struct pg *db, const char *name, const char *sql, int n_param
  * not counted), with the extended protocol through libpq's pipeline
  * mode.  A lead that fails is reported as itself.  Anything that looks at
  * the raw connection's transaction state must pg_lead_flush() first.
+ * A lead statement holds no ';' (the pipeline splits the lead there).
  * pg_lead() fails only when the lead would not fit. */
 int pg_lead(struct pg *db, const char *sql, struct err *e);
 

@@ -17,6 +17,8 @@
 #include "mlock.h"
 #include "ops.h"
 #include "pg.h"
+#include "sql_quote.h"
+#include "strbuf.h"
 #include "versions.h"
 
 #define RETRY_FIRST_MS 250      /* --lock-timeout-retries: first backoff delay */
@@ -140,6 +142,33 @@ static void after_failure(struct pg *db, const struct versions *v, int rollback,
         history_record(v, db, h, &ignored);
 }
 
+/* A tenant's revisions run with search_path set to its schema alone:
+ * each one starts with it again, so that a revision that SETs its own
+ * (session-wide, SET without LOCAL) does not send the next ones to
+ * another schema.  In a transaction SET LOCAL rides with the BEGIN (no
+ * round trip; it ends with the transaction, when the session's own value
+ * is back); outside one, and for a name with ';' (which a lead cannot
+ * hold), a statement of its own. */
+static int pin_tenant_path(struct pg *db, const struct migrate_opts *o, int in_a_tx,
+                           struct err *e)
+{
+    struct strbuf sb = STRBUF_INIT;
+    int ret;
+
+    if (!o->schema)
+        return 0;
+    strbuf_adds(&sb, in_a_tx ? "SET LOCAL search_path = " : "SET search_path = ");
+    sql_quote_ident(&sb, o->schema);
+    if (strbuf_failed(&sb))
+        ret = err_set(e, ERR_FAIL, "out of memory");
+    else if (in_a_tx && !strchr(o->schema, ';'))
+        ret = pg_lead(db, strbuf_str(&sb), e);
+    else
+        ret = pg_exec(db, strbuf_str(&sb), e);
+    strbuf_release(&sb);
+    return ret;
+}
+
 /* One upgrade/downgrade step.  in_tx: an outer transaction is open
  * (--single-transaction), so neither BEGIN nor COMMIT here. */
 static int run_step(struct pg *db, const struct versions *v, const struct step *s,
@@ -164,6 +193,8 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
             goto fail;
         open_tx = 1;
     }
+    if (pin_tenant_path(db, o, in_tx || !autocommit, e) < 0)
+        goto fail;
     /* table mode: the lease is still ours, and row-locked until COMMIT */
     if (mlock_fence(o->lock, e) < 0) {
         err_prefix(e, "revision %s (%s)", r->id, migrate__rev_file(r));

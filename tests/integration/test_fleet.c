@@ -282,6 +282,37 @@ static void test_hundred_tenants_one_failing(void)
     check_tenants(url, 0);
 }
 
+/* A revision that sets the session's search_path (SET, not SET LOCAL)
+ * does not send the tenant's later revisions to another schema: each
+ * revision starts with the tenant's search_path, in a transaction or not. */
+static void test_tenant_search_path_survives_a_revision_that_sets_it(void)
+{
+    char url[IT_URL_SIZE], path[512], dir[512], got[64];
+    FILE *f;
+    const char *argv[] = { "--dir", it_scenario("setpath", dir, sizeof(dir)), "upgrade", "head",
+                           "--targets", path, NULL };
+    int st;
+
+    CU_ASSERT_FATAL(it_db_create("fl_setpath", url, sizeof(url)) == 0);
+    CU_ASSERT_FATAL(it_exec(url, "CREATE SCHEMA tenant_p") == 0);
+    snprintf(path, sizeof(path), "%s/fleet_setpath", it_tmpdir());
+    f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fprintf(f, "%s schema=tenant_p\n", url);
+    fclose(f);
+    st = it_run(&run, argv, IT_RUN_NO_DATABASE_URL);
+    CU_ASSERT_EQUAL(st, 0);
+    if (st != 0)
+        fprintf(stderr, "\n%s", run.err);
+    CU_ASSERT_FATAL(it_query(url, "SELECT string_agg(schemaname || '.' || tablename, ' ' "
+                                  "ORDER BY tablename) FROM pg_tables WHERE tablename "
+                                  "LIKE 'exec\\_s%'", got, sizeof(got)) == 0);
+    CU_ASSERT_STRING_EQUAL(got, "tenant_p.exec_s2 tenant_p.exec_s3");
+    CU_ASSERT_FATAL(it_query(url, "SELECT version_num FROM tenant_p.alembic_version", got,
+                             sizeof(got)) == 0);
+    CU_ASSERT_STRING_EQUAL(got, "s3");
+}
+
 /* A tenant keeps its tables in its schema: --version-schema cannot also
  * say where; a schema that does not exist fails that tenant only. */
 static void test_tenant_errors(void)
@@ -314,6 +345,8 @@ static void test_tenant_errors(void)
 }
 
 CU_TestInfo fleet_tests[] = {
+    { "tenant search_path survives a revision that sets it",
+      test_tenant_search_path_survives_a_revision_that_sets_it },
     { "--shard K/N: three runs migrate each database once", test_shards_migrate_each_database_once },
     { "--shard: a bad K/N is one usage line, exit 2", test_shard_bad_is_one_usage_line },
     { "--shard: an empty share exits 0 with []", test_shard_empty_share_succeeds },

@@ -21,6 +21,7 @@
 #define MODE_LOCK 9             /* LOCK TABLE EXEC_TABLE (made by an earlier revision) */
 #define MODE_PREPARED 10        /* EXEC_TABLE holds the session's runner_r% prepared statements */
 #define MODE_DEALLOCATE 11      /* create the table, then DEALLOCATE ALL (the session's prepared statements) */
+#define MODE_SET_PATH 12        /* SET search_path = public (session-wide, as careless code does) */
 
 #if defined(EXEC_DOWN2)
 RUNNER_REVISION(.revision = EXEC_REV, .down_revision = RUNNER_REVS(EXEC_DOWN, EXEC_DOWN2),
@@ -63,6 +64,8 @@ int upgrade(runner_op *op)
         if (create(op) != 0)
             return -1;
         return op_execute(op, "DEALLOCATE ALL");
+    case MODE_SET_PATH:
+        return op_execute(op, "SET search_path = public");
     case MODE_LOCK:
         return op_execute(op, "LOCK TABLE " EXEC_TABLE " IN ACCESS EXCLUSIVE MODE");
     case MODE_DEFERRED:
