@@ -81,14 +81,17 @@ PY
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 # The parts of "after": the process (--version), the scan and the graph
 # (heads), the checksum check (--ignore-checksums skips it); what is left
-# is connecting and the round trip.
+# is connecting and the round trip.  psql --version is the floor's own
+# start: loading libpq and the libraries it needs (TLS, Kerberos, LDAP),
+# which every libpq program pays before it can connect.
 python3 - "${ROUNDS:-60}" "$runner_base $only_base" "$runner $only" \
   "$psql_bin -X -q -d '$url' -c 'SELECT 1'" "$runner $only --ignore-checksums" \
-  "$runner --dir $bench/plugins heads" "$runner --version" <<'PY'
+  "$runner --dir $bench/plugins heads" "$runner --version" "$psql_bin --version" <<'PY'
 import shlex, statistics, subprocess, sys, time
 rounds, cmds = int(sys.argv[1]), sys.argv[2:]
 names = ["before, plugins only", "after, plugins only", "floor: psql -c 'SELECT 1'",
-         "after, --ignore-checksums", "after's heads (no database)", "after's --version"]
+         "after, --ignore-checksums", "after's heads (no database)", "after's --version",
+         "floor's start: psql --version"]
 times = [[] for _ in cmds]
 argvs = [shlex.split(c) for c in cmds]
 for i in range(rounds + 3):
