@@ -153,6 +153,21 @@ int mlock_fence(struct mlock *l, struct err *e)
     return l->be->fence(l, e);
 }
 
+int mlock_verify(struct mlock *l, struct err *e)
+{
+    int held = 1;
+
+    if (!l || !l->held || !l->be || !l->be->verify)
+        return 0;
+    if (l->be->verify(l, &held, e) < 0)
+        return -1;
+    if (held)
+        return 0;
+    l->held = 0;                    /* nothing left to release */
+    return err_set(e, ERR_FAIL, "it released the migration lock on %s (pg_advisory_unlock_all() "
+                   "or DISCARD ALL), so another runner may have started", l->name);
+}
+
 void mlock_release(struct mlock *l)
 {
     if (!l->be)

@@ -115,6 +115,14 @@ int mlock_take(struct mlock *l, struct pg *db, const struct versions *v,
  * after it expired).  Session mode has nothing to check.  l may be NULL. */
 int mlock_fence(struct mlock *l, struct err *e);
 
+/* After plugin code that may have reset the session (db->disturbed): in
+ * session mode, ask the server whether this session still holds the
+ * advisory lock (pg_advisory_unlock_all() and DISCARD ALL release it);
+ * -1 with *e ("it released the migration lock on ...") when not.  Table
+ * mode's lease is not the session's (mlock_fence() checks it every step):
+ * 0.  l may be NULL. */
+int mlock_verify(struct mlock *l, struct err *e);
+
 /* Release it (best effort: closing the session, or the lease expiring,
  * releases it too) and stop the heartbeat. */
 void mlock_release(struct mlock *l);

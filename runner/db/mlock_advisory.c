@@ -157,6 +157,26 @@ static void advisory_describe(struct mlock *l, char *buf, size_t size)
     pg_rows_release(&rows);
 }
 
+static int advisory_verify(struct mlock *l, int *held, struct err *e)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND pid = pg_catalog.pg_backend_pid() AND classid = $1::oid AND objid = $2::oid"
+        " AND objsubid = 1";
+    char hi[16], lo[16];
+    const char *params[2] = { hi, lo };
+    struct pg_rows rows = PG_ROWS_INIT;
+    const char *n;
+
+    split_key(l->key, hi, lo, sizeof(hi));
+    if (pg_query(l->db, sql, 2, params, &rows, NULL, e) < 0)
+        return -1;
+    n = pg_rows_get(&rows, 0, 0);
+    *held = n && strcmp(n, "0") != 0;
+    pg_rows_release(&rows);
+    return 0;
+}
+
 static void advisory_release(struct mlock *l)
 {
     char keybuf[32];
@@ -174,5 +194,6 @@ const struct mlock_backend mlock__advisory = {
     .prepare = advisory_prepare,
     .try_take = advisory_try,
     .describe = advisory_describe,
+    .verify = advisory_verify,
     .release = advisory_release,
 };

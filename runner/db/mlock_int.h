@@ -26,6 +26,8 @@ struct mlock_backend {
     int (*hold)(struct mlock *l, const struct mlock_opts *o, struct err *e);
     /* Optional.  See mlock_fence(). */
     int (*fence)(struct mlock *l, struct err *e);
+    /* Optional.  See mlock_verify(): *held = 0 when the session lost it. */
+    int (*verify)(struct mlock *l, int *held, struct err *e);
     /* Mandatory.  Best effort; only called while held. */
     void (*release)(struct mlock *l);
     /* Optional.  Free what prepare()/hold() made, held or not. */

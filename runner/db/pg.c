@@ -179,6 +179,7 @@ int pg_open(struct pg *db, uv_loop_t *loop, const char *url, struct err *e)
     db->trail = NULL;
     db->trail_state = PG_TRAIL_NONE;
     db->n_reused = 0;               /* a new session has none */
+    db->disturbed = 0;
     norm = url_normalize(url, e);
     if (!norm)
         goto out;
@@ -832,6 +833,12 @@ int pg_query_reused(struct pg *db, const char *sql, int n_params, const char *co
     if (stmt_begin(db, e) < 0)
         return -1;
     return stmt_end(db, pipeline(db, name, 1, sql, n_params, params, out, n_affected, e), e);
+}
+
+void pg_session_disturbed(struct pg *db)
+{
+    pg_forget_reused(db);
+    db->disturbed = 1;
 }
 
 void pg_forget_reused(struct pg *db)

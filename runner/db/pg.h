@@ -72,11 +72,12 @@ struct pg {
     size_t n_reused;
     unsigned reuse_gen;         /* bumped by pg_forget_reused(): new names, so that a
                                  * statement still prepared never clashes */
+    int disturbed;              /* pg_session_disturbed() since the caller last cleared it */
 };
 
 #define PG_INIT                                                                          \
     { NULL, NULL, { 0 }, { 0 }, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, { 0 }, 0, NULL, 0, 0, \
-      { 0 }, 0, 0 }
+      { 0 }, 0, 0, 0 }
 
 /* Rows of a read.  cells is row-major, n_rows * n_cols entries, NULL for
  * SQL NULL.  Owned by the struct: pg_rows_release() frees them. */
@@ -171,7 +172,7 @@ void pg_trail(struct pg *db, const char *sql);
  * reuse_plans only on a session known to be its own.
  * A plugin's DEALLOCATE ALL drops the statement behind our back: whoever
  * hands plugin SQL or the raw connection to the server calls
- * pg_forget_reused() afterwards.  A statement dropped unseen (by a
+ * pg_session_disturbed() afterwards.  A statement dropped unseen (by a
  * function the plugin calls) fails with 26000 and the revision rolls
  * back; the session then forgets its statements, too. */
 int pg_query_reused(struct pg *db, const char *sql, int n_params, const char *const *params,
@@ -180,6 +181,12 @@ int pg_query_reused(struct pg *db, const char *sql, int n_params, const char *co
 /* Forget the statements pg_query_reused() prepared (the session may have
  * dropped them); the next use prepares them again, under new names. */
 void pg_forget_reused(struct pg *db);
+
+/* Plugin code may have reset the session (DEALLOCATE, DISCARD ALL, an
+ * advisory unlock): pg_forget_reused(), and db->disturbed = 1 for the
+ * caller, who checks what else it relies on (the migration lock) and
+ * clears it. */
+void pg_session_disturbed(struct pg *db);
 
 /* Cell (row, col), NULL for SQL NULL; borrowed from *r. */
 const char *pg_rows_get(const struct pg_rows *r, size_t row, size_t col);

@@ -71,13 +71,16 @@ static int exec_observed(struct op_state *st, const char *sql, struct err *e)
     return rc;
 }
 
-/* The plugin's SQL may have dropped the session's prepared statements
- * (DEALLOCATE, DISCARD): pg.c prepares its own again.  A false alarm (the
- * word in a string) costs one Parse. */
+/* The plugin's SQL may have reset what the run keeps in its session: the
+ * prepared statements (DEALLOCATE, DISCARD ALL), the migration lock
+ * (DISCARD ALL, pg_advisory_unlock_all()).  The words are enough to look
+ * (pg_session_disturbed(): the step checks the lock before it records
+ * the revision); a false alarm (the word in a string) costs a Parse and
+ * a round trip.  A function that does it unseen is not caught. */
 static void after_plugin_sql(struct op_state *st, const char *sql)
 {
-    if (strcasestr(sql, "dealloc") || strcasestr(sql, "discard"))
-        pg_forget_reused(st->db);
+    if (strcasestr(sql, "dealloc") || strcasestr(sql, "discard") || strcasestr(sql, "unlock"))
+        pg_session_disturbed(st->db);
 }
 
 static int online_execute(runner_op *op, const char *sql)
@@ -141,7 +144,7 @@ static void *online_pgconn(runner_op *op)
         ops_fail(st, "pgconn", &e);
         return NULL;
     }
-    pg_forget_reused(st->db);
+    pg_session_disturbed(st->db);
     return pg_conn(st->db);
 }
 

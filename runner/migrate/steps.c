@@ -218,6 +218,14 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
                 rc);
         goto fail;
     }
+    /* its SQL may have released the lock: then it is not recorded */
+    if (db->disturbed) {
+        db->disturbed = 0;
+        if (mlock_verify(o->lock, e) < 0) {
+            err_prefix(e, "revision %s (%s)", r->id, migrate__rev_file(r));
+            goto fail;
+        }
+    }
     /* a non-transactional revision: its version update commits right after it */
     if (!in_tx && autocommit) {
         if (migrate__begin(db, o, e) < 0)

@@ -386,7 +386,8 @@ static void test_ops_create_index_concurrently_outside_transaction(void)
 
 /* A data migration's raw connection may drop the session's prepared
  * statements (DEALLOCATE ALL): the statement pg_query_reused() prepared
- * before still runs after it (prepared again). */
+ * before still runs after it (prepared again), and the session is marked
+ * disturbed, for the step's check of the migration lock. */
 static void test_ops_pgconn_deallocate_all_then_reused_statement_runs(void)
 {
     struct conn c;
@@ -402,6 +403,7 @@ static void test_ops_pgconn_deallocate_all_then_reused_statement_runs(void)
     ops_init(&st, &c.db, "r1", NULL);
     raw = op_pgconn(&st.head);
     CU_ASSERT_PTR_NOT_NULL_FATAL(raw);
+    CU_ASSERT_EQUAL(c.db.disturbed, 1);     /* the step checks the lock after it */
     res = PQexec(raw, "DEALLOCATE ALL");
     CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_COMMAND_OK);
     PQclear(res);

@@ -94,6 +94,35 @@ static void test_deallocate_all_in_a_revision_does_not_break_the_next(void)
     CU_ASSERT_EQUAL(it_tables(url, "exec_k4"), 1);
 }
 
+/* A revision that releases the session's advisory locks (its own
+ * housekeeping: pg_advisory_unlock_all(), DISCARD ALL) releases the
+ * migration lock too, and another runner could start: the run stops
+ * before it records the revision.  In a transaction the revision is
+ * rolled back; outside one its statements ran, and the error says so. */
+static void test_revision_releasing_the_lock_stops_the_run(void)
+{
+    char url[IT_URL_SIZE];
+
+    CU_ASSERT_FATAL(it_db_create("it_unlock", url, sizeof(url)) == 0);
+    CU_ASSERT_EQUAL(it_runner(&run, "unlock", url, "upgrade head"), 1);
+    HAS(run.err, "runner: error: revision u2 (");
+    HAS(run.err, "u2_exec_u2.so): it released the migration lock on public.alembic_version "
+                 "(pg_advisory_unlock_all() or DISCARD ALL), so another runner may have "
+                 "started\n");
+    it_check_versions(url, "u1");
+    CU_ASSERT_EQUAL(it_tables(url, "exec_u2"), 0);
+    CU_ASSERT_EQUAL(it_tables(url, "exec_u3"), 0);
+
+    CU_ASSERT_FATAL(it_db_create("it_unlock_notx", url, sizeof(url)) == 0);
+    CU_ASSERT_EQUAL(it_runner(&run, "unlock_notx", url, "upgrade head"), 1);
+    HAS(run.err, "v2_exec_v2.so): it released the migration lock on public.alembic_version "
+                 "(pg_advisory_unlock_all() or DISCARD ALL), so another runner may have "
+                 "started (the revision runs outside a transaction: statements before the "
+                 "failure stay applied, the version table is unchanged)\n");
+    it_check_versions(url, "v1");
+    CU_ASSERT_EQUAL(it_tables(url, "exec_v3"), 0);
+}
+
 /* The session lock's pooler probe: on a direct connection the server
  * process answering is the one the connection started with, so no second
  * connection is opened; a role allowed one connection can migrate. */
@@ -123,6 +152,8 @@ CU_TestInfo steps_tests[] = {
       test_version_statement_prepared_only_under_session_lock },
     { "DEALLOCATE ALL in a revision does not break the next",
       test_deallocate_all_in_a_revision_does_not_break_the_next },
+    { "a revision releasing the lock stops the run",
+      test_revision_releasing_the_lock_stops_the_run },
     { "session lock on a direct connection needs one connection",
       test_session_lock_on_direct_connection_needs_one_connection },
     CU_TEST_INFO_NULL,

@@ -22,6 +22,7 @@
 #define MODE_PREPARED 10        /* EXEC_TABLE holds the session's runner_r% prepared statements */
 #define MODE_DEALLOCATE 11      /* create the table, then DEALLOCATE ALL (the session's prepared statements) */
 #define MODE_SET_PATH 12        /* SET search_path = public (session-wide, as careless code does) */
+#define MODE_UNLOCK_ALL 13      /* create the table, then release the session's advisory locks */
 
 #if defined(EXEC_DOWN2)
 RUNNER_REVISION(.revision = EXEC_REV, .down_revision = RUNNER_REVS(EXEC_DOWN, EXEC_DOWN2),
@@ -64,6 +65,10 @@ int upgrade(runner_op *op)
         if (create(op) != 0)
             return -1;
         return op_execute(op, "DEALLOCATE ALL");
+    case MODE_UNLOCK_ALL:
+        if (create(op) != 0)
+            return -1;
+        return op_execute(op, "SELECT pg_advisory_unlock_all()");
     case MODE_SET_PATH:
         return op_execute(op, "SET search_path = public");
     case MODE_LOCK:
