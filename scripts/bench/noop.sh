@@ -46,7 +46,7 @@ chmod go-w "$bench/plugins-base"
 
 export RUNNER_DEV_DB_DIR=$root/build-bench/db
 scripts/dev-db start >/dev/null
-trap 'scripts/dev-db stop >/dev/null 2>&1 || true' EXIT
+trap '"$root/scripts/dev-db" stop >/dev/null 2>&1 || true' EXIT   # the script cd's away below
 pg_bindir=${PG_BINDIR:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -t/ -k5 -n -r | head -n1)}
 psql_bin=$pg_bindir/psql
 [ -x "$psql_bin" ] || psql_bin=$(command -v psql)
