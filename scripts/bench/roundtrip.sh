@@ -25,6 +25,7 @@ python3 scripts/bench/gen-linear.py "$n" "$bench/revisions"
 
 export RUNNER_DEV_DB_DIR=$root/build-bench/db
 scripts/dev-db start >/dev/null
+trap '"$root/scripts/dev-db" stop >/dev/null 2>&1 || true' EXIT   # the script cd's away below
 base_url=$(scripts/dev-db url)
 url_bench=${base_url/\/postgres\?//bench?}
 fresh_cmd="$root/scripts/dev-db psql -- -X -q -d postgres -c 'DROP DATABASE IF EXISTS bench' -c 'CREATE DATABASE bench'"
