@@ -8,6 +8,13 @@
 #include "mlock_int.h"
 #include "pg.h"
 
+/* The lock's row in pg_locks (alias l), its key split as $1 (high 32
+ * bits) and $2 (low) by split_key(): a bigint key shows as classid,
+ * objid, objsubid 1. */
+#define LOCK_ROW                                                                       \
+    "l.locktype = 'advisory' AND l.granted AND l.classid = $1::oid AND l.objid = $2::oid" \
+    " AND l.objsubid = 1"
+
 static void split_key(int64_t key, char *hi, char *lo, size_t size)
 {
     uint64_t k = (uint64_t)key;
@@ -134,9 +141,7 @@ static void advisory_describe(struct mlock *l, char *buf, size_t size)
         "SELECT l.pid, coalesce(a.application_name, ''),"
         " coalesce(extract(epoch FROM now() - a.backend_start)::bigint, -1)"
         " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
-        " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::oid"
-        " AND l.objid = $2::oid AND l.objsubid = 1"
-        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+        " WHERE " LOCK_ROW " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
     char hi[16], lo[16];
     const char *params[2] = { hi, lo };
     struct pg_rows rows = PG_ROWS_INIT;
@@ -160,9 +165,8 @@ static void advisory_describe(struct mlock *l, char *buf, size_t size)
 static int advisory_verify(struct mlock *l, int *held, struct err *e)
 {
     static const char sql[] =
-        "SELECT count(*) FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted"
-        " AND pid = pg_catalog.pg_backend_pid() AND classid = $1::oid AND objid = $2::oid"
-        " AND objsubid = 1";
+        "SELECT count(*) FROM pg_catalog.pg_locks l WHERE " LOCK_ROW
+        " AND l.pid = pg_catalog.pg_backend_pid()";
     char hi[16], lo[16];
     const char *params[2] = { hi, lo };
     struct pg_rows rows = PG_ROWS_INIT;
