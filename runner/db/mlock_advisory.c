@@ -141,7 +141,8 @@ static void advisory_describe(struct mlock *l, char *buf, size_t size)
         "SELECT l.pid, coalesce(a.application_name, ''),"
         " coalesce(extract(epoch FROM now() - a.backend_start)::bigint, -1)"
         " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
-        " WHERE " LOCK_ROW " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+        " WHERE " LOCK_ROW
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
     char hi[16], lo[16];
     const char *params[2] = { hi, lo };
     struct pg_rows rows = PG_ROWS_INIT;
