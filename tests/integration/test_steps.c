@@ -121,6 +121,12 @@ static void test_revision_releasing_the_lock_stops_the_run(void)
                  "failure stay applied, the version table is unchanged)\n");
     it_check_versions(url, "v1");
     CU_ASSERT_EQUAL(it_tables(url, "exec_v3"), 0);
+
+    CU_ASSERT_FATAL(it_db_create("it_discard", url, sizeof(url)) == 0);
+    CU_ASSERT_EQUAL(it_runner(&run, "discard", url, "upgrade head"), 1);
+    HAS(run.err, "w2_exec_w2.so): it released the migration lock on public.alembic_version");
+    it_check_versions(url, "w1");
+    CU_ASSERT_EQUAL(it_tables(url, "exec_w3"), 0);
 }
 
 /* The session lock's pooler probe: on a direct connection the server

@@ -23,6 +23,7 @@
 #define MODE_DEALLOCATE 11      /* create the table, then DEALLOCATE ALL (the session's prepared statements) */
 #define MODE_SET_PATH 12        /* SET search_path = public (session-wide, as careless code does) */
 #define MODE_UNLOCK_ALL 13      /* create the table, then release the session's advisory locks */
+#define MODE_DISCARD_ALL 14     /* create the table, then DISCARD ALL (outside a transaction only) */
 
 #if defined(EXEC_DOWN2)
 RUNNER_REVISION(.revision = EXEC_REV, .down_revision = RUNNER_REVS(EXEC_DOWN, EXEC_DOWN2),
@@ -69,6 +70,10 @@ int upgrade(runner_op *op)
         if (create(op) != 0)
             return -1;
         return op_execute(op, "SELECT pg_advisory_unlock_all()");
+    case MODE_DISCARD_ALL:
+        if (create(op) != 0)
+            return -1;
+        return op_execute(op, "DISCARD ALL");
     case MODE_SET_PATH:
         return op_execute(op, "SET search_path = public");
     case MODE_LOCK:
