@@ -127,6 +127,13 @@ static void test_revision_releasing_the_lock_stops_the_run(void)
     HAS(run.err, "w2_exec_w2.so): it released the migration lock on public.alembic_version");
     it_check_versions(url, "w1");
     CU_ASSERT_EQUAL(it_tables(url, "exec_w3"), 0);
+
+    /* through op_pgconn(), where runner does not see the SQL */
+    CU_ASSERT_FATAL(it_db_create("it_raw_unlock", url, sizeof(url)) == 0);
+    CU_ASSERT_EQUAL(it_runner(&run, "raw_unlock", url, "upgrade head"), 1);
+    HAS(run.err, "x2_exec_x2.so): it released the migration lock on public.alembic_version");
+    it_check_versions(url, "x1");
+    CU_ASSERT_EQUAL(it_tables(url, "exec_x2"), 0);
 }
 
 /* The session lock's pooler probe: on a direct connection the server

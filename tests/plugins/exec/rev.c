@@ -24,6 +24,8 @@
 #define MODE_SET_PATH 12        /* SET search_path = public (session-wide, as careless code does) */
 #define MODE_UNLOCK_ALL 13      /* create the table, then release the session's advisory locks */
 #define MODE_DISCARD_ALL 14     /* create the table, then DISCARD ALL (outside a transaction only) */
+#define MODE_RAW_UNLOCK 15      /* create the table, then release the advisory locks through
+                                 * op_pgconn(), where runner does not see the SQL */
 
 #if defined(EXEC_DOWN2)
 RUNNER_REVISION(.revision = EXEC_REV, .down_revision = RUNNER_REVS(EXEC_DOWN, EXEC_DOWN2),
@@ -34,6 +36,11 @@ RUNNER_REVISION(.revision = EXEC_REV, .down_revision = RUNNER_REVS(EXEC_DOWN),
 #else
 RUNNER_REVISION(.revision = EXEC_REV, .message = "Create " EXEC_TABLE, .flags = EXEC_FLAGS);
 #endif
+
+/* libpq's, resolved at load time from the runner that loads the plugin
+ * (which links libpq), so that this test plugin needs no libpq headers */
+void *PQexec(void *conn, const char *query);
+void PQclear(void *res);
 
 static int create(runner_op *op)
 {
@@ -74,6 +81,17 @@ int upgrade(runner_op *op)
         if (create(op) != 0)
             return -1;
         return op_execute(op, "DISCARD ALL");
+    case MODE_RAW_UNLOCK: {
+        void *conn;
+
+        if (create(op) != 0)
+            return -1;
+        conn = op_pgconn(op);
+        if (!conn)
+            return -1;
+        PQclear(PQexec(conn, "SELECT pg_advisory_unlock_all()"));
+        return 0;
+    }
     case MODE_SET_PATH:
         return op_execute(op, "SET search_path = public");
     case MODE_LOCK:
