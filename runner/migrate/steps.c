@@ -142,26 +142,31 @@ static void after_failure(struct pg *db, const struct versions *v, int rollback,
         history_record(v, db, h, &ignored);
 }
 
-/* A tenant's revisions run with search_path set to its schema alone:
- * each one starts with it again, so that a revision that SETs its own
- * (session-wide, SET without LOCAL) does not send the next ones to
- * another schema.  In a transaction SET LOCAL rides with the BEGIN (no
- * round trip; it ends with the transaction, when the session's own value
- * is back); outside one, and for a name with ';' (which a lead cannot
- * hold), a statement of its own. */
-static int pin_tenant_path(struct pg *db, const struct migrate_opts *o, int in_a_tx,
+/* Every revision starts with the search_path the run gives it, as if it
+ * ran alone: a tenant's schema alone, else the session's configured one
+ * (DEFAULT: postgresql.conf, ALTER ROLE/DATABASE ... SET, the connection's
+ * options; runner itself sets it only for a tenant).  So a revision that
+ * SETs its own (session-wide, SET without LOCAL, as Flyway also undoes
+ * after each migration) does not send the next ones to another schema.
+ * In a transaction SET LOCAL rides with the BEGIN (no round trip; it ends
+ * with the transaction); outside one, and for a name with ';' (which a
+ * lead cannot hold), a statement of its own. */
+static int pin_search_path(struct pg *db, const struct migrate_opts *o, int in_a_tx,
                            struct err *e)
 {
     struct strbuf sb = STRBUF_INIT;
     int ret;
 
-    if (!o->schema)
-        return 0;
-    strbuf_adds(&sb, in_a_tx ? "SET LOCAL search_path = " : "SET search_path = ");
-    sql_quote_ident(&sb, o->schema);
+    strbuf_adds(&sb, in_a_tx ? "SET LOCAL search_path " : "SET search_path ");
+    if (o->schema) {
+        strbuf_adds(&sb, "= ");
+        sql_quote_ident(&sb, o->schema);
+    } else {
+        strbuf_adds(&sb, "TO DEFAULT");
+    }
     if (strbuf_failed(&sb))
         ret = err_set(e, ERR_FAIL, "out of memory");
-    else if (in_a_tx && !strchr(o->schema, ';'))
+    else if (in_a_tx && !(o->schema && strchr(o->schema, ';')))
         ret = pg_lead(db, strbuf_str(&sb), e);
     else
         ret = pg_exec(db, strbuf_str(&sb), e);
@@ -193,7 +198,7 @@ static int run_step(struct pg *db, const struct versions *v, const struct step *
             goto fail;
         open_tx = 1;
     }
-    if (pin_tenant_path(db, o, in_tx || !autocommit, e) < 0)
+    if (pin_search_path(db, o, in_tx || !autocommit, e) < 0)
         goto fail;
     /* table mode: the lease is still ours, and row-locked until COMMIT */
     if (mlock_fence(o->lock, e) < 0) {

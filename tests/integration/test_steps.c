@@ -136,6 +136,29 @@ static void test_revision_releasing_the_lock_stops_the_run(void)
     CU_ASSERT_EQUAL(it_tables(url, "exec_x2"), 0);
 }
 
+/* Every revision starts with the search_path the session was configured
+ * with (here the database's: app): s1's SET search_path = public is its
+ * own, and s2 and s3 (outside a transaction) still create their tables
+ * in app, as they would in a run of their own. */
+static void test_revision_setting_search_path_does_not_move_the_next(void)
+{
+    char url[IT_URL_SIZE], got[128];
+    int st;
+
+    CU_ASSERT_FATAL(it_db_create("it_setpath", url, sizeof(url)) == 0);
+    CU_ASSERT_FATAL(it_exec(url, "CREATE SCHEMA app") == 0);
+    CU_ASSERT_FATAL(it_exec(url, "ALTER DATABASE it_setpath SET search_path = app") == 0);
+    st = it_runner(&run, "setpath", url, "upgrade head");
+    CU_ASSERT_EQUAL(st, 0);
+    if (st != 0)
+        fprintf(stderr, "\n%s", run.err);
+    CU_ASSERT_FATAL(it_query(url, "SELECT string_agg(schemaname || '.' || tablename, ' ' "
+                                  "ORDER BY tablename) FROM pg_tables WHERE tablename "
+                                  "LIKE 'exec\\_s%' OR tablename = 'alembic_version'", got,
+                             sizeof(got)) == 0);
+    CU_ASSERT_STRING_EQUAL(got, "app.alembic_version app.exec_s2 app.exec_s3");
+}
+
 /* The session lock's pooler probe: on a direct connection the server
  * process answering is the one the connection started with, so no second
  * connection is opened; a role allowed one connection can migrate. */
@@ -167,6 +190,8 @@ CU_TestInfo steps_tests[] = {
       test_deallocate_all_in_a_revision_does_not_break_the_next },
     { "a revision releasing the lock stops the run",
       test_revision_releasing_the_lock_stops_the_run },
+    { "a revision setting search_path does not move the next",
+      test_revision_setting_search_path_does_not_move_the_next },
     { "session lock on a direct connection needs one connection",
       test_session_lock_on_direct_connection_needs_one_connection },
     CU_TEST_INFO_NULL,
