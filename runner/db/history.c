@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "pg.h"
+#include "strbuf.h"
 #include "versions.h"
 
 static const char *const history_columns[] = {
@@ -65,8 +66,8 @@ int history_ensure(const struct versions *v, struct pg *db, int exists, struct e
     ret = pg_exec(db, sql, e);
     free(sql);
     if (ret < 0)
-        err_prefix(e, "cannot create history table '%s'", v->hlabel);
-    return ret;
+        return err_prefix(e, "cannot create history table '%s'", v->hlabel);
+    return 1;
 }
 
 void history_bind(const struct history_row *h, struct history_params *hp)
@@ -108,51 +109,44 @@ int history_record(const struct versions *v, struct pg *db, const struct history
  * going, so they died; anyone else only reads them) and ours, inserted,
  * in one statement: its snapshot does not see our new row, so ours is
  * never among them.  One row per marker found, or one row of NULLs after
- * our id when there is none. */
-static int markers_and_ours(const struct versions *v, struct pg *db, int close,
+ * our id when there is none.  In a table this session has just created
+ * there are none to look for (fresh): ours alone. */
+static int markers_and_ours(const struct versions *v, struct pg *db, int close, int fresh,
                             const struct history_params *hp, struct pg_rows *rows,
                             struct err *e)
 {
     static const char *const fields =
         "id, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ') AS started, "
         "coalesce(hostname, '?') AS host, db_user, revision";
-    char *sql = NULL;
+    struct strbuf sql = STRBUF_INIT;
     int ret;
 
-    if (close)
-        ret = asprintf(&sql,
-                       "WITH found AS (UPDATE %s SET duration_ms = -2 WHERE direction = 'run' "
-                       "AND duration_ms = -1 RETURNING %s), ",
-                       v->history, fields);
-    else
-        ret = asprintf(&sql,
-                       "WITH found AS (SELECT %s FROM %s WHERE direction = 'run' AND "
-                       "duration_ms = -1), ",
-                       fields, v->history);
-    if (ret < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
-    {
-        char *full = NULL;
-
-        ret = asprintf(&full,
-                       "%sours AS (INSERT INTO %s " HISTORY_COLUMNS " VALUES "
-                       HISTORY_VALUES(1, 2, 3, 4, 5, 6, 7, 8) " RETURNING id) "
-                       "SELECT (SELECT id FROM ours), found.started, found.host, "
-                       "found.db_user, found.revision FROM (SELECT 1) one "
-                       "LEFT JOIN found ON true ORDER BY found.id",
-                       sql, v->history);
-        free(sql);
-        if (ret < 0)
-            return err_set(e, ERR_FAIL, "out of memory");
-        sql = full;
+    if (!fresh) {
+        strbuf_adds(&sql, "WITH found AS (");
+        if (close)
+            strbuf_addf(&sql, "UPDATE %s SET duration_ms = -2 WHERE direction = 'run' AND "
+                        "duration_ms = -1 RETURNING %s", v->history, fields);
+        else
+            strbuf_addf(&sql, "SELECT %s FROM %s WHERE direction = 'run' AND "
+                        "duration_ms = -1", fields, v->history);
+        strbuf_adds(&sql, "), ours AS (");
     }
-    ret = pg_query(db, sql, 8, hp->p, rows, NULL, e);
-    free(sql);
+    strbuf_addf(&sql, "INSERT INTO %s " HISTORY_COLUMNS " VALUES "
+                HISTORY_VALUES(1, 2, 3, 4, 5, 6, 7, 8) " RETURNING id", v->history);
+    if (!fresh)
+        strbuf_adds(&sql, ") SELECT (SELECT id FROM ours), found.started, found.host, "
+                    "found.db_user, found.revision FROM (SELECT 1) one "
+                    "LEFT JOIN found ON true ORDER BY found.id");
+    if (strbuf_failed(&sql))
+        ret = err_set(e, ERR_FAIL, "out of memory");
+    else
+        ret = pg_query(db, strbuf_str(&sql), 8, hp->p, rows, NULL, e);
+    strbuf_release(&sql);
     return ret;
 }
 
 int history_run_start(const struct versions *v, struct pg *db, const char *revision,
-                      int table_known, int holds_lock, FILE *log, long long *id,
+                      enum history_table table, int holds_lock, FILE *log, long long *id,
                       struct err *e)
 {
     struct history_row h = { revision ? revision : "", "run", NULL, 0, -1, 0 };
@@ -161,7 +155,7 @@ int history_run_start(const struct versions *v, struct pg *db, const char *revis
     int ret = -1;
 
     *id = 0;
-    if (!table_known) {
+    if (table == HISTORY_LOOK_UP) {
         int exists = versions_table_exists(db, v->history, e);
 
         if (exists <= 0)
@@ -169,7 +163,7 @@ int history_run_start(const struct versions *v, struct pg *db, const char *revis
     }
     h.started_at = clock_epoch_s();
     history_bind(&h, &hp);
-    if (markers_and_ours(v, db, holds_lock, &hp, &rows, e) < 0)
+    if (markers_and_ours(v, db, holds_lock, table == HISTORY_NEW, &hp, &rows, e) < 0)
         goto out;
     for (size_t i = 0; i < rows.n_rows && log; i++) {
         if (!pg_rows_get(&rows, i, 1))

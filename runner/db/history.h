@@ -33,7 +33,8 @@ struct history_row {
 
 /* Create the history table when missing; check the layout of an existing
  * one.  exists: whether the caller found it (versions_ensure() asks once
- * for both tables), or -1 to look it up here. */
+ * for both tables), or -1 to look it up here.  Returns 1 when it created
+ * the table, 0 when it was there, -1 with *e. */
 int history_ensure(const struct versions *v, struct pg *db, int exists, struct err *e);
 
 int history_record(const struct versions *v, struct pg *db, const struct history_row *h,
@@ -71,10 +72,14 @@ void history_bind(const struct history_row *h, struct history_params *hp);
  * (duration_ms -2, success false).  Without the lock (--lock-mode none)
  * they are reported and left open.  Then it writes ours (one round trip
  * for both); *id is 0 when the history table does not exist yet (nothing
- * to mark).  table_known: the caller has just made sure that it exists
- * (versions_ensure()), so it is not looked up again. */
+ * to mark).  table: HISTORY_LOOK_UP, or HISTORY_THERE when the caller has
+ * just made sure that it exists (versions_ensure()), so it is not looked
+ * up again, or HISTORY_NEW when this session has just created it: no
+ * marker can be in it, and ours is a plain insert (a fresh database's
+ * first run: the server plans no search for markers). */
+enum history_table { HISTORY_LOOK_UP = 0, HISTORY_THERE, HISTORY_NEW };
 int history_run_start(const struct versions *v, struct pg *db, const char *revision,
-                      int table_known, int holds_lock, FILE *log, long long *id,
+                      enum history_table table, int holds_lock, FILE *log, long long *id,
                       struct err *e);
 int history_run_finish(const struct versions *v, struct pg *db, long long id,
                        double started_at, int success, struct err *e);

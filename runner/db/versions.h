@@ -96,7 +96,8 @@ int versions_read(const struct versions *v, struct pg *db, char ***ids, size_t *
 void versions_ids_free(char **ids, size_t n);
 
 /* Create the version and history tables when missing; check the layout of
- * existing ones. */
+ * existing ones.  1 when it created the history table, 0 when both were
+ * there, -1 with *e. */
 int versions_ensure(const struct versions *v, struct pg *db, struct err *e);
 
 /* Every id must name a revision of g (exactly, as Alembic): else

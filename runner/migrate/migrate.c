@@ -268,6 +268,7 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
     const struct rev *r = NULL;
     struct err ignored = ERR_INIT;
     long long run_id = 0;           /* our marker in the history table, 0: none */
+    enum history_table table = HISTORY_LOOK_UP; /* for our marker */
     double run_started = 0;
     int steps_started = 0;          /* SIGWATCH_STEPS reached */
     int in_tx = 0;
@@ -324,11 +325,16 @@ static int run_online(struct versions *v, const struct migrate_opts *o, struct e
      * the tables are created inside it (and a first run is not marked).
      * Only a lock holder may declare another run's marker dead: without
      * the lock (--lock-mode none) the markers found are only reported. */
-    if (!o->single_transaction && versions_ensure(v, &db, e) < 0)
-        goto out;
+    if (!o->single_transaction) {
+        int made = versions_ensure(v, &db, e);
+
+        if (made < 0)
+            goto out;
+        table = made ? HISTORY_NEW : HISTORY_THERE;
+    }
     if (p.n_steps > 0 &&
-        history_run_start(v, &db, n ? heads[0] : "base", !o->single_transaction, lock.held,
-                          o->log, &run_id, e) < 0)
+        history_run_start(v, &db, n ? heads[0] : "base", table, lock.held, o->log, &run_id,
+                          e) < 0)
         goto out;
     run_started = clock_epoch_s();
     sigwatch_phase(&sig, SIGWATCH_STEPS);
