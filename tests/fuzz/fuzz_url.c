@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fuzz_util.h"
 #include "url.h"
@@ -41,6 +42,25 @@ static char *url_password(const char *url)
     return pw;
 }
 
+/* In a URI, the password as written (percent-encoded, maybe) between the
+ * user's ':' and the '@' that ends the userinfo (libpq's parser: the
+ * first '@' before any '/'), into a new string; NULL when there is none. */
+static char *uri_written_password(const char *url)
+{
+    const char *p = strstr(url, "://"), *at, *colon;
+
+    if (!p || !url_is_uri(url))
+        return NULL;
+    p += 3;
+    at = p + strcspn(p, "@/");
+    if (*at != '@')
+        return NULL;
+    colon = memchr(p, ':', (size_t)(at - p));
+    if (!colon)
+        return NULL;
+    return strndup(colon + 1, (size_t)(at - colon - 1));
+}
+
 static void check_url(const char *url)
 {
     static const size_t sizes[] = { 1, 2, 7, 19, 64, 4096 };
@@ -51,11 +71,30 @@ static void check_url(const char *url)
 
     url_mask(url, full, sizeof(full));
     FUZZ_CHECK(strlen(full) < sizeof(full), "unterminated mask");
-    /* a password written with backslash escapes occurs unescaped nowhere:
-     * a literal occurrence elsewhere would be something else */
-    if (url && pw && strlen(pw) >= 4 && count(url, pw) == 1 && !strchr(url, '\\') &&
-        strlen(url) < sizeof(full) / 2)
-        FUZZ_CHECK(!strstr(full, pw), "password '%s' shown in '%s'", pw, full);
+    /* a password written with backslash escapes, or percent-encoded in a
+     * URI, occurs decoded nowhere in the url: a literal occurrence
+     * elsewhere (the database name "to u:p@ss" beside u:p%40ss@) would be
+     * something else.  Then neither the password as written nor (when it
+     * occurs nowhere in the url) decoded may show. */
+    if (url && pw && strlen(url) < sizeof(full) / 2 && !strchr(url, '\\')) {
+        char *written = uri_written_password(url);
+
+        if (written && strcmp(written, pw) != 0) {
+            if (strlen(written) >= 4 && count(url, written) == 1)
+                FUZZ_CHECK(!strstr(full, written), "password '%s' (as written) shown in '%s'",
+                           written, full);
+            /* decoded, it can still come from another field that spells
+             * it with '%' too, or be spelled by the separators the mask
+             * adds ("p" "@" "ss"): checked only when neither can be */
+            if (strlen(pw) >= 4 && count(url, pw) == 0 && count(url, "%") == count(written, "%") &&
+                !strpbrk(pw, "@:/"))
+                FUZZ_CHECK(!strstr(full, pw), "password '%s' (decoded) shown in '%s'", pw,
+                           full);
+        } else if (strlen(pw) >= 4 && count(url, pw) == 1) {
+            FUZZ_CHECK(!strstr(full, pw), "password '%s' shown in '%s'", pw, full);
+        }
+        free(written);
+    }
     if (!url)
         return;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
