@@ -662,6 +662,48 @@ int pg_exec(struct pg *db, const char *sql, struct err *e)
     return stmt_end(db, rc, e);
 }
 
+/* Read and drop results up to the pipeline's sync.  -1: the connection
+ * failed first. */
+static int drain_to_sync(struct pg *db, struct err *scratch)
+{
+    for (int nulls = 0; nulls < 2;) {
+        PGresult *res;
+        int sync;
+
+        while (PQisBusy(db->conn))
+            if (io_wait(db, UV_READABLE, 0, scratch) < 0 || !PQconsumeInput(db->conn))
+                return -1;
+        res = PQgetResult(db->conn);
+        if (!res) {
+            nulls++;
+            continue;
+        }
+        nulls = 0;
+        sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+        PQclear(res);
+        if (sync)
+            return 0;
+        if (PQstatus(db->conn) == CONNECTION_BAD)
+            return -1;
+    }
+    return 0;
+}
+
+/* The results of the pipeline's next query, `sql`: its failure goes to
+ * *e if it is the first (*failed still 0), else to *later.  Returns that
+ * query's 0 / -1; *gone: the connection is lost (the caller stops). */
+static int pipe_collect(struct pg *db, const char *sql, struct pg_rows *out, long *n_affected,
+                        int *failed, int *gone, struct err *e, struct err *later)
+{
+    struct sent q = { sql, NULL, 0, 0 };
+    int rc = collect(db, &q, out, n_affected, *failed ? later : e);
+
+    if (rc < 0)
+        *failed = 1;
+    *gone = PQstatus(db->conn) == CONNECTION_BAD;
+    return rc;
+}
+
 /* One round trip through libpq's pipeline mode: the lead's statements,
  * the statement (prepared `name`, or `sql` with parameters), the trail,
  * one sync.  After the first failure the server skips the rest up to the
@@ -677,8 +719,7 @@ static int pipeline(struct pg *db, const char *name, int prepare, const char *sq
     const char *trail = db->trail;
     struct err later = ERR_INIT;    /* what the queries after a failure report */
     char *save = NULL;
-    int failed = 0;
-    PGresult *res;
+    int failed = 0, gone = 0, rc;
 
     memcpy(lead, db->lead, sizeof(lead));
     pg_lead_drop(db);
@@ -701,63 +742,23 @@ static int pipeline(struct pg *db, const char *name, int prepare, const char *sq
         goto send_fail;
     if (flush(db, e) < 0)
         return -1;
-    for (size_t i = 0; i < n_stmts; i++) {
-        struct sent q = { stmts[i], NULL, 0, 0 };
+    for (size_t i = 0; i < n_stmts && !gone; i++)
+        pipe_collect(db, stmts[i], NULL, NULL, &failed, &gone, e, &later);
+    if (prepare && !gone && pipe_collect(db, sql, NULL, NULL, &failed, &gone, e, &later) == 0)
+        db->reused[db->n_reused++] = hash_fnv1a64(sql);
+    if (!gone)
+        pipe_collect(db, sql, out, n_affected, &failed, &gone, e, &later);
+    if (trail && !gone) {
+        int before = failed;
 
-        if (collect(db, &q, NULL, NULL, failed ? &later : e) < 0)
-            failed = 1;
-        if (PQstatus(db->conn) == CONNECTION_BAD)
-            return -1;
+        rc = pipe_collect(db, trail, NULL, NULL, &failed, &gone, e, &later);
+        db->trail_state = before ? PG_TRAIL_SKIPPED : rc < 0 ? PG_TRAIL_FAILED : PG_TRAIL_DONE;
     }
-    if (prepare) {
-        struct sent q = { sql, NULL, 0, 0 };
-
-        if (collect(db, &q, NULL, NULL, failed ? &later : e) < 0)
-            failed = 1;
-        else
-            db->reused[db->n_reused++] = hash_fnv1a64(sql);
-        if (PQstatus(db->conn) == CONNECTION_BAD)
-            return -1;
-    }
-    {
-        struct sent q = { sql, NULL, 0, 0 };
-
-        if (collect(db, &q, out, n_affected, failed ? &later : e) < 0)
-            failed = 1;
-        if (PQstatus(db->conn) == CONNECTION_BAD)
-            return -1;
-    }
-    if (trail) {
-        struct sent q = { trail, NULL, 0, 0 };
-
-        db->trail_state = failed ? PG_TRAIL_SKIPPED : PG_TRAIL_DONE;
-        if (collect(db, &q, NULL, NULL, failed ? &later : e) < 0 && !failed) {
-            db->trail_state = PG_TRAIL_FAILED;
-            failed = 1;
-        }
-        if (PQstatus(db->conn) == CONNECTION_BAD)
-            return -1;
-    }
+    if (gone)
+        return -1;
     /* the sync's own result, then out of pipeline mode */
-    for (int nulls = 0; nulls < 2;) {
-        while (PQisBusy(db->conn)) {
-            if (io_wait(db, UV_READABLE, 0, &later) < 0 || !PQconsumeInput(db->conn))
-                return failed ? -1 : conn_lost(db, e);
-        }
-        res = PQgetResult(db->conn);
-        if (!res) {
-            nulls++;
-            continue;
-        }
-        nulls = 0;
-        if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
-            PQclear(res);
-            break;
-        }
-        PQclear(res);
-        if (PQstatus(db->conn) == CONNECTION_BAD)
-            return failed ? -1 : conn_lost(db, e);
-    }
+    if (drain_to_sync(db, &later) < 0)
+        return failed ? -1 : conn_lost(db, e);
     if (!PQexitPipelineMode(db->conn) && !failed)
         return err_set(e, ERR_FAIL, "cannot leave pipeline mode: %s", PQerrorMessage(db->conn));
     return failed ? -1 : 0;
@@ -767,15 +768,7 @@ send_fail:
         /* nothing was flushed: drop what was queued */
         PQpipelineSync(db->conn);
         flush(db, &later);
-        while ((res = PQgetResult(db->conn)) != NULL || PQisBusy(db->conn)) {
-            if (res && PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
-                PQclear(res);
-                break;
-            }
-            PQclear(res);
-            if (!res && (io_wait(db, UV_READABLE, 0, &later) < 0 || !PQconsumeInput(db->conn)))
-                break;
-        }
+        drain_to_sync(db, &later);
         PQexitPipelineMode(db->conn);
     }
     return -1;
