@@ -195,6 +195,22 @@ out:
     return ret;
 }
 
+int history_read_applied(const struct versions *v, struct pg *db, struct pg_rows *rows,
+                         struct err *e)
+{
+    struct strbuf sql = STRBUF_INIT;
+    int ret;
+
+    strbuf_addf(&sql, HISTORY_APPLIED_SQL, v->history);
+    if (strbuf_failed(&sql))
+        return err_set(e, ERR_FAIL, "out of memory");
+    ret = pg_query(db, strbuf_str(&sql), 0, NULL, rows, NULL, e);
+    strbuf_release(&sql);
+    if (ret < 0)
+        err_prefix(e, "cannot read history table '%s'", v->hlabel);
+    return ret;
+}
+
 int history_run_finish(const struct versions *v, struct pg *db, long long id,
                        double started_at, int success, struct err *e)
 {

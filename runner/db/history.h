@@ -116,6 +116,19 @@ struct history_log {
 
 #define HISTORY_LOG_INIT { NULL, 0, NULL, 0, PG_ROWS_INIT }
 
+/* The successful history rows but the runs' markers: id, revision,
+ * checksum, direction, and the oid of the table that answered (its
+ * schema-qualified name or, in a script resolved by the same search_path,
+ * the unqualified one for %s). */
+#define HISTORY_APPLIED_SQL                                                        \
+    "SELECT id::text, revision, checksum, direction, tableoid::oid::text FROM %s " \
+    "WHERE success AND direction <> 'run'"
+
+/* HISTORY_APPLIED_SQL's rows of v's history table into *rows (caller
+ * releases); the error says which table. */
+int history_read_applied(const struct versions *v, struct pg *db, struct pg_rows *rows,
+                         struct err *e);
+
 int history_read(const struct versions *v, struct pg *db, struct history_log *out,
                  struct err *e);
 void history_log_release(struct history_log *log);

@@ -195,11 +195,7 @@ int versions_table_columns(struct pg *db, const char *rendered, struct pg_rows *
 {
     const char *params[] = { rendered };
 
-    return pg_query(db,
-                    "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), "
-                    "a.attnotnull FROM pg_attribute a WHERE a.attrelid = to_regclass($1) "
-                    "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-                    1, params, r, NULL, e);
+    return pg_query(db, VERSIONS_COLUMNS_SQL("$1"), 1, params, r, NULL, e);
 }
 
 int versions_check_layout(const struct versions *v, const struct pg_rows *r, struct err *e)

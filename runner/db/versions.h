@@ -79,8 +79,15 @@ const char *versions_lock_name(const struct versions *v);
  * 1, 0, or -1 with *e. */
 int versions_table_exists(struct pg *db, const char *rendered, struct err *e);
 
+/* The query of a relation's columns: (name, type, not null), in order;
+ * rel: the relation's name as SQL ("$1", or a literal for a script). */
+#define VERSIONS_COLUMNS_SQL(rel)                                                         \
+    "SELECT a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), "          \
+    "a.attnotnull FROM pg_catalog.pg_attribute a WHERE a.attrelid = pg_catalog.to_regclass(" \
+    rel ") AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
+
 /* Columns of the existing relation `rendered`: rows of (name, type, not
- * null) into *r (caller releases). */
+ * null) into *r (caller releases), by VERSIONS_COLUMNS_SQL. */
 int versions_table_columns(struct pg *db, const char *rendered, struct pg_rows *r,
                            struct err *e);
 

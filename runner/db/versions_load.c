@@ -8,9 +8,6 @@
 #include "sql_quote.h"
 #include "strbuf.h"
 
-#define HISTORY_ROWS_SQL "SELECT id::text, revision, checksum, direction, tableoid::oid::text " \
-                         "FROM %s WHERE success AND direction <> 'run'"
-
 /* The numbers of the statements in the message; -1: not sent. */
 struct script {
     struct strbuf sql;
@@ -27,11 +24,6 @@ static long add_stmt(struct script *s, size_t count)
         strbuf_adds(&s->sql, ";\n");
     s->n += count;
     return at;
-}
-
-static void add_literal(struct strbuf *sb, const char *text)
-{
-    sql_quote_literal(sb, text);
 }
 
 /* The message (struct script) for *v before its resolution: v->table and
@@ -53,10 +45,10 @@ static int build(const struct versions *v, const struct versions_load_opts *o,
         sql_quote_ident(&path, o->tenant);
         s->tenant = add_stmt(s, 1);
         strbuf_adds(&s->sql, "SELECT pg_catalog.set_config('search_path', ");
-        add_literal(&s->sql, strbuf_str(&path));
+        sql_quote_literal(&s->sql, strbuf_str(&path));
         strbuf_adds(&s->sql, ", false), EXISTS (SELECT 1 FROM pg_catalog.pg_namespace "
                              "WHERE nspname = ");
-        add_literal(&s->sql, o->tenant);
+        sql_quote_literal(&s->sql, o->tenant);
         strbuf_adds(&s->sql, ")");
         strbuf_release(&path);
     }
@@ -77,33 +69,36 @@ static int build(const struct versions *v, const struct versions_load_opts *o,
     strbuf_adds(&s->sql, "SELECT n.nspname::text, pg_catalog.current_schema()::text, "
                          "pg_catalog.current_setting('search_path'), c.oid::text, "
                          "pg_catalog.to_regclass(");
-    add_literal(&s->sql, v->history);
+    sql_quote_literal(&s->sql, v->history);
     strbuf_adds(&s->sql, ")::oid::text, pg_catalog.to_regclass(pg_catalog.quote_ident("
-                         "COALESCE(n.nspname::text, pg_catalog.current_schema()::text)) || '.' || ");
+                         "COALESCE(n.nspname::text, pg_catalog.current_schema()::text)) "
+                         "|| '.' || ");
     {
         struct strbuf bare = STRBUF_INIT;
 
         sql_quote_ident_min(&bare, v->hname);
-        add_literal(&s->sql, strbuf_str(&bare));
+        sql_quote_literal(&s->sql, strbuf_str(&bare));
         strbuf_release(&bare);
     }
     strbuf_adds(&s->sql, ")::oid::text FROM (SELECT pg_catalog.to_regclass(");
-    add_literal(&s->sql, v->table);
+    sql_quote_literal(&s->sql, v->table);
     strbuf_adds(&s->sql, ") AS r) t LEFT JOIN pg_catalog.pg_class c ON c.oid = t.r "
                          "LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace");
     /* 5: versions_table_columns()'s query */
     s->layout = add_stmt(s, 1);
-    strbuf_adds(&s->sql, "SELECT a.attname::text, pg_catalog.format_type(a.atttypid, "
-                         "a.atttypmod), a.attnotnull FROM pg_catalog.pg_attribute a "
-                         "WHERE a.attrelid = pg_catalog.to_regclass(");
-    add_literal(&s->sql, v->table);
-    strbuf_adds(&s->sql, ") AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum");
+    {
+        struct strbuf table = STRBUF_INIT;
+
+        sql_quote_literal(&table, v->table);
+        strbuf_addf(&s->sql, VERSIONS_COLUMNS_SQL("%s"), strbuf_str(&table));
+        strbuf_release(&table);
+    }
     if (o->heads) {
         s->heads = add_stmt(s, 1);
         strbuf_addf(&s->sql, "SELECT version_num, tableoid::oid::text FROM %s", v->table);
         if (o->history) {
             s->history = add_stmt(s, 1);
-            strbuf_addf(&s->sql, HISTORY_ROWS_SQL, v->history);
+            strbuf_addf(&s->sql, HISTORY_APPLIED_SQL, v->history);
         }
     }
     if (strbuf_failed(&s->sql))
@@ -144,18 +139,10 @@ static int heads_copy(const struct pg_rows *r, struct versions_loaded *out, stru
 static int history_qualified(const struct versions *v, struct pg *db,
                              struct versions_loaded *out, struct err *e)
 {
-    struct strbuf sql = STRBUF_INIT;
-    int ret;
-
-    strbuf_addf(&sql, HISTORY_ROWS_SQL, v->history);
-    if (strbuf_failed(&sql))
-        return err_set(e, ERR_FAIL, "out of memory");
     out->round_trips++;
     pg_rows_release(&out->history);
-    ret = pg_query(db, strbuf_str(&sql), 0, NULL, &out->history, NULL, e);
-    strbuf_release(&sql);
-    if (ret < 0)
-        return err_prefix(e, "cannot read history table '%s'", v->hlabel);
+    if (history_read_applied(v, db, &out->history, e) < 0)
+        return -1;
     out->history_read = 1;
     return 0;
 }

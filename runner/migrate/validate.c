@@ -147,27 +147,16 @@ static int mark_applied(const struct graph *g, char *const *heads, size_t n_head
     return graph_mark_ancestors(g, applied, e);
 }
 
-/* The successful history rows but the runs' markers: id, revision,
- * checksum, direction (recorded_index() picks the latest of each). */
+/* The successful history rows but the runs' markers (HISTORY_APPLIED_SQL:
+ * recorded_index() picks the latest of each), none without the table. */
 static int read_recorded(struct pg *db, const struct versions *v, struct pg_rows *rows,
                          struct err *e)
 {
-    char *sql = NULL;
     int exists = versions_table_exists(db, v->history, e);
-    int ret;
 
     if (exists <= 0)
         return exists;
-    if (asprintf(&sql,
-                 "SELECT id::text, revision, checksum, direction FROM %s "
-                 "WHERE success AND direction <> 'run'",
-                 v->history) < 0)
-        return err_set(e, ERR_FAIL, "out of memory");
-    ret = pg_query(db, sql, 0, NULL, rows, NULL, e);
-    free(sql);
-    if (ret < 0)
-        err_prefix(e, "cannot read history table '%s'", v->hlabel);
-    return ret;
+    return history_read_applied(v, db, rows, e);
 }
 
 static const char *recorded_for(const struct recorded *rec, const char *id)
