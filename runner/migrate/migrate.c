@@ -181,19 +181,16 @@ static int first_read(struct versions *v, const struct migrate_opts *o, struct p
      * there every transaction the run opens carries them as SET LOCAL
      * (steps.c's migrate__begin) */
     if (o->statement_timeout_s > 0) {
-        long ms = (long)(o->statement_timeout_s * 1000.0);
-
-        snprintf(stmt_timeout, sizeof(stmt_timeout), "SET statement_timeout = '%ldms'",
-                 ms > 0 ? ms : 1);
+        migrate__timeout_set(stmt_timeout, sizeof(stmt_timeout), 0, "statement_timeout",
+                             o->statement_timeout_s);
         if (o->lock_mode != MIGRATE_LOCK_TABLE)
             sets[n++] = (struct versions_load_set){ stmt_timeout, 1, "--statement-timeout" };
-        db->backstop_ms = (uint64_t)(ms > 0 ? ms : 1) + BACKSTOP_GRACE_MS;
+        db->backstop_ms = (uint64_t)migrate__timeout_ms(o->statement_timeout_s) +
+                          BACKSTOP_GRACE_MS;
     }
     if (o->lock_timeout_s > 0 && o->lock_mode != MIGRATE_LOCK_TABLE) {
-        long ms = (long)(o->lock_timeout_s * 1000.0);
-
-        snprintf(lock_timeout, sizeof(lock_timeout), "SET lock_timeout = '%ldms'",
-                 ms > 0 ? ms : 1);
+        migrate__timeout_set(lock_timeout, sizeof(lock_timeout), 0, "lock_timeout",
+                             o->lock_timeout_s);
         sets[n++] = (struct versions_load_set){ lock_timeout, 1, "--lock-timeout" };
     }
     lo.tenant = o->schema;

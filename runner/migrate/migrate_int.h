@@ -36,6 +36,13 @@ int migrate__plan(const struct graph *g, const struct migrate_opts *o,
  * LOCAL in table lock mode (a transaction pooler's). */
 int migrate__begin(struct pg *db, const struct migrate_opts *o, struct err *e);
 
+/* A timeout of secs (> 0) in whole milliseconds, at least 1 (0 would
+ * mean none to the server). */
+long migrate__timeout_ms(double secs);
+
+/* "SET [LOCAL ]<name> = '<ms>ms'" for that timeout, into buf. */
+void migrate__timeout_set(char *buf, size_t size, int local, const char *name, double secs);
+
 /* Stamp: version-table changes only, one transaction (or the outer one
  * when in_tx). */
 int migrate__stamp_steps(struct pg *db, const struct versions *v, const struct plan *p,

@@ -98,13 +98,25 @@ static void err_note(struct err *e, const char *note)
     snprintf(e->msg + n, sizeof(e->msg) - n, " (%s)", note);
 }
 
+long migrate__timeout_ms(double secs)
+{
+    long ms = (long)(secs * 1000.0);
+
+    return ms > 0 ? ms : 1;
+}
+
+void migrate__timeout_set(char *buf, size_t size, int local, const char *name, double secs)
+{
+    snprintf(buf, size, "SET %s%s = '%ldms'", local ? "LOCAL " : "", name,
+             migrate__timeout_ms(secs));
+}
+
 /* The `SET LOCAL <name> = '<ms>ms'` of a timeout of `secs` (> 0). */
 static int lead_timeout(struct pg *db, const char *name, double secs, struct err *e)
 {
-    long ms = (long)(secs * 1000.0);
     char sql[96];
 
-    snprintf(sql, sizeof(sql), "SET LOCAL %s = '%ldms'", name, ms > 0 ? ms : 1);
+    migrate__timeout_set(sql, sizeof(sql), 1, name, secs);
     return pg_lead(db, sql, e);
 }
 

@@ -289,19 +289,6 @@ int validate_refuse_edited(const struct validate_report *r, struct err *e)
     return 0;
 }
 
-int validate_before_upgrade(struct pg *db, const struct versions *v, const struct graph *g,
-                            char *const *heads, size_t n_heads, struct err *e)
-{
-    struct validate_report r = VALIDATE_REPORT_INIT;
-    int ret;
-
-    if (validate_collect(db, v, g, heads, n_heads, &r, e) < 0)
-        return -1;
-    ret = validate_refuse_edited(&r, e);
-    validate_report_release(&r);
-    return ret;
-}
-
 int validate_before_upgrade_rows(const struct graph *g, char *const *heads, size_t n_heads,
                                  struct pg_rows *history, struct err *e)
 {

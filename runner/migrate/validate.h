@@ -83,13 +83,10 @@ const char *validate_item_file(const struct validate_item *it);
  * more), with what to do about it; 0 when none is edited. */
 int validate_refuse_edited(const struct validate_report *r, struct err *e);
 
-/* validate_collect() then validate_refuse_edited(), for migrate.c. */
-int validate_before_upgrade(struct pg *db, const struct versions *v, const struct graph *g,
-                            char *const *heads, size_t n_heads, struct err *e);
-
-/* validate_before_upgrade() on history rows read already (versions_load.h:
- * id, revision, checksum, direction, in that order, more columns
- * ignored), which it takes over and releases; NULL: no history table. */
+/* upgrade's check before it runs anything: validate_collect() then
+ * validate_refuse_edited(), on history rows read already (the first read,
+ * versions_load.h: HISTORY_APPLIED_SQL's columns), which it takes over
+ * and releases; NULL: no history table. */
 int validate_before_upgrade_rows(const struct graph *g, char *const *heads, size_t n_heads,
                                  struct pg_rows *history, struct err *e);
 
